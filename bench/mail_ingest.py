@@ -1,0 +1,183 @@
+"""Email intake throughput on the shared corpus repeated to >= 10,000 messages.
+
+    .venv/bin/python bench/mail_ingest.py [--total 10000] [--smtp 10000] [--pipe 50]
+
+Runs on a fresh SQLite database in a temporary data dir (DATABASE_URL=postgres://... to
+measure PostgreSQL instead; the database must be empty). Message-IDs are made unique per
+repetition so every copy is a new mail, not a duplicate. Three measures:
+in-process store_raw + process (what the pipe and the poller run), the real
+`deskline mail ingest` command for a sample, and SMTP (smtplib against `deskline smtpd`).
+"""
+
+import argparse
+import os
+import re
+import smtplib
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mail"
+SKIP_SUFFIXES = {".json", ".md", ".py", ".yaml", ".yml", ".csv", ".html", ".png", ".jpg"}
+_MESSAGE_ID = re.compile(rb"^message-id:[^\n]*\n(?:[ \t][^\n]*\n)*", re.IGNORECASE | re.MULTILINE)
+
+
+def corpus() -> list[bytes]:
+    mails = []
+    for path in sorted(CORPUS.rglob("*")):
+        if not path.is_file() or path.suffix.lower() in SKIP_SUFFIXES:
+            continue
+        if path.name.upper().startswith(("SOURCE", "README", "LICENSE", "EXPECTED")):
+            continue
+        if "zbateson_mmp/files" in str(path) or path.stat().st_size > 10_000_000:
+            continue
+        mails.append(path.read_bytes())
+    return mails
+
+
+def unique_copy(raw: bytes, tag: str) -> bytes:
+    """The mail with a Message-ID of its own (every repetition is a new mail)."""
+    header = f"Message-ID: <bench-{tag}@bench.test>\n".encode()
+    stripped = _MESSAGE_ID.sub(b"", raw, count=1)
+    return header + stripped
+
+
+def workload(total: int) -> list[bytes]:
+    base = corpus()
+    return [unique_copy(base[i % len(base)], f"{i}") for i in range(total)]
+
+
+def setup_django(data_dir: str) -> None:
+    os.environ["DESKLINE_DATA_DIR"] = data_dir
+    os.environ.setdefault("DESKLINE_SECRET_KEY", "bench")
+    os.environ["DESKLINE_LOG_LEVEL"] = "ERROR"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "deskline.settings"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def make_desk():  # type: ignore[no-untyped-def]
+    from deskline.desks.services import create_desk
+    from deskline.mail.models import DeskAddress
+
+    desk = create_desk(name="Bench", slug="bench", prefix="BN", visibility="external")
+    DeskAddress.objects.create(desk=desk, email="help@bench.test", primary=True)
+    return desk
+
+
+def states() -> Counter:
+    from deskline.mail.models import RawMail
+
+    return Counter(RawMail.objects.values_list("state", flat=True))
+
+
+def bench_in_process(mails: list[bytes], desk) -> float:  # type: ignore[no-untyped-def]
+    from deskline.mail.services.intake import ingest
+
+    start = time.perf_counter()
+    for raw in mails:
+        ingest(raw, "pipe", default_desk=desk)
+    return time.perf_counter() - start
+
+
+def bench_pipe(mails: list[bytes], env: dict) -> float:
+    start = time.perf_counter()
+    for raw in mails:
+        done = subprocess.run(
+            [sys.executable, "-m", "deskline", "mail", "ingest", "--desk", "bench"],
+            input=raw,
+            capture_output=True,
+            env=env,
+        )
+        assert done.returncode == 0, done.stderr
+    return time.perf_counter() - start
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def bench_smtp(mails: list[bytes], env: dict) -> tuple[float, float, int]:
+    """(seconds until every 250, seconds until every mail processed, refused count)."""
+    from deskline.mail.models import RawMail
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "deskline", "smtpd", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+    )
+    server.stdout.readline()  # "SMTP intake listening..."
+    before = RawMail.objects.count()
+    refused = 0
+    try:
+        start = time.perf_counter()
+        client = smtplib.SMTP("127.0.0.1", port, local_hostname="bench", timeout=120)
+        for n, raw in enumerate(mails):
+            if n and n % 100 == 0:  # a mail server sends a batch per connection
+                client.quit()
+                client = smtplib.SMTP("127.0.0.1", port, local_hostname="bench", timeout=120)
+            try:
+                client.sendmail("sender@bench.test", ["help@bench.test"], raw)
+            except smtplib.SMTPException:
+                refused += 1
+        client.quit()
+        accepted = time.perf_counter() - start
+        while RawMail.objects.filter(pk__gt=0, state="received").exists() or (
+            RawMail.objects.count() - before < len(mails) - refused
+        ):
+            time.sleep(0.2)
+        processed = time.perf_counter() - start
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    return accepted, processed, refused
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--total", type=int, default=10_000, help="in-process messages")
+    parser.add_argument("--smtp", type=int, default=10_000, help="messages sent over SMTP")
+    parser.add_argument("--pipe", type=int, default=50, help="`deskline mail ingest` runs")
+    args = parser.parse_args()
+    if not CORPUS.is_dir():
+        sys.exit(f"corpus not found at {CORPUS}")
+    data_dir = tempfile.mkdtemp(prefix="deskline-bench-mail-")
+    setup_django(data_dir)
+    desk = make_desk()
+    base = corpus()
+    print(f"corpus: {len(base)} files; database: {os.environ.get('DATABASE_URL') or 'SQLite'}")
+    env = {**os.environ}
+
+    mails = workload(args.total)
+    seconds = bench_in_process(mails, desk) or 1e-9
+    print(f"in-process store_raw+process: {len(mails)} mails in {seconds:.1f} s "
+          f"= {len(mails) / seconds:.0f} mails/s; states {dict(states())}")  # fmt: skip
+
+    if args.pipe:
+        sample = [unique_copy(m, f"pipe-{i}") for i, m in enumerate(base[: args.pipe])]
+        seconds = bench_pipe(sample, env)
+        print(f"`deskline mail ingest` subprocess: {len(sample)} mails in {seconds:.1f} s "
+              f"= {seconds / len(sample) * 1000:.0f} ms per mail, start-up included")  # fmt: skip
+
+    if args.smtp:
+        smtp_mails = [unique_copy(base[i % len(base)], f"smtp-{i}") for i in range(args.smtp)]
+        accepted, processed, refused = bench_smtp(smtp_mails, env)
+        n = len(smtp_mails)
+        print(f"SMTP: {n} mails answered 250 in {accepted:.1f} s = {n / accepted:.0f} mails/s; "
+              f"all processed after {processed:.1f} s = {n / processed:.0f} mails/s; "
+              f"refused {refused}; states {dict(states())}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""Account operations: requesters, agents, tokens, audit entries."""
+
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from deskline.accounts.models import ApiToken, AuditEntry, Organization, User, normalize_email
+
+TOKEN_PREFIX = "dl_"
+
+
+def record_audit(
+    actor: User | None,
+    action: str,
+    obj: object | None = None,
+    *,
+    data: dict | None = None,
+    ip_address: str | None = None,
+) -> AuditEntry:
+    return AuditEntry.objects.create(
+        actor=actor,
+        action=action,
+        object_type=type(obj).__name__.lower() if obj is not None else "",
+        object_id=str(getattr(obj, "pk", "") or ""),
+        data=data or {},
+        ip_address=ip_address,
+    )
+
+
+def clean_email(email: str, *, field: str = "email") -> str:
+    email = normalize_email(email or "")
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError({field: f"{email!r} is not a valid email address"}) from None
+    return email
+
+
+def organization_for_email(email: str) -> Organization | None:
+    domain = email.rpartition("@")[2]
+    if not domain:
+        return None
+    # Domain lists are short and few; a JSON containment query is not portable to SQLite.
+    for org in Organization.objects.exclude(domains=[]).only("id", "domains"):
+        if domain in [d.lower() for d in org.domains]:
+            return org
+    return None
+
+
+def get_or_create_requester(
+    email: str, name: str = "", *, language: str = "", field: str = "email"
+) -> User:
+    """The user behind an address, created as a requester on first contact."""
+    email = clean_email(email, field=field)
+    user = User.objects.filter(email=email).first()
+    if user is not None:
+        if name and not user.name:
+            user.name = name[:200]
+            user.save(update_fields=["name"])
+        return user
+    try:
+        # A savepoint, so a concurrent creator of the same address does not abort
+        # the caller's transaction.
+        with transaction.atomic():
+            return User.objects.create_user(
+                email,
+                name=(name or "")[:200],
+                organization=organization_for_email(email),
+                language=language or "en",
+            )
+    except IntegrityError:
+        return User.objects.get(email=email)
+
+
+def create_admin(email: str, password: str, *, name: str = "") -> User:
+    email = clean_email(email)
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_superuser(email, password, name=name)
+    else:
+        user.is_superuser = True
+        user.is_staff = True
+        user.is_active = True
+        user.set_password(password)
+        user.save()
+    record_audit(None, "admin.created", user)
+    return user
+
+
+def create_api_token(user: User, *, name: str = "default", actor: User | None = None) -> str:
+    """Create a token and return its secret; the secret is not stored anywhere."""
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, name=name, prefix=secret[:10], digest=ApiToken.digest_of(secret)
+    )
+    record_audit(actor or user, "token.created", token, data={"user": user.email, "name": name})
+    return secret
+
+
+def revoke_api_token(token: ApiToken, *, actor: User | None) -> None:
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    record_audit(actor, "token.revoked", token)
+
+
+# Writing last_used_at on every call would turn every API read into a write.
+TOKEN_TOUCH_SECONDS = 300
+
+
+def user_for_token(secret: str) -> User | None:
+    if not secret.startswith(TOKEN_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(digest=ApiToken.digest_of(secret), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if (
+        token.last_used_at is None
+        or (now - token.last_used_at).total_seconds() > TOKEN_TOUCH_SECONDS
+    ):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

@@ -1,0 +1,139 @@
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from ninja import Router, Status
+
+from deskline.accounts.services import get_or_create_requester
+from deskline.api.schemas import (
+    CategoryIn,
+    CategoryOut,
+    CustomFieldIn,
+    CustomFieldOut,
+    DeskIn,
+    DeskOut,
+    Error,
+    MemberIn,
+)
+from deskline.core.errors import Forbidden, NotFound
+from deskline.desks import services
+from deskline.desks.models import Category, CustomField, Desk, DeskMembership, Role, Visibility
+from deskline.tickets.access import ADMIN, agent_desk_ids, role_on_desk
+from deskline.tickets.services import fields
+
+router = Router(tags=["desks"])
+ERRORS = {401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
+
+
+def _desk_out(desk: Desk) -> dict:
+    return {
+        "id": desk.pk,
+        "slug": desk.slug,
+        "name": desk.name,
+        "prefix": desk.prefix,
+        "visibility": desk.visibility,
+        "description": desk.description,
+        "default_language": desk.default_language,
+        "created_at": desk.created_at,
+    }
+
+
+def visible_desks(user) -> list[Desk]:  # type: ignore[no-untyped-def]
+    """Desks a user may see: all for admins; their own and the ones they may ask."""
+    desks = Desk.objects.filter(is_active=True)
+    if user.is_superuser:
+        return list(desks)
+    open_to = [Visibility.EXTERNAL] + ([Visibility.INTERNAL] if user.is_employee else [])
+    return [d for d in desks if d.visibility in open_to or d.pk in agent_desk_ids(user)]
+
+
+def desk_for_user(user, value: int | str, *, manage: bool = False) -> Desk:  # type: ignore[no-untyped-def]
+    try:
+        desk = fields.resolve_desk(value)
+    except ValidationError:
+        raise NotFound(f"desk {value} not found") from None
+    if desk not in visible_desks(user):
+        raise NotFound(f"desk {value} not found")
+    if manage and role_on_desk(user, desk.pk) not in (ADMIN, Role.SUPERVISOR):
+        raise Forbidden(f"only admins and supervisors of {desk.slug} may change it")
+    return desk
+
+
+@router.get("/desks", response={200: list[DeskOut], **ERRORS})
+def list_desks(request: HttpRequest) -> list[dict]:
+    return [_desk_out(d) for d in visible_desks(request.auth)]
+
+
+@router.post("/desks", response={201: DeskOut, **ERRORS})
+def create_desk(request: HttpRequest, payload: DeskIn) -> Status:
+    if not request.auth.is_superuser:
+        raise Forbidden("only admins may create desks")
+    desk = services.create_desk(**payload.model_dump(), actor=request.auth)
+    return Status(201, _desk_out(desk))
+
+
+@router.get("/desks/{desk_id}", response={200: DeskOut, **ERRORS})
+def get_desk(request: HttpRequest, desk_id: str) -> dict:
+    return _desk_out(desk_for_user(request.auth, desk_id))
+
+
+@router.put("/desks/{desk_id}/members", response={204: None, **ERRORS})
+def set_member(request: HttpRequest, desk_id: str, payload: MemberIn) -> Status:
+    desk = desk_for_user(request.auth, desk_id, manage=True)
+    if payload.role == Role.SUPERVISOR and not request.auth.is_superuser:
+        raise Forbidden("only admins may make supervisors")
+    user = get_or_create_requester(payload.email)
+    current = DeskMembership.objects.filter(desk=desk, user=user).values_list("role", flat=True)
+    if Role.SUPERVISOR in current and not request.auth.is_superuser:
+        # Only admins make supervisors, so only admins demote or remove them.
+        raise Forbidden("only admins may change a supervisor's role")
+    services.set_desk_role(desk, user, payload.role, actor=request.auth)
+    return Status(204, None)
+
+
+def _category_out(category: Category) -> dict:
+    return {
+        "id": category.pk,
+        "path": category.path,
+        "name": category.name,
+        "parent_id": category.parent_id,
+    }
+
+
+@router.get("/desks/{desk_id}/categories", response={200: list[CategoryOut], **ERRORS})
+def list_categories(request: HttpRequest, desk_id: str) -> list[dict]:
+    desk = desk_for_user(request.auth, desk_id)
+    return [_category_out(c) for c in Category.objects.filter(desk=desk)]
+
+
+@router.post("/desks/{desk_id}/categories", response={201: CategoryOut, **ERRORS})
+def create_category(request: HttpRequest, desk_id: str, payload: CategoryIn) -> Status:
+    desk = desk_for_user(request.auth, desk_id, manage=True)
+    parent = fields.resolve_category(desk, payload.parent, field="parent")
+    category = services.create_category(desk, name=payload.name, slug=payload.slug, parent=parent)
+    return Status(201, _category_out(category))
+
+
+def _field_out(field: CustomField) -> dict:
+    return {
+        "id": field.pk,
+        "key": field.key,
+        "label": field.label,
+        "field_type": field.field_type,
+        "choices": field.choices,
+        "required": field.required,
+        "visible_to_requester": field.visible_to_requester,
+    }
+
+
+@router.get("/desks/{desk_id}/custom-fields", response={200: list[CustomFieldOut], **ERRORS})
+def list_custom_fields(request: HttpRequest, desk_id: str) -> list[dict]:
+    desk = desk_for_user(request.auth, desk_id)
+    return [_field_out(f) for f in CustomField.objects.filter(desk=desk)]
+
+
+@router.post("/desks/{desk_id}/custom-fields", response={201: CustomFieldOut, **ERRORS})
+def create_custom_field(request: HttpRequest, desk_id: str, payload: CustomFieldIn) -> Status:
+    desk = desk_for_user(request.auth, desk_id, manage=True)
+    field = CustomField(desk=desk, **payload.model_dump())
+    field.full_clean()
+    field.save()
+    return Status(201, _field_out(field))

@@ -1,0 +1,113 @@
+"""Bad input gets a 4xx naming the field, never a 500 (and never a silent drop)."""
+
+import pytest
+
+BIG = "99999999999999999999999"
+OK_MESSAGE = '"message": {"body_text": "y"}'
+
+CASES = [
+    # method, path, body, expected status, field named in errors (None: no field list)
+    ("post", "/tickets", "{not json", 400, None),
+    ("post", "/tickets", "[]", 422, "body"),
+    ("post", "/tickets", "{}", 422, "desk"),
+    ("post", "/tickets", '{"desk": "it", "subject": 5, ' + OK_MESSAGE + "}", 422, "subject"),
+    (
+        "post",
+        "/tickets",
+        '{"desk": "it", "subject": "x", ' + OK_MESSAGE + ', "tier": 9}',
+        422,
+        "tier",
+    ),
+    (
+        "post",
+        "/tickets",
+        '{"desk": "it", "subject": "x", ' + OK_MESSAGE + ', "custom_fields": []}',
+        422,
+        "custom_fields",
+    ),
+    (
+        "post",
+        "/tickets",
+        '{"desk": "it", "subject": "x", ' + OK_MESSAGE + ', "requester": {"email": "bad"}}',
+        422,
+        "requester.email",
+    ),
+    (
+        "post",
+        "/tickets",
+        '{"desk": "it", "subject": "x", "message": {"body_text": "y", "attachment_ids": [99999]}}',
+        422,
+        "attachment_ids",
+    ),
+    (
+        "post",
+        "/tickets",
+        '{"desk": "it", "subject": "x", ' + OK_MESSAGE + ', "assignee": "nobody@x.test"}',
+        422,
+        "assignee",
+    ),
+    ("post", "/tickets", '{"desk": ' + BIG + ', "subject": "x", ' + OK_MESSAGE + "}", 422, "desk"),
+    (
+        "post",
+        "/tickets",
+        '{"desk": "it", "subject": "x", ' + OK_MESSAGE + ', "colour": "red"}',
+        422,
+        "colour",
+    ),
+    ("get", "/tickets?updated_since=yesterday", None, 422, "updated_since"),
+    ("get", "/tickets?limit=abc", None, 422, "limit"),
+    ("get", "/tickets?limit=1000", None, 422, "limit"),
+    ("get", "/tickets?desk=nope", None, 422, "desk"),
+    ("get", "/tickets?cursor=%25%25", None, 422, "cursor"),
+    ("get", "/tickets?status=weird", None, 422, "status"),
+    ("get", f"/tickets?team={BIG}", None, 200, None),
+    ("get", f"/tickets?assignee={BIG}", None, 200, None),
+    ("get", "/tickets/IT-abc", None, 404, None),
+    ("get", f"/tickets/{BIG}", None, 404, None),
+    ("patch", "/tickets/IT-1", '{"status": "weird"}', 422, "status"),
+    ("patch", "/tickets/IT-1", '{"custom_fields": {"x": 1}}', 422, "custom_fields.x"),
+    ("patch", "/tickets/IT-1", '{"tags": "abc"}', 422, "tags"),
+    ("patch", "/tickets/IT-1", '{"subject": ""}', 422, "subject"),
+    ("patch", "/tickets/IT-1", '{"nope": 1}', 422, "nope"),
+    ("post", "/tickets/IT-1/links", '{"target": "IT-1", "kind": "related"}', 422, "target"),
+    ("post", "/tickets/IT-1/links", '{"target": "IT-1", "kind": "cousin"}', 422, "kind"),
+    ("post", "/tickets/IT-1/merge", '{"target": "IT-1"}', 422, "target"),
+    ("post", "/tickets/IT-1/messages", '{"body_text": ""}', 422, "body_text"),
+    ("get", f"/attachments/{BIG}", None, 422, "attachment_id"),
+    ("post", "/desks", '{"name": "x", "slug": "BAD SLUG", "prefix": "it"}', 422, "slug"),
+    ("post", "/desks", '{"name": "x", "slug": "it", "prefix": "IT"}', 422, "prefix"),
+    (
+        "post",
+        "/desks",
+        '{"name": "x", "slug": "x2", "prefix": "X2", "visibility": "public"}',
+        422,
+        "visibility",
+    ),
+    ("post", "/teams", '{"desk": "it", "name": "x", "slug": "ok", "tier": 9}', 422, "tier"),
+    ("post", "/users", '{"email": "bad"}', 422, "email"),
+    ("post", "/users", '{"email": "new@example.com", "language": "xx"}', 422, "language"),
+    ("post", "/organizations", '{"name": ""}', 422, "name"),
+    ("patch", "/users/me-is-not-an-id", '{"name": "x"}', 422, "user_id"),
+    ("put", "/desks/it/members", '{"email": "x@example.com", "role": "god"}', 422, "role"),
+    ("post", "/desks/it/custom-fields", '{"key": "Bad Key", "label": "x"}', 422, "key"),
+    ("post", "/desks/it/categories", '{"name": "x", "slug": "a", "parent": "zzz"}', 422, "parent"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "status", "field"), CASES)
+def test_bad_input_is_a_clear_4xx(
+    admin_user, api_for, it_desk, make_ticket, method, path, body, status, field
+):
+    make_ticket(it_desk, admin_user)
+    api = api_for(admin_user)
+    kwargs = {"content_type": "application/json", "data": body} if body is not None else {}
+    response = getattr(api.client, method)(f"/api/v1{path}", headers=api.headers, **kwargs)
+    assert response.status_code == status, response.content
+    if field is not None:
+        assert field in [e["field"] for e in response.json()["errors"]], response.content
+
+
+def test_time_zone_is_validated(admin_user, api_for):
+    response = api_for(admin_user).patch(f"/users/{admin_user.pk}", {"time_zone": "Mars/Base"})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "time_zone"

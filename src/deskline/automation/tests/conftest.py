@@ -1,0 +1,47 @@
+"""Automation test helpers: tasks run at once, ticket hooks run when callbacks are flushed."""
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from deskline.accounts.models import Organization, User
+from deskline.desks.models import Desk, Role, Team
+from deskline.desks.services import create_team
+
+
+@pytest.fixture
+def immediate_tasks(settings: Any) -> None:
+    """Tasks run inside enqueue(), so mail and webhook tries happen in the test."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def hooks(django_capture_on_commit_callbacks: Any) -> Callable[[], Any]:
+    """`with hooks():` runs the after-commit work (ticket hooks, tasks) of the block."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
+def desk_setup(
+    it_desk: Desk, admin_user: User, agent_on: Callable[..., User], make_user: Callable[..., User]
+) -> dict[str, Any]:
+    supervisor = agent_on(it_desk, Role.SUPERVISOR, email="sue@example.com", name="Sue")
+    l2_agent = agent_on(it_desk, Role.AGENT, email="lee@example.com", name="Lee")
+    agent = agent_on(it_desk, Role.AGENT, email="amy@example.com", name="Amy")
+    l2: Team = create_team(it_desk, name="L2", slug="l2", tier=2)
+    l2.members.add(l2_agent)
+    vip = Organization.objects.create(name="VIP Corp", domains=["vip.test"])
+    vip_requester = make_user("boss@vip.test", name="Boss", organization=vip, is_employee=True)
+    requester = make_user("sam@example.com", name="Sam", is_employee=True)
+    return {
+        "desk": it_desk,
+        "admin": admin_user,
+        "supervisor": supervisor,
+        "agent": agent,
+        "l2_agent": l2_agent,
+        "l2": l2,
+        "vip": vip,
+        "vip_requester": vip_requester,
+        "requester": requester,
+    }

@@ -1,0 +1,68 @@
+import pytest
+
+from deskline.automation.models import InboundAlert
+from deskline.tickets.models import Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def hook_url(api_for, desk_setup) -> str:
+    response = api_for(desk_setup["admin"]).post(
+        "/inbound-hooks",
+        {
+            "desk": "it",
+            "name": "Grafana",
+            "sender_email": "alerts@monitoring.example.com",
+            "subject_path": "alert.title",
+            "body_path": "alert.text",
+            "key_path": "alert.fingerprint",
+        },
+    )
+    assert response.status_code == 201, response.content
+    return response.json()["url"].removeprefix("/api/v1")
+
+
+def _alert(fingerprint: str, title: str = "CPU high on db1") -> dict:
+    return {"alert": {"title": title, "text": "load 42", "fingerprint": fingerprint}}
+
+
+def test_alerts_open_a_ticket_then_add_to_it_until_it_is_solved(api_for, desk_setup, hook_url):
+    anonymous = api_for(None)
+    first = anonymous.post(hook_url, _alert("abc"))
+    assert first.status_code == 201, first.content
+    number = first.json()["ticket"]
+    again = anonymous.post(hook_url, _alert("abc"))
+    assert again.status_code == 200 and again.json() == {"ticket": number, "created": False}
+    other = anonymous.post(hook_url, _alert("xyz", "Disk"))
+    assert other.status_code == 201 and other.json()["ticket"] != number
+
+    ticket = Ticket.objects.get(number=number)
+    assert ticket.channel == "webhook" and ticket.requester.email == "alerts@monitoring.example.com"
+    assert ticket.subject == "CPU high on db1" and ticket.messages.count() == 2
+    assert InboundAlert.objects.get(key="abc").count == 2
+
+    api_for(desk_setup["admin"]).patch(f"/tickets/{ticket.pk}", {"status": "solved"})
+    after = anonymous.post(hook_url, _alert("abc"))
+    assert after.status_code == 201 and after.json()["ticket"] != number
+
+
+def test_bad_tokens_and_bad_alerts(api_for, desk_setup, hook_url):
+    anonymous = api_for(None)
+    assert anonymous.post("/hooks/inbound/dlh_nope", _alert("a")).status_code == 404
+    bad_json = anonymous.client.post(
+        f"/api/v1{hook_url}", data=b"{not json", content_type="application/json"
+    )
+    assert bad_json.status_code == 422
+    no_title = anonymous.post(hook_url, {"alert": {"text": "x"}})
+    assert no_title.status_code == 422
+    assert no_title.json()["errors"][0]["field"] == "alert.title"
+    assert anonymous.post(hook_url, [1, 2]).status_code == 422
+    assert not Ticket.objects.exists()
+
+
+def test_only_managers_create_inbound_hooks(api_for, desk_setup):
+    response = api_for(desk_setup["agent"]).post(
+        "/inbound-hooks", {"desk": "it", "name": "x", "sender_email": "a@b.example"}
+    )
+    assert response.status_code == 403

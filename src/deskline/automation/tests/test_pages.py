@@ -1,0 +1,94 @@
+import json
+
+import pytest
+from django.test import Client
+
+from deskline.automation.models import Macro, Trigger
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(desk_setup) -> Client:
+    client = Client()
+    client.force_login(desk_setup["admin"])
+    return client
+
+
+def test_admin_builds_a_trigger_and_dry_runs_it_in_the_pages(admin_client, desk_setup, make_ticket):
+    assert admin_client.get("/automation/").status_code == 200
+    assert admin_client.get("/automation/triggers/new/").status_code == 200
+    form = {
+        "desk": "it",
+        "name": "VIP urgent",
+        "position": "0",
+        "is_active": "on",
+        "events": ["ticket_created", "ticket_updated"],
+        "conditions": json.dumps(
+            {"all": [{"field": "organization", "op": "is", "value": "VIP Corp"}]}
+        ),
+        "actions": json.dumps([{"type": "assign", "team": "nobody"}]),
+    }
+    refused = admin_client.post("/automation/triggers/new/", form)
+    assert refused.status_code == 200 and b"0.team" in refused.content
+    assert not Trigger.objects.exists()
+
+    form["actions"] = json.dumps([{"type": "assign", "team": "l2"}])
+    saved = admin_client.post("/automation/triggers/new/", form)
+    assert saved.status_code == 302
+    trigger = Trigger.objects.get()
+    assert trigger.actions == [{"type": "assign", "team": "l2"}]
+    page = admin_client.get(saved["Location"])
+    assert b"VIP urgent" in page.content and b"dry-run" in page.content
+
+    ticket = make_ticket(desk_setup["desk"], desk_setup["vip_requester"])
+    dry = admin_client.post(
+        f"/automation/triggers/{trigger.pk}/dry-run/", {"ticket": ticket.number}
+    )
+    assert dry.status_code == 200 and b"It would act on this ticket." in dry.content
+    ticket.refresh_from_db()
+    assert ticket.team_id is None
+    missing = admin_client.post(f"/automation/triggers/{trigger.pk}/dry-run/", {"ticket": "IT-999"})
+    assert b"not found" in missing.content
+
+
+def test_rules_and_shared_macros_pages(admin_client):
+    saved = admin_client.post(
+        "/automation/rules/new/",
+        {
+            "desk": "it",
+            "name": "remind",
+            "position": "0",
+            "is_active": "on",
+            "status": "pending",
+            "hours": "72",
+            "conditions": "{}",
+            "actions": json.dumps(
+                [{"type": "send_mail", "to": "requester", "subject": "s", "body": "b"}]
+            ),
+        },
+    )
+    assert saved.status_code == 302
+    macro = admin_client.post(
+        "/automation/macros/new/",
+        {
+            "desk": "it",
+            "name": "thanks",
+            "position": "0",
+            "is_active": "on",
+            "team": "l2",
+            "actions": "[]",
+            "replies": json.dumps({"en": "Thanks {{requester.name}}"}),
+        },
+    )
+    assert macro.status_code == 302
+    assert Macro.objects.get().team.slug == "l2"
+    index = admin_client.get("/automation/")
+    assert b"remind" in index.content and b"thanks" in index.content
+
+
+def test_agents_do_not_get_the_pages(desk_setup):
+    client = Client()
+    client.force_login(desk_setup["agent"])
+    assert client.get("/automation/").status_code == 404
+    assert client.get("/automation/triggers/new/").status_code == 404

@@ -1,0 +1,51 @@
+"""The `deskline` command. Subcommands are Django management commands of deskline.core,
+so `deskline migrate` and friends behave exactly like `manage.py` ones."""
+
+import os
+import sys
+
+USAGE = """usage: deskline COMMAND [options]
+
+commands:
+  serve [--host H] [--port P]   migrate, then run web + worker + scheduler
+  worker                        run background tasks and the schedule
+  migrate                       create or update the database tables
+  createadmin --email E --password P
+  token create --email E        print a new API token for a user
+  demo                          load demo desks, people and tickets (en, ar, zh)
+  check                         configuration and connectivity report
+  help                          this text; any Django command also works
+
+`deskline COMMAND --help` describes a command's options."""
+
+# Our names for commands whose Django name is taken by Django itself.
+ALIASES = {"check": "deskline_check"}
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in {"-h", "--help", "help"}:
+        print(USAGE)
+        sys.exit(0 if args else 2)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "deskline.settings")
+    from deskline.conf import ConfigurationError
+
+    try:
+        import django
+        from django.core.management import execute_from_command_line
+        from django.db.utils import OperationalError
+
+        django.setup()
+    except ConfigurationError as exc:
+        print(f"deskline: configuration error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    name = ALIASES.get(args[0], args[0])
+    try:
+        execute_from_command_line(["deskline", name, *args[1:]])
+    except OperationalError as exc:
+        print(f"deskline: cannot use the database: {exc}".rstrip(), file=sys.stderr)
+        print(
+            "Check DATABASE_URL (or DESKLINE_DATA_DIR for SQLite) with `deskline check`.",
+            file=sys.stderr,
+        )
+        sys.exit(1)

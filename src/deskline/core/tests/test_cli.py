@@ -1,0 +1,171 @@
+"""The `deskline` command as a user runs it: a real process, a real SQLite file."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env["DESKLINE_DATA_DIR"] = str(tmp_path / "data")
+    env.update(extra)
+    return env
+
+
+def deskline(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "deskline", *args],
+        env=_env(tmp_path, **env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_no_command_prints_usage_and_fails(tmp_path):
+    result = deskline(tmp_path)
+    assert result.returncode == 2
+    assert "usage: deskline" in result.stdout
+
+
+def test_unknown_option_is_rejected(tmp_path):
+    result = deskline(tmp_path, "createadmin", "--email", "a@example.com")
+    assert result.returncode != 0
+    assert "--password" in result.stderr
+
+
+def test_bad_email_gives_a_clear_error(tmp_path):
+    assert deskline(tmp_path, "migrate").returncode == 0
+    result = deskline(tmp_path, "createadmin", "--email", "nope", "--password", "long-enough-1")
+    assert result.returncode == 1
+    assert "not a valid email" in result.stderr
+
+
+def test_unreachable_database_is_reported(tmp_path):
+    unreachable = "postgres://root@127.0.0.1:1/nowhere"
+    check = deskline(tmp_path, "check", DATABASE_URL=unreachable)
+    assert check.returncode == 1
+    assert "FAIL database" in check.stdout
+    migrate = deskline(tmp_path, "migrate", DATABASE_URL=unreachable)
+    assert migrate.returncode == 1
+    assert "cannot use the database" in migrate.stderr
+    assert "Traceback" not in migrate.stderr
+
+
+def test_bad_setting_is_a_configuration_error(tmp_path):
+    result = deskline(tmp_path, "check", DESKLINE_WEB_WORKERS="many")
+    assert result.returncode == 2
+    assert "DESKLINE_WEB_WORKERS" in result.stderr
+
+
+def test_check_reports_a_healthy_install(tmp_path):
+    assert deskline(tmp_path, "migrate").returncode == 0
+    result = deskline(tmp_path, "check")
+    assert result.returncode == 0, result.stdout
+    assert "ok   migrations   up to date" in result.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _request(url: str, token: str, data: dict | None = None, method: str = "GET") -> tuple:
+    body = json.dumps(data).encode() if data is not None else None
+    request = urllib.request.Request(url, data=body, method=method)
+    request.add_header("Authorization", f"Bearer {token}")
+    request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_serve_runs_web_worker_and_scheduler_on_a_fresh_data_dir(tmp_path):
+    """The README's first-run path: serve, first admin, token, desk and tickets over HTTP."""
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "deskline", "serve", "--port", str(port)],
+        env=_env(tmp_path, DESKLINE_ADMIN_PASSWORD="first-admin-pw"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{base}/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            pytest.fail("deskline serve did not answer within 60 s")
+        note = (tmp_path / "data" / "first-admin.txt").read_text()
+        assert "admin@localhost" in note and "first-admin-pw" in note
+
+        token = deskline(tmp_path, "token", "create", "--email", "admin@localhost").stdout.strip()
+        status, desk = _request(
+            f"{base}/api/v1/desks",
+            token,
+            {"name": "IT", "slug": "it", "prefix": "IT", "visibility": "internal"},
+            "POST",
+        )
+        assert status == 201, desk
+        for subject in ["VPN down", "打印机无法连接"]:
+            status, ticket = _request(
+                f"{base}/api/v1/tickets",
+                token,
+                {
+                    "desk": "it",
+                    "subject": subject,
+                    "requester": {"email": "sam@example.com", "name": "Sam"},
+                    "message": {"body_text": "please help"},
+                },
+                "POST",
+            )
+            assert status == 201, ticket
+        status, page = _request(f"{base}/api/v1/tickets?desk=it&status=new", token)
+        assert status == 200
+        assert [t["number"] for t in page["items"]] == ["IT-2", "IT-1"]
+        status, updated = _request(
+            f"{base}/api/v1/tickets/IT-1", token, {"status": "pending"}, "PATCH"
+        )
+        assert status == 200 and updated["status"] == "pending"
+
+        # The worker process started with serve seeds the schedule table.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            listed = deskline(
+                tmp_path,
+                "shell",
+                "-c",
+                "from deskline.scheduler.models import Schedule;print(Schedule.objects.count())",
+            )
+            if listed.stdout.strip() not in ("", "0"):
+                break
+            time.sleep(0.5)
+        else:
+            pytest.fail("the worker did not seed the schedule table")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            raise
+    assert server.returncode == 0, server.stdout.read() if server.stdout else ""

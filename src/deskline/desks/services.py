@@ -1,0 +1,66 @@
+"""Desk configuration operations."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from deskline.accounts.models import User
+from deskline.accounts.services import record_audit
+from deskline.desks.models import Category, Desk, DeskMembership, Role, Team, Visibility
+
+
+def create_desk(
+    *,
+    name: str,
+    slug: str,
+    prefix: str,
+    visibility: str = Visibility.EXTERNAL,
+    description: str = "",
+    default_language: str = "en",
+    actor: User | None = None,
+) -> Desk:
+    desk = Desk(
+        name=name,
+        slug=slug,
+        prefix=prefix,
+        visibility=visibility,
+        description=description,
+        default_language=default_language,
+    )
+    desk.full_clean()
+    with transaction.atomic():
+        desk.save()
+        record_audit(actor, "desk.created", desk, data={"slug": slug, "prefix": prefix})
+    return desk
+
+
+def set_desk_role(desk: Desk, user: User, role: str | None, *, actor: User | None) -> None:
+    """Give `user` a role on `desk`, or take it away with role=None."""
+    if role is not None and role not in Role.values:
+        raise ValidationError({"role": f"unknown role {role!r}; use one of {Role.values}"})
+    with transaction.atomic():
+        if role is None:
+            DeskMembership.objects.filter(desk=desk, user=user).delete()
+        else:
+            DeskMembership.objects.update_or_create(desk=desk, user=user, defaults={"role": role})
+        record_audit(actor, "desk.role_set", desk, data={"user": user.email, "role": role})
+
+
+def create_team(
+    desk: Desk, *, name: str, slug: str, tier: int = 1, actor: User | None = None
+) -> Team:
+    team = Team(desk=desk, name=name, slug=slug, tier=tier)
+    team.full_clean()
+    with transaction.atomic():
+        team.save()
+        record_audit(actor, "team.created", team, data={"desk": desk.slug, "slug": slug})
+    return team
+
+
+def create_category(
+    desk: Desk, *, name: str, slug: str, parent: Category | None = None
+) -> Category:
+    category = Category(desk=desk, name=name, slug=slug, parent=parent)
+    category.path = f"{parent.path}/{slug}" if parent else slug
+    category.full_clean()
+    category.save()
+    return category

@@ -1,0 +1,51 @@
+"""Who may read and change knowledge-base articles.
+
+A desk's agents (any role) read all its articles, its editing roles change them;
+everyone else reads published public articles of desks they may see (internal desks
+only for employees, as tickets.access.can_see_desk).
+"""
+
+from django.db.models import Q, QuerySet
+
+from deskline.accounts.models import User
+from deskline.core.errors import Forbidden, NotFound
+from deskline.core.ids import parse_id
+from deskline.desks.models import Desk
+from deskline.kb.models import Article, ArticleVisibility, State
+from deskline.search.permissions import open_desks_condition
+from deskline.tickets.access import EDITING_ROLES, agent_desk_ids, role_on_desk
+
+
+def _signed_in(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_active)
+
+
+def visible_articles_for_user(user: User) -> QuerySet[Article]:
+    if _signed_in(user) and user.is_superuser:
+        return Article.objects.all()
+    condition = Q(state=State.PUBLISHED, visibility=ArticleVisibility.PUBLIC) & (
+        open_desks_condition(user)
+    )
+    if _signed_in(user):
+        condition |= Q(desk_id__in=agent_desk_ids(user))
+    return Article.objects.filter(condition)
+
+
+def can_edit_articles(user: User, desk: Desk) -> bool:
+    return role_on_desk(user, desk.pk) in EDITING_ROLES
+
+
+def get_article_for_user(user: User, article_id: int | str, *, write: bool = False) -> Article:
+    """The article if the user may read it (and change it, with write=True); articles
+    the user may not read answer like missing ones."""
+    article = (
+        visible_articles_for_user(user)
+        .select_related("desk")
+        .filter(pk=parse_id(article_id) or 0)
+        .first()
+    )
+    if article is None:
+        raise NotFound(f"article {article_id} not found")
+    if write and not can_edit_articles(user, article.desk):
+        raise Forbidden(f"only agents of {article.desk.slug} may change its articles")
+    return article

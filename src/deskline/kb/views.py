@@ -1,0 +1,141 @@
+"""Public help center: per desk, browsable and searchable, in the reader's language.
+
+Anonymous readers see the published public articles of external desks; employees
+also those of internal desks; a desk's agents every article of it (tickets.access and
+kb.access decide, as for the API).
+"""
+
+from typing import Any
+
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.views.decorators.http import require_POST
+
+from deskline.desks.models import Desk
+from deskline.kb import deflection, services
+from deskline.kb.access import get_article_for_user, visible_articles_for_user
+from deskline.kb.models import DeflectionEventKind, State
+from deskline.search.services import Filters, search
+from deskline.tickets.access import can_see_desk
+
+RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
+
+
+def _base(language: str) -> str:
+    return (language or "en").split("-")[0].lower()
+
+
+def _desk(request: HttpRequest, slug: str) -> Desk:
+    desk = Desk.objects.filter(slug=slug, is_active=True).first()
+    if desk is None or not can_see_desk(request.user, desk):
+        raise Http404("no such help center")
+    return desk
+
+
+def _in_language(articles: Any, language: str) -> Any:
+    base = _base(language)
+    return articles.filter(Q(language=base) | Q(language__startswith=f"{base}-"))
+
+
+def help_home(request: HttpRequest) -> HttpResponse:
+    desks = [d for d in Desk.objects.filter(is_active=True) if can_see_desk(request.user, d)]
+    counts = dict(
+        visible_articles_for_user(request.user)
+        .filter(state=State.PUBLISHED)
+        .values("desk")
+        .annotate(n=Count("id"))
+        .values_list("desk", "n")
+    )
+    rows = [(d, counts.get(d.pk, 0)) for d in desks]
+    return render(request, "kb/home.html", {"rows": rows})
+
+
+def help_desk(request: HttpRequest, slug: str) -> HttpResponse:
+    desk = _desk(request, slug)
+    query = request.GET.get("q", "").strip()[:500]
+    published = visible_articles_for_user(request.user).filter(desk=desk, state=State.PUBLISHED)
+    hits = []
+    if query:
+        found = search(
+            request.user, query, filters=Filters(kinds=("article",), desk_ids=(desk.pk,))
+        )
+        articles = published.in_bulk([h.object_id for h in found])
+        hits = [(articles[h.object_id], h.snippet) for h in found if h.object_id in articles]
+    mine = _in_language(published, get_language() or "en")
+    listing = mine if mine.exists() else published
+    return render(
+        request,
+        "kb/desk.html",
+        {"desk": desk, "query": query, "hits": hits, "articles": listing.order_by("category")},
+    )
+
+
+def help_article(request: HttpRequest, slug: str, article_id: int) -> HttpResponse:
+    desk = _desk(request, slug)
+    article = get_article_for_user(request.user, article_id) if article_id else None
+    if article is None or article.desk_id != desk.pk:
+        raise Http404("no such article")
+    # A reader who asked for another language gets that translation when there is one.
+    wanted = _base(get_language() or "en")
+    if _base(article.language) != wanted and "original" not in request.GET:
+        translation = _in_language(
+            visible_articles_for_user(request.user).filter(
+                translation_group=article.translation_group, state=State.PUBLISHED
+            ),
+            wanted,
+        ).first()
+        if translation is not None:
+            return redirect("kb:article", slug=desk.slug, article_id=translation.pk)
+    services.record_view(article)
+    session = request.GET.get("session", "")[:64]
+    if session:
+        # Opened from the suggestions of a request form (deflection).
+        deflection.record_event(
+            session, DeflectionEventKind.OPENED, desk=desk, user=request.user, article=article
+        )
+    translations = visible_articles_for_user(request.user).filter(
+        translation_group=article.translation_group, state=State.PUBLISHED
+    )
+    return render(
+        request,
+        "kb/article.html",
+        {
+            "desk": desk,
+            "article": article,
+            "rtl": _base(article.language) in RTL_LANGUAGES,
+            "translations": translations.exclude(pk=article.pk),
+        },
+    )
+
+
+@require_POST
+def help_feedback(request: HttpRequest, slug: str, article_id: int) -> HttpResponse:
+    desk = _desk(request, slug)
+    article = get_article_for_user(request.user, article_id)
+    if article.desk_id != desk.pk:
+        raise Http404("no such article")
+    services.add_feedback(
+        article,
+        user=request.user,
+        helpful=request.POST.get("helpful") == "yes",
+        comment=request.POST.get("comment", "")[:5000],
+    )
+    return render(request, "kb/thanks.html", {"desk": desk, "article": article})
+
+
+def help_suggest(request: HttpRequest, slug: str) -> HttpResponse:
+    """An HTML fragment of suggested articles, for the request form (htmx)."""
+    desk = _desk(request, slug)
+    session = request.GET.get("session", "")[:64]
+    found = deflection.suggest_articles(
+        request.user,
+        desk,
+        request.GET.get("subject", "")[:500],
+        request.GET.get("description", "")[:10_000],
+        session=session,
+    )
+    return render(
+        request, "kb/_suggestions.html", {"desk": desk, "found": found, "session": session}
+    )

@@ -1,0 +1,95 @@
+import sys
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+# sysexits.h: the MTA keeps the message and retries later.
+EX_TEMPFAIL = 75
+
+
+class Command(BaseCommand):
+    help = "The email channel: ingest a mail from stdin, list failed mail, reprocess, poll."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        ingest = sub.add_parser("ingest", help="read one mail on stdin (for a mail server pipe)")
+        ingest.add_argument("--desk", help="desk slug for mail to no known desk address")
+        failed = sub.add_parser("failed", help="list mail that failed or was rejected")
+        failed.add_argument("--state", default="failed", choices=["failed", "rejected", "all"])
+        failed.add_argument("--limit", type=int, default=50)
+        reprocess = sub.add_parser("reprocess", help="process a failed or rejected mail again")
+        reprocess.add_argument("id", type=int)
+        sub.add_parser("pending", help="process mail stored but not processed (after a crash)")
+        sub.add_parser("poll", help="poll every enabled mailbox now")
+
+    def handle(self, *args: object, **options: object) -> None:
+        getattr(self, f"_{options['action']}")(options)
+
+    def _ingest(self, options: dict) -> None:
+        from deskline.mail.services import intake
+
+        raw = sys.stdin.buffer.read()
+        try:
+            desk = None
+            if options["desk"]:
+                from deskline.desks.models import Desk
+
+                desk = Desk.objects.filter(slug=options["desk"]).first()
+                if desk is None:
+                    # A typo in the MTA's configuration: keep the mail queued there.
+                    self.stderr.write(f"deskline mail ingest: no desk {options['desk']!r}")
+                    sys.exit(EX_TEMPFAIL)
+            raw_mail, created = intake.store_raw(raw, "pipe", default_desk=desk)
+        except Exception as exc:  # noqa: BLE001 - whatever it is, the MTA must retry
+            self.stderr.write(f"deskline mail ingest: could not store the mail: {exc}")
+            sys.exit(EX_TEMPFAIL)
+        intake._crash_point("after-store")
+        if created or raw_mail.state == "received":
+            try:
+                raw_mail = intake.process(raw_mail.pk)
+            except Exception as exc:  # noqa: BLE001 - stored: process_pending_mail retries
+                self.stderr.write(f"stored as {raw_mail.pk}; processing deferred: {exc}")
+                return
+        ticket = raw_mail.ticket.number if raw_mail.ticket_id else "-"
+        note = "" if created else " (already received)"
+        self.stdout.write(f"{raw_mail.pk}\t{raw_mail.state}\t{ticket}{note}")
+
+    def _failed(self, options: dict) -> None:
+        from deskline.mail.models import RawMail
+
+        mails = RawMail.objects.defer("raw")
+        if options["state"] != "all":
+            mails = mails.filter(state=options["state"])
+        else:
+            mails = mails.filter(state__in=["failed", "rejected"])
+        for mail in mails[: options["limit"]]:
+            error = (mail.error or mail.reason).replace("\n", " ")[:120]
+            self.stdout.write(
+                f"{mail.pk}\t{mail.state}\t{mail.received_at:%Y-%m-%d %H:%M}\t{mail.source}\t"
+                f"{mail.sender or '-'}\t{mail.subject[:60] or '-'}\t{error}"
+            )
+
+    def _reprocess(self, options: dict) -> None:
+        from deskline.core.errors import Conflict
+        from deskline.mail.models import RawMail
+        from deskline.mail.services.intake import reprocess
+
+        try:
+            raw_mail = reprocess(options["id"])
+        except RawMail.DoesNotExist:
+            raise CommandError(f"no mail {options['id']}") from None
+        except Conflict as exc:
+            raise CommandError(str(exc)) from None
+        ticket = raw_mail.ticket.number if raw_mail.ticket_id else "-"
+        self.stdout.write(f"{raw_mail.pk}\t{raw_mail.state}\t{ticket}\t{raw_mail.error}")
+        if raw_mail.state == "failed":
+            sys.exit(1)
+
+    def _pending(self, options: dict) -> None:
+        from deskline.mail.services.intake import process_pending
+
+        self.stdout.write(f"processed {process_pending()} pending mail")
+
+    def _poll(self, options: dict) -> None:
+        from deskline.mail.services.polling import poll_all
+
+        self.stdout.write(f"stored {poll_all()} mail")

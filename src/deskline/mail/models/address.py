@@ -1,0 +1,54 @@
+from django.db import models
+from django.utils import timezone
+
+
+class DeskAddress(models.Model):
+    """An address a desk receives mail at; the desk's primary one is the From of its mail."""
+
+    desk = models.ForeignKey("desks.Desk", on_delete=models.CASCADE, related_name="mail_addresses")
+    email = models.EmailField(max_length=254, unique=True)
+    name = models.CharField(max_length=200, blank=True, help_text="display name for outbound mail")
+    primary = models.BooleanField(default=False, help_text="the From address of outbound mail")
+    # An agent of the desk forwarding a customer's mail opens the ticket for that customer.
+    forwards_open_for_original_sender = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["desk_id", "-primary", "email"]
+        verbose_name_plural = "desk addresses"
+
+    def __str__(self) -> str:
+        return self.email
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class AcknowledgementTemplate(models.Model):
+    """The automatic answer to a new ticket opened by mail, per desk and language.
+
+    Placeholders: {number}, {subject}, {portal_link}, {requester_name}, {desk}.
+    """
+
+    desk = models.ForeignKey(
+        "desks.Desk", on_delete=models.CASCADE, related_name="acknowledgement_templates"
+    )
+    language = models.CharField(max_length=10, default="en")
+    enabled = models.BooleanField(default=True)
+    subject = models.CharField(max_length=300, default="We received your request: {subject}")
+    body = models.TextField(
+        default=(
+            "Hello {requester_name},\n\nThank you for writing. Your request is now ticket "
+            "{number}; we will answer as soon as we can.\n\nYou can follow it here: "
+            "{portal_link}\n\n— {desk}"
+        )
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["desk", "language"], name="one_ack_per_desk_language")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.desk} ({self.language})"

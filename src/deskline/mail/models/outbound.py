@@ -1,0 +1,45 @@
+from django.db import models
+from django.utils import timezone
+
+
+class OutboundKind(models.TextChoices):
+    REPLY = "reply", "Agent reply"
+    ACKNOWLEDGEMENT = "ack", "Automatic acknowledgement"
+
+
+class OutboundState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed (gave up)"
+    SUPPRESSED = "suppressed", "Suppressed (loop or bounce protection)"
+
+
+class OutboundMail(models.Model):
+    """A mail Deskline sends; its Message-ID lets the answers find their ticket."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
+    ticket_message = models.ForeignKey(
+        "tickets.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=8, choices=OutboundKind.choices)
+    to = models.EmailField(max_length=254)
+    message_id = models.CharField(max_length=998, unique=True)
+    state = models.CharField(
+        max_length=10, choices=OutboundState.choices, default=OutboundState.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["to", "kind", "created_at"], name="outbound_to"),
+            models.Index(fields=["ticket", "created_at"], name="outbound_ticket"),
+            models.Index(fields=["state", "next_attempt_at"], name="outbound_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.to} ({self.state})"

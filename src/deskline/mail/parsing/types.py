@@ -1,0 +1,57 @@
+"""What the parser hands to the intake pipeline: plain data, no Django models."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class MailParseError(ValueError):
+    """The bytes are not a message we can read at all (the raw mail is kept as failed)."""
+
+
+@dataclass
+class ParsedAttachment:
+    filename: str
+    content_type: str
+    content: bytes
+    # Set for parts an HTML body shows inline (<img src="cid:...">), without <>.
+    content_id: str = ""
+    inline: bool = False
+
+
+@dataclass
+class Bounce:
+    """A delivery status notification (RFC 3464) or a bounce recognised otherwise."""
+
+    recipient: str  # the address that failed, lower case; "" when unknown
+    status: str  # DSN status code such as "5.1.1"; "" when unknown
+    reason: str  # a short classification, e.g. "userunknown", "mailboxfull"
+    hard: bool  # permanent failure: stop mailing the address
+
+
+@dataclass
+class ParsedMail:
+    message_id: str  # without <>; "" when the message has none
+    in_reply_to: list[str]  # message ids, without <>
+    references: list[str]
+    subject: str
+    from_name: str
+    from_email: str  # lower case; "" for a null/unknown sender
+    reply_to: list[str]
+    to: list[str]
+    cc: list[str]
+    date: datetime | None
+    text_body: str  # the whole text (from text/plain, or derived from HTML)
+    html_body: str  # sanitized HTML ("" when the mail had no HTML part); cid: URLs kept
+    attachments: list[ParsedAttachment] = field(default_factory=list)
+    # Header name (lower case) → value, for the headers worth keeping on the message.
+    headers: dict[str, str] = field(default_factory=dict)
+    # Why this is automated mail, or "" for mail written by a person:
+    # "auto-reply", "bulk", "list", "bounce", "null-sender", "feedback-report"...
+    automated: str = ""
+    bounce: Bounce | None = None
+    language: str = ""  # from Content-Language when given
+    # Problems the parser worked around (bad charset, broken MIME); kept for admins.
+    defects: list[str] = field(default_factory=list)
+    # (name, email) of the original sender when this mail forwards another one (attached
+    # .eml, or inline "Forwarded message" / Outlook header block); None otherwise.
+    forwarded_from: tuple[str, str] | None = None

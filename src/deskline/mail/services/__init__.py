@@ -1,0 +1,1 @@
+"""The email channel: intake (store, then process), threading, loops, outbound."""

@@ -1,0 +1,127 @@
+"""Building the outgoing mail: From per desk, threading headers, number, alternatives."""
+
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from deskline.core.html import text_to_html
+from deskline.mail.models import AcknowledgementTemplate, DeskAddress, OutboundMail, RawMail
+from deskline.mail.models.outbound import OutboundKind
+from deskline.mail.services.addresses import reply_to_for
+from deskline.mail.services.loops import LOOP_MARKER
+from deskline.mail.services.threads import NUMBER
+from deskline.tickets.attachments import attachment_path
+from deskline.tickets.models import Message, Ticket
+
+MAX_REFERENCES = 20
+DEFAULT_ACK_SUBJECT = AcknowledgementTemplate._meta.get_field("subject").default
+DEFAULT_ACK_BODY = AcknowledgementTemplate._meta.get_field("body").default
+
+
+def new_message_id(address: DeskAddress) -> str:
+    return make_msgid(domain=address.email.partition("@")[2] or "deskline.invalid").strip("<>")
+
+
+def thread_ids(ticket: Ticket) -> list[str]:
+    """Message-IDs of the ticket's mail, oldest first (what References lists)."""
+    inbound = RawMail.objects.filter(ticket=ticket).exclude(message_id="")
+    outbound = OutboundMail.objects.filter(ticket=ticket)
+    dated = [(m.received_at, m.message_id) for m in inbound.only("received_at", "message_id")]
+    dated += [(m.created_at, m.message_id) for m in outbound.only("created_at", "message_id")]
+    return [mid for _, mid in sorted(dated)]
+
+
+def numbered_subject(ticket: Ticket, subject: str, *, reply: bool) -> str:
+    subject = subject or ticket.subject
+    if not NUMBER.search(subject):
+        subject = f"[{ticket.number}] {subject}"
+    if reply and not subject.lower().startswith("re:"):
+        subject = f"Re: {subject}"
+    return subject
+
+
+def portal_link(ticket: Ticket) -> str:
+    try:
+        path = reverse("web:portal_ticket", args=[ticket.number])
+    except NoReverseMatch:
+        path = "/"
+    return settings.BASE_URL + path
+
+
+def acknowledgement_text(ticket: Ticket) -> tuple[str, str]:
+    """(subject, body) from the desk's template in the requester's language."""
+    languages = [ticket.requester.language, ticket.desk.default_language, "en"]
+    templates = {t.language: t for t in AcknowledgementTemplate.objects.filter(desk=ticket.desk)}
+    template = next((templates[code] for code in languages if code in templates), None)
+    subject = template.subject if template else DEFAULT_ACK_SUBJECT
+    body = template.body if template else DEFAULT_ACK_BODY
+    values = {
+        "number": ticket.number,
+        "subject": ticket.subject,
+        "portal_link": portal_link(ticket),
+        "requester_name": ticket.requester.name or ticket.requester.email,
+        "desk": ticket.desk.name,
+    }
+    # format_map on admin-written text: unknown {names} stay as they are.
+    safe = _Missing(values)
+    return subject.format_map(safe), body.format_map(safe)
+
+
+class _Missing(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def acknowledgement_enabled(ticket: Ticket) -> bool:
+    templates = AcknowledgementTemplate.objects.filter(desk=ticket.desk)
+    return not templates.exists() or templates.filter(enabled=True).exists()
+
+
+def build(outbound: OutboundMail, address: DeskAddress) -> EmailMessage:
+    ticket = outbound.ticket
+    mail = EmailMessage()
+    mail["From"] = Address(address.name or ticket.desk.name, addr_spec=address.email)
+    mail["To"] = outbound.to
+    mail["Reply-To"] = Address(
+        address.name or ticket.desk.name, addr_spec=reply_to_for(ticket, address)
+    )
+    mail["Date"] = format_datetime(timezone.now())
+    mail["Message-ID"] = f"<{outbound.message_id}>"
+    earlier = [m for m in thread_ids(ticket) if m != outbound.message_id][-MAX_REFERENCES:]
+    if earlier:
+        mail["In-Reply-To"] = f"<{earlier[-1]}>"
+        mail["References"] = " ".join(f"<{m}>" for m in earlier)
+    mail["X-Loop"] = f"{LOOP_MARKER} {address.email}"
+    mail["X-Deskline-Ticket"] = ticket.number
+    files = []
+    if outbound.kind == OutboundKind.ACKNOWLEDGEMENT:
+        subject, text = acknowledgement_text(ticket)
+        html = text_to_html(text)
+        # RFC 3834: an automatic answer says so, and asks not to be answered automatically.
+        mail["Auto-Submitted"] = "auto-replied"
+        mail["X-Auto-Response-Suppress"] = "All"
+        mail["Subject"] = numbered_subject(ticket, subject, reply=False)
+    else:
+        message: Message = outbound.ticket_message
+        text = message.body_text
+        html = message.body_html or text_to_html(text)
+        mail["Subject"] = numbered_subject(ticket, ticket.subject, reply=True)
+        files = list(message.attachments.all())
+    language = ticket.requester.language
+    if language:
+        mail["Content-Language"] = language
+    mail.set_content(text or " ")
+    mail.add_alternative(f'<html><body dir="auto">{html}</body></html>', subtype="html")
+    for attachment in files:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        mail.add_attachment(
+            attachment_path(attachment).read_bytes(),
+            maintype=maintype or "application",
+            subtype=subtype or "octet-stream",
+            filename=attachment.filename,
+        )
+    return mail

@@ -1,0 +1,308 @@
+"""Every mail, whichever way it came: stored first, then processed once.
+
+`store_raw` commits the bytes before anything reads them, so a crash, a parser bug or
+a database error later never loses a message. `process` turns a stored mail into a
+ticket, a reply or a recorded rejection in one transaction with the mail's new state,
+so a crash in the middle leaves it "received" and the next run does it exactly once.
+"""
+
+import contextlib
+import hashlib
+import logging
+import os
+import re
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from deskline.accounts.models import User
+from deskline.core.errors import Conflict
+from deskline.desks.models import Desk
+from deskline.mail.models import DeskAddress, RawMail
+from deskline.mail.models.raw import RawState
+from deskline.mail.parsing import ParsedMail, parse_message, rewrite_cid
+from deskline.mail.services import loops, threads
+from deskline.mail.services.addresses import find_desk_address
+from deskline.tickets.access import AGENT_ROLES, role_on_desk
+from deskline.tickets.choices import Channel
+from deskline.tickets.services import add_message
+from deskline.tickets.services.inbound import InboundAttachment, InboundMessage, receive_inbound
+
+log = logging.getLogger(__name__)
+
+_MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
+# Test hook for the crash test: kill the process at a named point of processing.
+CRASH_ENV = "DESKLINE_MAIL_CRASH_AT"
+
+
+def _crash_point(name: str) -> None:
+    if os.environ.get(CRASH_ENV) == name:
+        os.kill(os.getpid(), 9)
+
+
+def header_message_id(raw: bytes) -> str:
+    """The Message-ID read from the header block only (no body parse), or ""."""
+    try:
+        head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+        value = BytesHeaderParser(policy=compat32).parsebytes(head).get("Message-ID", "")
+    except Exception:  # a header too broken to read: fall back to the content hash
+        return ""
+    value = str(value).strip()
+    match = _MESSAGE_ID.search(value)
+    found = match.group(1) if match else value.strip("<> \t")
+    return found[:998] if found and " " not in found else ""
+
+
+def dedupe_key(message_id: str, sha256: str) -> str:
+    if message_id:
+        return "mid:" + hashlib.sha256(message_id.encode("utf-8", "replace")).hexdigest()
+    return "sha:" + sha256
+
+
+def store_raw(
+    raw: bytes,
+    source: str,
+    *,
+    default_desk: Desk | None = None,
+    envelope_to: list[str] | None = None,
+) -> tuple[RawMail, bool]:
+    """Store the bytes durably; (the row, True) when new, (the earlier row, False) if seen.
+
+    Commits before returning (call it outside any transaction), so an SMTP 250, an
+    IMAP delete or a pipe exit 0 can follow safely.
+    """
+    sha = hashlib.sha256(raw).hexdigest()
+    message_id = header_message_id(raw)
+    key = dedupe_key(message_id, sha)
+    existing = RawMail.objects.filter(dedupe_key=key).first()
+    if existing is not None:
+        return existing, False
+    try:
+        # durable: refuses to run inside another transaction, so returning means committed.
+        with transaction.atomic(durable=True):
+            raw_mail = RawMail.objects.create(
+                dedupe_key=key,
+                sha256=sha,
+                message_id=message_id,
+                raw=raw,
+                size=len(raw),
+                source=source[:64],
+                default_desk=default_desk,
+                envelope_to=[e.lower() for e in envelope_to or []],
+            )
+    except IntegrityError:
+        # The same mail stored at this moment by another process (two mailboxes).
+        return RawMail.objects.get(dedupe_key=key), False
+    return raw_mail, True
+
+
+def _recipients(parsed: ParsedMail, raw_mail: RawMail) -> list[str]:
+    found = [*raw_mail.envelope_to, *parsed.to, *parsed.cc]
+    for name in ("delivered-to", "x-original-to"):
+        value = parsed.headers.get(name, "")
+        found += [part.strip(" <>").lower() for part in value.split(",") if "@" in part]
+    return list(dict.fromkeys(e.lower() for e in found if e))
+
+
+def _language(code: str) -> str:
+    """A language Deskline speaks from a Content-Language value, or ""."""
+    primary = (code or "").split(",")[0].strip().lower()
+    known = {c for c, _ in settings.LANGUAGES}
+    if primary in known:
+        return primary
+    base = primary.split("-")[0]
+    if base == "zh":
+        return "zh-hans"
+    return base if base in known else ""
+
+
+def _source_headers(parsed: ParsedMail, raw_mail: RawMail) -> dict:
+    return {
+        "message_id": parsed.message_id,
+        "in_reply_to": parsed.in_reply_to,
+        "references": parsed.references[-20:],
+        "from": parsed.from_email,
+        "to": parsed.to,
+        "cc": parsed.cc,
+        "date": parsed.date.isoformat() if parsed.date else "",
+        "raw_mail_id": raw_mail.pk,
+        "defects": parsed.defects[:20],
+        **{k: v for k, v in parsed.headers.items() if k in {"x-mailer", "user-agent"}},
+    }
+
+
+def _record_automated(parsed: ParsedMail, raw_mail: RawMail, recipients: list[str]) -> None:
+    """Automated mail never opens a ticket and is never answered; it is noted where it fits."""
+    if parsed.bounce is not None or parsed.automated == "bounce":
+        loops.record_bounce(parsed, raw_mail)
+    ticket = threads.thread_ticket(parsed, recipients)
+    raw_mail.state = RawState.REJECTED
+    raw_mail.reason = (parsed.automated or "automated")[:64]
+    if ticket is None:
+        return
+    raw_mail.ticket = ticket
+    detail = f"Automated mail ({parsed.automated}) from {parsed.from_email or 'a null sender'}"
+    if parsed.bounce is not None:
+        bounce = parsed.bounce
+        kind = "permanent" if bounce.hard else "temporary"
+        detail += f": {kind} failure for {bounce.recipient} ({bounce.status} {bounce.reason})"
+    # A closed ticket takes no notes; the mail stays recorded here all the same.
+    with contextlib.suppress(Conflict):
+        raw_mail.ticket_message = add_message(
+            ticket,
+            actor=None,
+            internal=True,
+            channel=Channel.EMAIL,
+            body_text=f"{detail}\nSubject: {parsed.subject}\n\n{parsed.text_body[:4000]}",
+            sender_name=parsed.from_name,
+            sender_email=parsed.from_email,
+            subject=parsed.subject,
+            source_headers=_source_headers(parsed, raw_mail),
+        )
+
+
+def _requester_for_forward(
+    parsed: ParsedMail, address: DeskAddress | None, sender: User | None
+) -> tuple[str, str] | None:
+    """(name, email) of the customer when an agent forwards their mail to the desk."""
+    if address is None or not address.forwards_open_for_original_sender:
+        return None
+    if sender is None or not parsed.forwarded_from or not parsed.forwarded_from[1]:
+        return None
+    if role_on_desk(sender, address.desk_id) not in AGENT_ROLES:
+        return None
+    return parsed.forwarded_from
+
+
+def _open_or_continue(parsed: ParsedMail, raw_mail: RawMail, recipients: list[str]) -> None:
+    address = find_desk_address(recipients)
+    desk = address.desk if address else raw_mail.default_desk
+    sender = User.objects.filter(email=parsed.from_email).first()
+    ticket = threads.find_ticket(parsed, recipients, desk, sender)
+    if ticket is None and desk is None:
+        raw_mail.state = RawState.REJECTED
+        raw_mail.reason = "no-desk"
+        raw_mail.error = f"none of the recipients is a desk address: {', '.join(recipients)}"
+        return
+    name, email = parsed.from_name, parsed.from_email
+    forwarded = _requester_for_forward(parsed, address, sender) if ticket is None else None
+    if forwarded:
+        name, email = forwarded
+    has_content = parsed.text_body.strip() or parsed.html_body or parsed.attachments
+    inbound = InboundMessage(
+        desk=ticket.desk if ticket else desk,
+        channel=Channel.EMAIL,
+        sender_email=email,
+        sender_name=name,
+        subject=" ".join(parsed.subject.split()) or "(no subject)",
+        body_text=parsed.text_body if has_content else "(empty message)",
+        body_html=parsed.html_body,
+        language=_language(parsed.language),
+        source_headers=_source_headers(parsed, raw_mail),
+        ticket=ticket,
+        attachments=[
+            InboundAttachment(a.filename, a.content, a.content_id, a.inline)
+            for a in parsed.attachments
+        ],
+        rewrite_inline=rewrite_cid,
+    )
+    opened_ticket, message = receive_inbound(inbound)
+    if message is None:
+        message = opened_ticket.messages.order_by("id").first()
+    raw_mail.ticket = opened_ticket
+    raw_mail.ticket_message = message
+    raw_mail.state = RawState.PROCESSED
+    if inbound.refused_attachments:
+        refused = "; ".join(f"{name}: {why}" for name, why in inbound.refused_attachments)
+        raw_mail.error = f"attachments not stored: {refused}"
+        add_message(
+            opened_ticket,
+            actor=None,
+            internal=True,
+            channel=Channel.EMAIL,
+            body_text=f"Attachments refused from this mail (the original is kept): {refused}",
+        )
+    if ticket is None:
+        from deskline.mail.services.outbound import schedule_acknowledgement
+
+        schedule_acknowledgement(opened_ticket, message)
+
+
+def _apply(raw_mail: RawMail) -> None:
+    parsed = parse_message(bytes(raw_mail.raw))
+    raw_mail.sender = parsed.from_email[:254]
+    raw_mail.subject = parsed.subject[:998]
+    recipients = _recipients(parsed, raw_mail)
+    if loops.is_own_mail(parsed):
+        raw_mail.state = RawState.DUPLICATE
+        raw_mail.reason = "own-mail"
+        return
+    if parsed.automated or not parsed.from_email:
+        _record_automated(parsed, raw_mail, recipients)
+        return
+    _open_or_continue(parsed, raw_mail, recipients)
+
+
+def process(raw_mail_id: int) -> RawMail:
+    """Turn a received mail into a ticket, a reply or a rejection; failures are kept."""
+    with transaction.atomic():
+        raw_mail = RawMail.objects.select_for_update().get(pk=raw_mail_id)
+        if raw_mail.state != RawState.RECEIVED:
+            return raw_mail  # someone else did it
+        raw_mail.attempts += 1
+        raw_mail.error = ""
+        try:
+            with transaction.atomic():
+                _apply(raw_mail)
+                _crash_point("before-commit")
+        except Exception as exc:  # kept as failed with the reason, never lost
+            log.warning("mail %s failed: %s", raw_mail.pk, exc, exc_info=True)
+            raw_mail.state = RawState.FAILED
+            raw_mail.reason = type(exc).__name__[:64]
+            raw_mail.error = f"{type(exc).__name__}: {exc}"[:10_000]
+            raw_mail.ticket = None
+            raw_mail.ticket_message = None
+        raw_mail.processed_at = timezone.now()
+        raw_mail.save()
+    return raw_mail
+
+
+def ingest(
+    raw: bytes,
+    source: str,
+    *,
+    default_desk: Desk | None = None,
+    envelope_to: list[str] | None = None,
+) -> RawMail:
+    """store_raw then process: what the pipe does."""
+    raw_mail, created = store_raw(raw, source, default_desk=default_desk, envelope_to=envelope_to)
+    _crash_point("after-store")
+    if not created and raw_mail.state != RawState.RECEIVED:
+        return raw_mail
+    return process(raw_mail.pk)
+
+
+def reprocess(raw_mail_id: int) -> RawMail:
+    """Try a failed or rejected mail again (after a fix, or a new desk address)."""
+    with transaction.atomic():
+        raw_mail = RawMail.objects.select_for_update().get(pk=raw_mail_id)
+        if raw_mail.state == RawState.PROCESSED:
+            raise Conflict(f"mail {raw_mail_id} already became {raw_mail.ticket or 'a ticket'}")
+        raw_mail.state = RawState.RECEIVED
+        raw_mail.save(update_fields=["state"])
+    return process(raw_mail_id)
+
+
+def process_pending(limit: int = 500) -> int:
+    """Mail left "received" (a crash, a killed SMTP worker): process it now."""
+    ids = list(
+        RawMail.objects.filter(state=RawState.RECEIVED)
+        .order_by("received_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for raw_mail_id in ids:
+        process(raw_mail_id)
+    return len(ids)

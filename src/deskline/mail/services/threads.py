@@ -1,0 +1,102 @@
+"""Which ticket a mail continues: headers, reply token, number in subject, same subject."""
+
+import re
+from collections.abc import Iterable
+
+from deskline.accounts.models import User
+from deskline.desks.models import Desk
+from deskline.mail.models import OutboundMail, RawMail
+from deskline.mail.parsing import ParsedMail
+from deskline.mail.services.addresses import split_address, ticket_id_for_token
+from deskline.tickets.access import ticket_role
+from deskline.tickets.choices import ACTIVE_STATUSES, Status
+from deskline.tickets.models import Ticket
+
+# Reply and forward prefixes of many languages and clients: Re, Fwd, AW/WG (German),
+# SV/VS (Nordic), RV/RIF (Italian/Spanish), TR (French), Odp (Polish), 回复/回覆/答复/转发
+# (Chinese), 返信/転送 (Japanese), رد/إعادة توجيه/تحويل (Arabic), Ответ/Fw (Russian).
+_PREFIX = re.compile(
+    r"^\s*(?:(?:re|fwd?|aw|wg|sv|vs|rv|rif|tr|odp|antw|ynt|ilt|ref|res|enc|"
+    r"回复|回覆|答复|答覆|转发|轉寄|返信|転送|رد|إعادة توجيه|تحويل|ответ|пересл)"
+    r"\s*(?:\[\d+\]|\(\d+\))?\s*[:：]\s*|\[[^\]]*\]\s*)",
+    re.IGNORECASE,
+)
+NUMBER = re.compile(r"\[([A-Z][A-Z0-9]{0,9}-\d{1,18})\]")
+
+
+def normalize_subject(subject: str) -> str:
+    """The subject without reply/forward prefixes, tags in brackets and extra spaces."""
+    text = (subject or "").strip()
+    while True:
+        stripped = _PREFIX.sub("", text, count=1)
+        if stripped == text:
+            break
+        text = stripped
+    return " ".join(text.split()).casefold()
+
+
+def _follow_merges(ticket: Ticket | None) -> Ticket | None:
+    seen = set()
+    while ticket is not None and ticket.merged_into_id and ticket.pk not in seen:
+        seen.add(ticket.pk)
+        ticket = ticket.merged_into
+    return ticket
+
+
+def _by_token(recipients: Iterable[str]) -> Ticket | None:
+    for email in recipients:
+        ticket_id = ticket_id_for_token(split_address(email)[1])
+        if ticket_id is not None:
+            return Ticket.objects.filter(pk=ticket_id).first()
+    return None
+
+
+def _by_message_ids(ids: list[str]) -> Ticket | None:
+    # Newest reference first: In-Reply-To, then References from the end.
+    for message_id in ids:
+        ticket_id = (
+            OutboundMail.objects.filter(message_id=message_id).values_list("ticket_id", flat=True)
+        ).first() or (
+            RawMail.objects.filter(message_id=message_id, ticket__isnull=False)
+            .values_list("ticket_id", flat=True)
+            .first()
+        )
+        if ticket_id:
+            return Ticket.objects.filter(pk=ticket_id).first()
+    return None
+
+
+def thread_ticket(parsed: ParsedMail, recipients: list[str]) -> Ticket | None:
+    """A ticket named by proof only a thread member has: reply token or Message-IDs."""
+    ticket = _by_token(recipients)
+    if ticket is None:
+        ids = list(dict.fromkeys([*parsed.in_reply_to, *reversed(parsed.references)]))
+        ticket = _by_message_ids([i for i in ids if i])
+    return _follow_merges(ticket)
+
+
+def find_ticket(
+    parsed: ParsedMail, recipients: list[str], desk: Desk | None, sender: User | None
+) -> Ticket | None:
+    """The open ticket this mail continues, or None for a new one.
+
+    A number in the subject and a same-subject match only count for people already on
+    the ticket: anyone can type "[IT-12]", not everyone may write into IT-12.
+    """
+    ticket = thread_ticket(parsed, recipients)
+    if ticket is None and sender is not None:
+        match = NUMBER.search(parsed.subject or "")
+        if match:
+            candidate = _follow_merges(Ticket.objects.filter(number=match.group(1)).first())
+            if candidate is not None and ticket_role(sender, candidate) is not None:
+                ticket = candidate
+    if ticket is None and sender is not None and desk is not None:
+        subject = normalize_subject(parsed.subject)
+        if subject:
+            recent = Ticket.objects.filter(
+                desk=desk, requester=sender, status__in=ACTIVE_STATUSES
+            ).order_by("-updated_at")[:50]
+            ticket = next((t for t in recent if normalize_subject(t.subject) == subject), None)
+    if ticket is not None and ticket.status == Status.CLOSED:
+        return None  # a closed ticket stays closed: the answer opens a new one
+    return ticket

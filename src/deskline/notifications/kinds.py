@@ -1,0 +1,5 @@
+"""Kinds of notification; preferences mute them by these names."""
+
+MENTION = "mention"
+AUTOMATION = "automation"
+KINDS = (MENTION, AUTOMATION)

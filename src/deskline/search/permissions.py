@@ -1,0 +1,41 @@
+"""Which search documents a user may find, as one SQL condition (never a filter after
+fetching). Tickets and messages use tickets.access.visible_tickets_for_user as a
+correlated EXISTS, so search can never show a ticket the ticket list would not."""
+
+from django.db.models import Exists, OuterRef, Q
+
+from deskline.accounts.models import User
+from deskline.desks.models import Visibility
+from deskline.search.models import Kind
+from deskline.tickets.access import agent_desk_ids, is_agent_anywhere, visible_tickets_for_user
+
+PUBLISHED = "published"
+
+
+def open_desks_condition(user: User, prefix: str = "desk__") -> Q:
+    """Desks whose public content this user may read (tickets.access.can_see_desk)."""
+    condition = Q(**{f"{prefix}visibility": Visibility.EXTERNAL})
+    if user.is_authenticated and user.is_active and user.is_employee:
+        condition |= Q(**{f"{prefix}visibility": Visibility.INTERNAL})
+    return condition & Q(**{f"{prefix}is_active": True})
+
+
+def visible_documents_condition(user: User) -> Q:
+    if user.is_authenticated and user.is_active and user.is_superuser:
+        return Q()
+    signed_in = user.is_authenticated and user.is_active
+    agent_desks = agent_desk_ids(user) if signed_in else []
+    public_articles = Q(kind=Kind.ARTICLE, status=PUBLISHED, internal=False) & open_desks_condition(
+        user
+    )
+    condition = public_articles | Q(kind=Kind.ARTICLE, desk_id__in=agent_desks)
+    if not signed_in:
+        return condition
+    visible_ticket = Exists(visible_tickets_for_user(user).filter(pk=OuterRef("ticket_id")))
+    condition |= Q(kind=Kind.TICKET) & visible_ticket
+    condition |= (
+        Q(kind=Kind.MESSAGE) & visible_ticket & (Q(internal=False) | Q(desk_id__in=agent_desks))
+    )
+    if is_agent_anywhere(user):
+        condition |= Q(kind=Kind.USER)
+    return condition

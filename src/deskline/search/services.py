@@ -1,0 +1,156 @@
+"""The one search service: tickets, messages, articles and people, for a user.
+
+Every step that decides what is found runs in the database query (permissions,
+filters, matching, ranking); Python only turns the top rows into snippets.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+
+from deskline.accounts.models import User
+from deskline.search import embeddings, semantic
+from deskline.search.backends import Backend, get_backend
+from deskline.search.backends.base import ALL, ANY
+from deskline.search.models import Kind, SearchDocument
+from deskline.search.permissions import visible_documents_condition
+from deskline.search.snippets import highlight
+from deskline.search.text import query_tokens
+
+MAX_LIMIT = 100
+# How deep each ranking is read before fusing them.
+HYBRID_DEPTH = 50
+
+
+@dataclass(frozen=True)
+class Filters:
+    kinds: tuple[str, ...] = ()
+    desk_ids: tuple[int, ...] = ()
+    statuses: tuple[str, ...] = ()
+    language: str = ""
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+
+
+@dataclass
+class Hit:
+    kind: str
+    object_id: int
+    ticket_id: int | None
+    desk_id: int | None
+    title: str
+    snippet: str
+    language: str
+    status: str
+    created_at: datetime
+    score: float
+
+
+def _filter_condition(filters: Filters) -> Q:
+    condition = Q()
+    if filters.kinds:
+        unknown = set(filters.kinds) - set(Kind.values)
+        if unknown:
+            raise ValidationError({"type": f"unknown type {sorted(unknown)}; one of {Kind.values}"})
+        condition &= Q(kind__in=filters.kinds)
+    if filters.desk_ids:
+        condition &= Q(desk_id__in=filters.desk_ids)
+    if filters.statuses:
+        condition &= Q(status__in=filters.statuses)
+    if filters.language:
+        # "zh-hans" is filed as "zh": documents keep the base language.
+        condition &= Q(language=filters.language.split("-")[0].lower())
+    if filters.created_from:
+        condition &= Q(created_at__gte=filters.created_from)
+    if filters.created_to:
+        condition &= Q(created_at__lt=filters.created_to)
+    return condition
+
+
+def _snippet(row: SearchDocument, terms: list[str]) -> str:
+    """From the text around the first match; the title when only the title matched."""
+    text = row.text.strip()
+    snippet = highlight(text, terms) if text else ""
+    if "<mark>" not in snippet and row.title:
+        titled = highlight(row.title, terms)
+        if "<mark>" in titled or not snippet:
+            return titled
+    return snippet
+
+
+def _hybrid_rows(
+    documents: QuerySet[SearchDocument], backend: Backend, terms: list[str], query: str, limit: int
+) -> list[SearchDocument]:
+    depth = max(limit, HYBRID_DEPTH)
+    lexical = list(backend.matching(documents, terms, ANY)[:depth])
+    meaning = embeddings.semantic_ranking(documents, query, limit=depth)
+    if not meaning:
+        return lexical[:limit]
+    by_id = {row.object_id: row for row in lexical}
+    order = semantic.reciprocal_rank_fusion([list(by_id), meaning])[:limit]
+    missing = [i for i in order if i not in by_id]
+    for row in documents.filter(object_id__in=missing, kind=Kind.ARTICLE):
+        row.rank = 0.0  # type: ignore[attr-defined]
+        by_id[row.object_id] = row
+    fused = 1.0 / semantic.RRF_K
+    rows = []
+    for position, object_id in enumerate(order):
+        row = by_id[object_id]
+        # The fused order is what counts; the score says so and stays comparable.
+        row.rank = fused / (position + 1)  # type: ignore[attr-defined]
+        rows.append(row)
+    return rows
+
+
+def search(
+    user: User,
+    query: str,
+    *,
+    filters: Filters | None = None,
+    limit: int = 20,
+    match: str = "",
+    hybrid: bool | None = None,
+    snippets: bool = True,
+) -> list[Hit]:
+    """Ranked hits the user may see. match='' means: every word if that finds
+    something, else any word (a long query still finds the closest documents).
+
+    hybrid (articles only, `ai` extra): fuse the lexical ranking with the semantic one;
+    None means whenever the search is for articles and embeddings are installed.
+    """
+    narrowing = _filter_condition(filters or Filters())
+    terms = query_tokens(query)
+    if not terms:
+        return []
+    limit = max(1, min(limit, MAX_LIMIT))
+    documents = SearchDocument.objects.filter(visible_documents_condition(user), narrowing)
+    backend = get_backend()
+    kinds = (filters or Filters()).kinds
+    if hybrid is None:
+        hybrid = kinds == (Kind.ARTICLE,) and semantic.available()
+    rows: list[SearchDocument] = []
+    if hybrid:
+        rows = _hybrid_rows(documents, backend, terms, query, limit)
+    else:
+        modes = [match] if match else ([ALL, ANY] if len(terms) > 1 else [ANY])
+        for mode in modes:
+            rows = list(backend.matching(documents, terms, mode)[:limit])
+            if rows:
+                break
+    return [
+        Hit(
+            kind=row.kind,
+            object_id=row.object_id,
+            ticket_id=row.ticket_id,
+            desk_id=row.desk_id,
+            title=row.title,
+            snippet=_snippet(row, terms) if snippets else "",
+            language=row.language,
+            status=row.status,
+            created_at=row.created_at,
+            score=float(row.rank),  # type: ignore[attr-defined]
+        )
+        for row in rows
+    ]

@@ -1,0 +1,191 @@
+"""Who may see and change tickets, messages and attachments.
+
+This is the help desk's main security boundary: API, pages and channels ask these
+helpers and nothing else. Roles are per desk (admin > supervisor > agent > light
+agent); everyone else is a requester, who sees their own requests, those they follow
+and, when their organization shares tickets, their organization's.
+"""
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from deskline.accounts.models import User
+from deskline.core.errors import Forbidden, NotFound
+from deskline.core.ids import looks_numeric, parse_id, pk_or
+from deskline.desks.models import CustomField, Desk, DeskMembership, Role, Visibility
+from deskline.tickets.models import Attachment, Message, Ticket, TicketFollower
+
+ADMIN = "admin"
+REQUESTER = "requester"
+# Roles that may change a ticket's fields and reply publicly.
+EDITING_ROLES = {ADMIN, Role.SUPERVISOR, Role.AGENT}
+AGENT_ROLES = EDITING_ROLES | {Role.LIGHT_AGENT}
+
+
+def desk_roles(user: User) -> dict[int, str]:
+    """desk id → role for this user, cached on the user object for the request."""
+    cached = getattr(user, "_deskline_desk_roles", None)
+    if cached is None:
+        cached = dict(DeskMembership.objects.filter(user=user).values_list("desk_id", "role"))
+        user._deskline_desk_roles = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def role_on_desk(user: User, desk_id: int) -> str | None:
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_superuser:
+        return ADMIN
+    return desk_roles(user).get(desk_id)
+
+
+def is_agent_anywhere(user: User) -> bool:
+    return user.is_authenticated and (user.is_superuser or bool(desk_roles(user)))
+
+
+def agent_desk_ids(user: User, *, editing: bool = False) -> list[int]:
+    roles = EDITING_ROLES if editing else AGENT_ROLES
+    return [desk_id for desk_id, role in desk_roles(user).items() if role in roles]
+
+
+def can_see_desk(user: User, desk: Desk) -> bool:
+    """Internal desks exist only for employees and the desk's own agents; to everyone
+    else they answer like a desk that does not exist."""
+    if desk.visibility != Visibility.INTERNAL:
+        return True
+    return user.is_authenticated and (user.is_employee or role_on_desk(user, desk.pk) is not None)
+
+
+def _requester_condition(user: User) -> Q:
+    condition = Q(requester_id=user.pk) | Q(
+        Exists(TicketFollower.objects.filter(ticket=OuterRef("pk"), user_id=user.pk))
+    )
+    if user.organization_id is not None and user.organization.shared_tickets:
+        condition |= Q(organization_id=user.organization_id)
+    return condition
+
+
+def visible_tickets_for_user(user: User) -> QuerySet[Ticket]:
+    if not user.is_authenticated or not user.is_active:
+        return Ticket.objects.none()
+    if user.is_superuser:
+        return Ticket.objects.all()
+    desks = agent_desk_ids(user)
+    condition = _requester_condition(user)
+    if desks:
+        condition = Q(desk_id__in=desks) | condition
+    return Ticket.objects.filter(condition)
+
+
+def ticket_role(user: User, ticket: Ticket) -> str | None:
+    """The user's role on this ticket, or None when they may not see it at all."""
+    role = role_on_desk(user, ticket.desk_id)
+    if role is not None:
+        return role
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if ticket.requester_id == user.pk:
+        return REQUESTER
+    if (
+        user.organization_id is not None
+        and ticket.organization_id == user.organization_id
+        and user.organization.shared_tickets
+    ):
+        return REQUESTER
+    if TicketFollower.objects.filter(ticket=ticket, user=user).exists():
+        return REQUESTER
+    return None
+
+
+def _lookup(ticket_id: int | str) -> Q:
+    value = str(ticket_id).strip()
+    if looks_numeric(value):
+        return pk_or(value, "number")
+    return Q(number=value.upper())
+
+
+def get_ticket_for_user(user: User, ticket_id: int | str, *, write: bool = False) -> Ticket:
+    """The ticket by id or number if the user may see it (and change it, with write=True).
+
+    Tickets the user may not see are reported as missing, so ids reveal nothing.
+    """
+    ticket = (
+        Ticket.objects.select_related(
+            "desk", "requester", "assignee", "team", "category", "organization", "custom_status"
+        )
+        .filter(_lookup(ticket_id))
+        .first()
+    )
+    if ticket is None:
+        raise NotFound(f"ticket {ticket_id} not found")
+    role = ticket_role(user, ticket)
+    if role is None:
+        raise NotFound(f"ticket {ticket_id} not found")
+    if write and role not in EDITING_ROLES:
+        raise Forbidden(f"you may not change ticket {ticket.number}")
+    ticket.viewer_role = role  # type: ignore[attr-defined]
+    return ticket
+
+
+def can_edit_ticket(user: User, ticket: Ticket) -> bool:
+    return ticket_role(user, ticket) in EDITING_ROLES
+
+
+def check_can_add_message(user: User, ticket: Ticket, *, internal: bool) -> None:
+    role = ticket_role(user, ticket)
+    if role is None:
+        raise NotFound(f"ticket {ticket.pk} not found")
+    if internal and role not in AGENT_ROLES:
+        raise Forbidden("only agents may add internal notes")
+    if not internal and role == Role.LIGHT_AGENT:
+        raise Forbidden("light agents may add internal notes only")
+
+
+def hidden_fields_by_desk(user: User, desk_ids: set[int]) -> dict[int, set[str]]:
+    """Keys of the custom fields the user may not see, per desk: a desk's agents see
+    them all; requesters don't see those marked not visible to requesters."""
+    outside = {d for d in desk_ids if role_on_desk(user, d) is None}
+    hidden: dict[int, set[str]] = {}
+    if outside:
+        rows = CustomField.objects.filter(desk_id__in=outside, visible_to_requester=False)
+        for desk_id, key in rows.values_list("desk_id", "key"):
+            hidden.setdefault(desk_id, set()).add(key)
+    return hidden
+
+
+def check_can_upload(user: User, ticket: Ticket) -> None:
+    """Whoever may add some message to the ticket may upload a file for it; which
+    message it can be sent with (public or internal) is checked when it is sent."""
+    if ticket_role(user, ticket) is None:
+        raise NotFound(f"ticket {ticket.pk} not found")
+
+
+def sees_internal(user: User, ticket: Ticket) -> bool:
+    return ticket_role(user, ticket) in AGENT_ROLES
+
+
+def visible_messages_for_user(user: User, ticket: Ticket) -> QuerySet[Message]:
+    messages = Message.objects.filter(ticket=ticket)
+    if not sees_internal(user, ticket):
+        messages = messages.filter(internal=False)
+    return messages
+
+
+def get_attachment_for_user(user: User, attachment_id: int) -> Attachment:
+    attachment = (
+        Attachment.objects.select_related("ticket", "message")
+        .filter(pk=parse_id(attachment_id) or 0)
+        .first()
+    )
+    if attachment is None:
+        raise NotFound(f"attachment {attachment_id} not found")
+    role = ticket_role(user, attachment.ticket)
+    if role is None:
+        raise NotFound(f"attachment {attachment_id} not found")
+    if role in AGENT_ROLES:
+        return attachment
+    # Requesters: files of public messages, and their own uploads not yet sent.
+    if attachment.message is None and attachment.uploaded_by_id == user.pk:
+        return attachment
+    if attachment.message is not None and not attachment.message.internal:
+        return attachment
+    raise NotFound(f"attachment {attachment_id} not found")

@@ -1,0 +1,112 @@
+"""Storing attachment files: size and type checks, content-addressed files on disk."""
+
+import hashlib
+import mimetypes
+import os
+import tempfile
+from pathlib import Path
+from typing import BinaryIO
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from deskline.accounts.models import User
+from deskline.tickets.models import Attachment, Ticket
+
+# Leading bytes of formats we recognise, so a declared type cannot disguise a file.
+SIGNATURES: list[tuple[bytes, str]] = [
+    (b"%PDF-", "application/pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+    (b"RIFF", "image/webp"),
+    (b"PK\x03\x04", "application/zip"),
+    (b"\x1f\x8b", "application/gzip"),
+]
+EXECUTABLE_SIGNATURES = (b"MZ", b"\x7fELF", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe")
+# Types a browser would render or run: always served as downloads (see the API).
+ACTIVE_TYPES = {"text/html", "image/svg+xml", "application/xhtml+xml", "text/xml"}
+CHUNK = 1024 * 1024
+
+
+def clean_filename(name: str) -> str:
+    name = os.path.basename((name or "").replace("\\", "/")).strip().replace("\x00", "")
+    return name[:255] or "attachment"
+
+
+def detect_content_type(filename: str, head: bytes) -> str:
+    for signature, content_type in SIGNATURES:
+        if head.startswith(signature):
+            if content_type == "application/zip":
+                # Office documents are zip files; their extension tells which.
+                guessed = mimetypes.guess_type(filename)[0]
+                return guessed or content_type
+            if content_type == "image/webp" and head[8:12] != b"WEBP":
+                break
+            return content_type
+    return mimetypes.guess_type(filename)[0] or "application/octet-stream"
+
+
+def check_file_allowed(filename: str, head: bytes) -> None:
+    extension = filename.rpartition(".")[2].lower() if "." in filename else ""
+    if extension in {e.lower() for e in settings.ATTACHMENT_BLOCKED_EXTENSIONS}:
+        raise ValidationError({"file": f"files of type .{extension} are not accepted"})
+    if head.startswith(EXECUTABLE_SIGNATURES):
+        raise ValidationError({"file": "executable programs are not accepted"})
+
+
+def attachment_path(attachment: Attachment) -> Path:
+    return Path(settings.ATTACHMENT_ROOT) / attachment.storage_path
+
+
+def store_attachment(
+    ticket: Ticket,
+    *,
+    filename: str,
+    stream: BinaryIO,
+    uploaded_by: User | None,
+    content_id: str = "",
+    inline: bool = False,
+) -> Attachment:
+    """Write the file to disk and return an Attachment row, not yet on a message."""
+    filename = clean_filename(filename)
+    root = Path(settings.ATTACHMENT_ROOT)
+    root.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    size = 0
+    head = b""
+    fd, tmp_name = tempfile.mkstemp(dir=root, prefix=".upload-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            while chunk := stream.read(CHUNK):
+                if not head:
+                    head = chunk[:64]
+                    check_file_allowed(filename, head)
+                size += len(chunk)
+                if size > settings.ATTACHMENT_MAX_BYTES:
+                    limit = settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)
+                    raise ValidationError({"file": f"file is larger than the {limit} MB limit"})
+                digest.update(chunk)
+                out.write(chunk)
+        if not head:
+            check_file_allowed(filename, head)
+        sha = digest.hexdigest()
+        relative = f"{sha[:2]}/{sha[2:4]}/{sha}"
+        final = root / relative
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp_name, final)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return Attachment.objects.create(
+        ticket=ticket,
+        uploaded_by=uploaded_by,
+        filename=filename,
+        content_type=detect_content_type(filename, head),
+        size=size,
+        sha256=sha,
+        storage_path=relative,
+        content_id=content_id,
+        inline=inline,
+    )

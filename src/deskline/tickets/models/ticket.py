@@ -1,0 +1,114 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from deskline.tickets.choices import Channel, Level, Priority, Status, TicketType, Tier
+
+
+class Ticket(models.Model):
+    desk = models.ForeignKey("desks.Desk", on_delete=models.PROTECT, related_name="tickets")
+    sequence = models.PositiveBigIntegerField()
+    # Human number, e.g. "IT-1042": the desk prefix and the sequence.
+    number = models.CharField(max_length=32, unique=True)
+    subject = models.CharField(max_length=500)
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requested_tickets"
+    )
+    organization = models.ForeignKey(
+        "accounts.Organization", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    team = models.ForeignKey("desks.Team", null=True, blank=True, on_delete=models.SET_NULL)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
+    custom_status = models.ForeignKey(
+        "tickets.StatusDefinition", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    impact = models.CharField(max_length=8, choices=Level.choices, default=Level.MEDIUM)
+    urgency = models.CharField(max_length=8, choices=Level.choices, default=Level.MEDIUM)
+    priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.NORMAL)
+    category = models.ForeignKey("desks.Category", null=True, blank=True, on_delete=models.SET_NULL)
+    ticket_type = models.CharField(
+        max_length=20, choices=TicketType.choices, default=TicketType.QUESTION
+    )
+    tier = models.PositiveSmallIntegerField(choices=Tier.choices, default=Tier.L1)
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.API)
+    custom_fields = models.JSONField(default=dict, blank=True)
+    tags = models.ManyToManyField("tickets.Tag", through="tickets.TicketTag", blank=True)
+    followers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="tickets.TicketFollower",
+        related_name="followed_tickets",
+        blank=True,
+    )
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_tickets"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    solved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["desk", "sequence"], name="ticket_sequence_per_desk")
+        ]
+        # Keyset pagination walks (updated_at, id) backwards; each common filter gets
+        # its own index ending in that pair so a deep page costs what the first does.
+        indexes = [
+            models.Index(fields=["updated_at", "id"], name="ticket_updated"),
+            models.Index(fields=["desk", "updated_at", "id"], name="ticket_desk_updated"),
+            models.Index(
+                fields=["desk", "status", "updated_at", "id"], name="ticket_desk_status_upd"
+            ),
+            models.Index(fields=["status", "updated_at", "id"], name="ticket_status_updated"),
+            models.Index(fields=["assignee", "updated_at", "id"], name="ticket_assignee_updated"),
+            models.Index(fields=["team", "updated_at", "id"], name="ticket_team_updated"),
+            models.Index(fields=["requester", "updated_at", "id"], name="ticket_requester_updated"),
+            models.Index(fields=["organization", "updated_at", "id"], name="ticket_org_updated"),
+            models.Index(fields=["category", "updated_at", "id"], name="ticket_category_updated"),
+            models.Index(fields=["priority", "updated_at", "id"], name="ticket_priority_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.subject}"
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TicketTag(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE)
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ticket", "tag"], name="one_tag_per_ticket")]
+        indexes = [models.Index(fields=["tag", "ticket"], name="tickettag_tag")]
+
+
+class TicketFollower(models.Model):
+    """A user copied on a ticket (CC): they see it and are told of public replies."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "user"], name="one_follow_per_ticket")
+        ]
+        indexes = [models.Index(fields=["user", "ticket"], name="follower_user")]

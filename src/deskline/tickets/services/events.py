@@ -1,0 +1,35 @@
+from typing import Any
+
+from django.utils import timezone
+
+from deskline.accounts.models import User
+from deskline.tickets.models import Message, Ticket, TicketEvent
+
+
+def event(
+    ticket: Ticket,
+    actor: User | None,
+    kind: str,
+    *,
+    field: str = "",
+    before: Any = None,
+    after: Any = None,
+    message: Message | None = None,
+) -> TicketEvent:
+    """An unsaved event; callers bulk-create them with the change they describe."""
+    return TicketEvent(
+        ticket=ticket,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        kind=kind,
+        field=field,
+        before=before,
+        after=after,
+        message=message,
+        created_at=timezone.now(),
+    )
+
+
+def save_events(events: list[TicketEvent]) -> list[TicketEvent]:
+    if events:
+        TicketEvent.objects.bulk_create(events)
+    return events

@@ -1,0 +1,209 @@
+"""Turning outside values (ids, slugs, paths, emails) into a desk's objects, with
+errors that name the field."""
+
+import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+
+from deskline.accounts.models import User
+from deskline.core.ids import pk_or
+from deskline.desks.models import Category, CustomField, Desk, FieldType, Team
+from deskline.tickets.choices import Level, Priority, Status, TicketType, Tier
+from deskline.tickets.models import StatusDefinition
+
+
+def _error(field: str, message: str) -> ValidationError:
+    return ValidationError({field: message})
+
+
+def resolve_desk(value: int | str) -> Desk:
+    text = str(value).strip()
+    query = pk_or(text, "slug")
+    desk = Desk.objects.filter(query, is_active=True).first()
+    if desk is None:
+        raise _error("desk", f"no desk {value!r}")
+    return desk
+
+
+def resolve_category(
+    desk: Desk, value: int | str | None, *, field: str = "category"
+) -> Category | None:
+    if value in (None, ""):
+        return None
+    text = str(value).strip()
+    query = pk_or(text.strip("/"), "path")
+    category = Category.objects.filter(query, desk=desk).first()
+    if category is None:
+        raise _error(field, f"desk {desk.slug} has no category {value!r}")
+    return category
+
+
+def resolve_team(desk: Desk, value: int | str | None) -> Team | None:
+    if value in (None, ""):
+        return None
+    text = str(value).strip()
+    query = pk_or(text, "slug")
+    team = Team.objects.filter(query, desk=desk).first()
+    if team is None:
+        raise _error("team", f"desk {desk.slug} has no team {value!r}")
+    return team
+
+
+def resolve_agent(desk: Desk, value: int | str | None, *, field: str = "assignee") -> User | None:
+    """A user who may work tickets of this desk (admin, supervisor or agent)."""
+    from deskline.tickets.access import EDITING_ROLES, role_on_desk
+
+    if value in (None, ""):
+        return None
+    text = str(value).strip()
+    query = pk_or(text, "email")
+    user = User.objects.filter(query, is_active=True).first()
+    if user is None:
+        raise _error(field, f"no user {value!r}")
+    if role_on_desk(user, desk.pk) not in EDITING_ROLES:
+        raise _error(field, f"{user.email} is not an agent of desk {desk.slug}")
+    return user
+
+
+def check_belongs_to_desk(
+    desk: Desk,
+    *,
+    category: Category | None = None,
+    team: Team | None = None,
+    assignee: User | None = None,
+) -> None:
+    """Objects given directly (not by outside value) must still be the desk's own."""
+    from deskline.tickets.access import EDITING_ROLES, role_on_desk
+
+    if category is not None and category.desk_id != desk.pk:
+        raise _error("category", f"category {category.path} is not of desk {desk.slug}")
+    if team is not None and team.desk_id != desk.pk:
+        raise _error("team", f"team {team.slug} is not of desk {desk.slug}")
+    if assignee is not None and role_on_desk(assignee, desk.pk) not in EDITING_ROLES:
+        raise _error("assignee", f"{assignee.email} is not an agent of desk {desk.slug}")
+
+
+def resolve_status(desk: Desk, value: str) -> tuple[str, StatusDefinition | None]:
+    """A base status, or an admin-defined one (by slug) with the base it maps to."""
+    text = str(value).strip().lower()
+    if text in Status.values:
+        return text, None
+    definition = (
+        StatusDefinition.objects.filter(slug=text)
+        .filter(Q(desk=desk) | Q(desk__isnull=True))
+        .order_by("desk_id")
+        .first()
+    )
+    if definition is None:
+        raise _error("status", f"unknown status {value!r}; use one of {Status.values}")
+    return definition.base_status, definition
+
+
+def check_choice(field: str, value: Any, choices: list[Any]) -> Any:
+    if value not in choices:
+        raise _error(field, f"{value!r} is not one of {choices}")
+    return value
+
+
+def clean_level(field: str, value: str) -> str:
+    return check_choice(field, str(value).lower(), Level.values)
+
+
+def clean_priority(value: str) -> str:
+    return check_choice("priority", str(value).lower(), Priority.values)
+
+
+def clean_type(value: str) -> str:
+    return check_choice("type", str(value).lower(), TicketType.values)
+
+
+def clean_tier(value: int | str) -> int:
+    try:
+        tier = int(str(value).upper().removeprefix("L"))
+    except ValueError:
+        raise _error("tier", f"{value!r} is not a tier (0–4 or L0–L4)") from None
+    return check_choice("tier", tier, Tier.values)
+
+
+def clean_subject(value: str) -> str:
+    subject = " ".join(str(value or "").split())
+    if not subject:
+        raise _error("subject", "subject must not be empty")
+    return subject[:500]
+
+
+def clean_tags(values: list[str] | tuple[str, ...] | None) -> list[str]:
+    tags: list[str] = []
+    for raw in values or []:
+        tag = "-".join(str(raw).strip().lower().split())
+        if not tag:
+            continue
+        if len(tag) > 100 or "," in tag:
+            raise _error("tags", f"{raw!r} is not a valid tag (no commas, at most 100 characters)")
+        if tag not in tags:
+            tags.append(tag)
+    return tags
+
+
+def _coerce_custom(definition: CustomField, value: Any) -> Any:
+    name = f"custom_fields.{definition.key}"
+    kind = definition.field_type
+    try:
+        if kind in (FieldType.TEXT, FieldType.TEXTAREA):
+            return str(value)
+        if kind == FieldType.INTEGER:
+            if isinstance(value, bool):
+                raise ValueError
+            return int(value)
+        if kind == FieldType.DECIMAL:
+            return str(Decimal(str(value)))
+        if kind == FieldType.DATE:
+            return datetime.date.fromisoformat(str(value)).isoformat()
+        if kind == FieldType.CHECKBOX:
+            if not isinstance(value, bool):
+                raise ValueError
+            return value
+        if kind == FieldType.CHOICE:
+            return check_choice(name, value, definition.choices)
+        if kind == FieldType.MULTICHOICE:
+            if not isinstance(value, list):
+                raise ValueError
+            for item in value:
+                check_choice(name, item, definition.choices)
+            return value
+    except (ValueError, TypeError, InvalidOperation):
+        raise _error(
+            name, f"{value!r} is not a valid {definition.get_field_type_display()}"
+        ) from None
+    raise _error(name, f"unsupported field type {kind}")
+
+
+def clean_custom_fields(
+    desk: Desk,
+    values: dict[str, Any] | None,
+    *,
+    current: dict[str, Any] | None = None,
+    enforce_required: bool = False,
+) -> dict[str, Any]:
+    """Validate values against the desk's field definitions and merge them into current.
+
+    A value of None removes the field.
+    """
+    result = dict(current or {})
+    definitions = {field.key: field for field in CustomField.objects.filter(desk=desk)}
+    for key, value in (values or {}).items():
+        definition = definitions.get(key)
+        if definition is None:
+            raise _error(f"custom_fields.{key}", f"desk {desk.slug} has no custom field {key!r}")
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = _coerce_custom(definition, value)
+    if enforce_required:
+        for key, definition in definitions.items():
+            if definition.required and result.get(key) in (None, "", []):
+                raise _error(f"custom_fields.{key}", f"{definition.label} is required")
+    return result

@@ -1,0 +1,171 @@
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from deskline.accounts.models import User
+from deskline.core.errors import Conflict
+from deskline.core.html import html_to_text, sanitize_html, text_to_html
+from deskline.tickets.choices import Channel, Status
+from deskline.tickets.models import Attachment, Message, Ticket
+from deskline.tickets.services import hooks
+from deskline.tickets.services.events import event, save_events
+
+
+def _claim_attachments(
+    message: Message, attachments: Sequence[Attachment], uploader: User | None
+) -> None:
+    ids = [a.pk for a in attachments]
+    if not ids:
+        return
+    claimable = Attachment.objects.filter(pk__in=ids, ticket=message.ticket, message__isnull=True)
+    if uploader is not None:
+        claimable = claimable.filter(uploaded_by=uploader)
+    claimed = claimable.update(message=message)
+    if claimed != len(set(ids)):
+        raise ValidationError(
+            {"attachment_ids": "every attachment must be an unsent upload of yours on this ticket"}
+        )
+
+
+def create_message(
+    ticket: Ticket,
+    *,
+    author: User | None,
+    body_text: str,
+    body_html: str,
+    internal: bool,
+    channel: str,
+    attachments: Sequence[Attachment] = (),
+    uploader: User | None = None,
+    sender_name: str = "",
+    sender_email: str = "",
+    subject: str = "",
+    source_headers: dict[str, Any] | None = None,
+    created_at: Any = None,
+) -> Message:
+    """Store a message row; the caller owns the transaction and the ticket's state."""
+    clean_html = sanitize_html(body_html) if body_html else ""
+    text = (body_text or "").strip("\n")
+    if not text and clean_html:
+        text = html_to_text(clean_html)
+    if not text.strip() and not attachments:
+        raise ValidationError({"body_text": "a message needs a text or an attachment"})
+    if not clean_html and text:
+        clean_html = text_to_html(text)
+    message = Message.objects.create(
+        ticket=ticket,
+        author=author,
+        sender_name=(sender_name or (author.name if author else ""))[:200],
+        sender_email=(sender_email or (author.email if author else ""))[:254],
+        subject=(subject or "")[:998],
+        body_text=text,
+        body_html=clean_html,
+        internal=internal,
+        channel=channel,
+        source_headers=source_headers or {},
+        created_at=created_at or timezone.now(),
+    )
+    _claim_attachments(message, attachments, uploader)
+    return message
+
+
+def add_message(
+    ticket: Ticket,
+    *,
+    actor: User | None,
+    body_text: str = "",
+    body_html: str = "",
+    internal: bool = False,
+    channel: str = Channel.API,
+    attachments: Sequence[Attachment] = (),
+    author: User | None = None,
+    sender_name: str = "",
+    sender_email: str = "",
+    subject: str = "",
+    source_headers: dict[str, Any] | None = None,
+) -> Message:
+    """Add a public reply or an internal note, and move the ticket's status as desks expect.
+
+    An agent's first public reply counts as the first response and opens a new
+    ticket; a requester's reply reopens a pending or solved ticket. Access is the
+    caller's job (tickets.access.check_can_add_message).
+    """
+    from deskline.tickets.access import AGENT_ROLES, REQUESTER, ticket_role
+
+    author = author or actor
+    with transaction.atomic():
+        locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        if locked.status == Status.CLOSED:
+            raise Conflict(f"{locked.number} is closed; open a follow-up ticket instead")
+        role = ticket_role(author, locked) if author is not None else None
+        from_agent = role in AGENT_ROLES
+        now = timezone.now()
+        message = create_message(
+            locked,
+            author=author,
+            body_text=body_text,
+            body_html=body_html,
+            internal=internal,
+            channel=channel,
+            attachments=attachments,
+            uploader=actor,
+            sender_name=sender_name,
+            sender_email=sender_email,
+            subject=subject,
+            source_headers=source_headers,
+            created_at=now,
+        )
+        events = [
+            event(locked, actor, "note_added" if internal else "reply_added", message=message)
+        ]
+        changed = ["updated_at"]
+        new_status = locked.status
+        if not internal and from_agent:
+            if locked.first_response_at is None:
+                locked.first_response_at = now
+                changed.append("first_response_at")
+            if locked.status == Status.NEW:
+                new_status = Status.OPEN
+        elif not internal and role == REQUESTER:
+            # The requester, a follower or an organization colleague answered.
+            if locked.status in (Status.PENDING, Status.SOLVED):
+                new_status = Status.OPEN
+        if new_status != locked.status:
+            events.append(
+                event(
+                    locked,
+                    actor,
+                    "field_changed",
+                    field="status",
+                    before=locked.status,
+                    after=new_status,
+                )
+            )
+            if locked.custom_status_id is not None:
+                events.append(
+                    event(
+                        locked,
+                        actor,
+                        "field_changed",
+                        field="custom_status",
+                        before=locked.custom_status.slug,
+                        after=None,
+                    )
+                )
+            locked.status = new_status
+            locked.custom_status = None
+            locked.solved_at = None
+            changed += ["status", "custom_status", "solved_at"]
+        locked.updated_at = now
+        locked.save(update_fields=changed)
+        save_events(events)
+        hooks.emit(
+            hooks.TicketChange(
+                hooks.MESSAGE_ADDED, locked.pk, actor.pk if actor else None, message.pk
+            )
+        )
+    ticket.refresh_from_db()
+    return message

@@ -1,0 +1,122 @@
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from deskline.accounts.models import User
+from deskline.desks.models import Category, Desk, Team
+from deskline.tickets.choices import Channel, Level, Status, TicketType, Tier, priority_for
+from deskline.tickets.models import Attachment, Ticket, TicketFollower
+from deskline.tickets.services import fields, hooks
+from deskline.tickets.services.events import event, save_events
+from deskline.tickets.services.messages import create_message
+from deskline.tickets.services.sequence import allocate_sequence
+from deskline.tickets.services.tags import set_ticket_tags
+
+
+def open_ticket(
+    *,
+    desk: Desk,
+    subject: str,
+    requester: User,
+    body_text: str = "",
+    body_html: str = "",
+    actor: User | None = None,
+    channel: str = Channel.API,
+    impact: str | None = None,
+    urgency: str | None = None,
+    priority: str | None = None,
+    category: Category | None = None,
+    ticket_type: str | None = None,
+    tier: int | None = None,
+    team: Team | None = None,
+    assignee: User | None = None,
+    tags: Sequence[str] = (),
+    custom_fields: dict[str, Any] | None = None,
+    followers: Sequence[User] = (),
+    attachments: Sequence[Attachment] = (),
+    sender_name: str = "",
+    sender_email: str = "",
+    source_headers: dict[str, Any] | None = None,
+    enforce_required_fields: bool = False,
+) -> Ticket:
+    """Open a ticket with its first message, numbered per desk.
+
+    `actor` is who did it (an agent logging a call, an API client); the requester is
+    who asked. Both may be the same person.
+    """
+    subject = fields.clean_subject(subject)
+    fields.check_belongs_to_desk(desk, category=category, team=team, assignee=assignee)
+    impact = fields.clean_level("impact", impact or Level.MEDIUM)
+    urgency = fields.clean_level("urgency", urgency or Level.MEDIUM)
+    priority = fields.clean_priority(priority) if priority else priority_for(impact, urgency)
+    ticket_type = fields.clean_type(ticket_type or TicketType.QUESTION)
+    tier = fields.clean_tier(tier) if tier is not None else Tier.L1
+    tag_names = fields.clean_tags(list(tags))
+    custom = fields.clean_custom_fields(
+        desk, custom_fields, enforce_required=enforce_required_fields
+    )
+    now = timezone.now()
+    with transaction.atomic():
+        sequence = allocate_sequence(desk)
+        ticket = Ticket.objects.create(
+            desk=desk,
+            sequence=sequence,
+            number=f"{desk.prefix}-{sequence}",
+            subject=subject,
+            requester=requester,
+            organization_id=requester.organization_id,
+            team=team,
+            assignee=assignee,
+            status=Status.OPEN if assignee is not None else Status.NEW,
+            impact=impact,
+            urgency=urgency,
+            priority=priority,
+            category=category,
+            ticket_type=ticket_type,
+            tier=tier,
+            channel=channel,
+            custom_fields=custom,
+            created_at=now,
+            updated_at=now,
+        )
+        if tag_names:
+            set_ticket_tags(ticket, tag_names)
+        if followers:
+            TicketFollower.objects.bulk_create(
+                [TicketFollower(ticket=ticket, user=u) for u in followers if u.pk != requester.pk],
+                ignore_conflicts=True,
+            )
+        message = create_message(
+            ticket,
+            author=requester,
+            body_text=body_text,
+            body_html=body_html,
+            internal=False,
+            channel=channel,
+            attachments=attachments,
+            uploader=actor,
+            sender_name=sender_name or requester.name,
+            sender_email=sender_email or requester.email,
+            subject=subject,
+            source_headers=source_headers,
+            created_at=now,
+        )
+        save_events(
+            [
+                event(
+                    ticket,
+                    actor or requester,
+                    "created",
+                    after={"number": ticket.number, "channel": channel, "status": ticket.status},
+                    message=message,
+                )
+            ]
+        )
+        hooks.emit(
+            hooks.TicketChange(
+                hooks.TICKET_OPENED, ticket.pk, actor.pk if actor else requester.pk, message.pk
+            )
+        )
+    return ticket

@@ -1,0 +1,119 @@
+"""`deskline triage train|predict`: bulk training and prediction on CSV files."""
+
+import csv
+import sys
+import time
+from argparse import ArgumentParser
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from deskline.triage.ml.csvio import CsvError, read_table, split_columns
+
+
+class Command(BaseCommand):
+    help = "Train a triage model from a CSV file, or predict labels for a CSV file."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        commands = parser.add_subparsers(dest="action", required=True)
+        train = commands.add_parser("train", help="train a model from labelled rows")
+        train.add_argument("--csv", required=True, help="CSV file with a header row")
+        train.add_argument("--text", required=True, help="text column(s), comma-separated")
+        train.add_argument("--label", required=True, help="label column")
+        train.add_argument("--model", required=True, help="where to write the model")
+        train.add_argument("--folds", type=int, default=5, help="cross-validation folds")
+        train.add_argument(
+            "--reject-rate",
+            type=float,
+            default=0.05,
+            help="share of known texts the out-of-scope threshold may reject",
+        )
+        train.add_argument("--oos-label", default=None, help="label of out-of-scope examples")
+        train.add_argument(
+            "--embeddings",
+            choices=["auto", "yes", "no"],
+            default="no",
+            help="add sentence embeddings (needs the `ai` extra)",
+        )
+        predict = commands.add_parser("predict", help="print label,confidence for each row")
+        predict.add_argument("--model", required=True)
+        predict.add_argument("--csv", required=True)
+        predict.add_argument("--text", required=True, help="text column(s), comma-separated")
+        predict.add_argument("--id", default=None, help="a column copied into the output")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        # Imported here, after the arguments parsed: scikit-learn is slow to import.
+        from deskline.triage.ml.storage import ModelFileError
+
+        try:
+            if options["action"] == "train":
+                self._train(options)
+            else:
+                self._predict(options)
+        except BrokenPipeError:
+            # The reader stopped early (`| head`): not an error of ours.
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (CsvError, ModelFileError, ValueError, RuntimeError, OSError) as exc:
+            raise CommandError(str(exc)) from exc
+
+    def _train(self, options: dict[str, Any]) -> None:
+        if options["folds"] < 0 or options["folds"] == 1:
+            raise CommandError("--folds must be 0 (no cross-validation) or at least 2")
+        if not 0 <= options["reject_rate"] < 1:
+            raise CommandError("--reject-rate must be in [0, 1)")
+        table = read_table(options["csv"])
+        texts = table.texts(split_columns(options["text"]))
+        labels = table.values(options["label"])
+        from deskline.triage.ml.classifier import ClassifierConfig, TextClassifier
+        from deskline.triage.ml.storage import save_model
+
+        keep = [i for i, (t, y) in enumerate(zip(texts, labels, strict=True)) if t and y]
+        skipped = len(texts) - len(keep)
+        config = ClassifierConfig(
+            cv_folds=options["folds"],
+            reject_rate=options["reject_rate"],
+            out_of_scope_label=options["oos_label"],
+            use_embeddings={"auto": None, "yes": True, "no": False}[options["embeddings"]],
+        )
+        started = time.perf_counter()
+        classifier = TextClassifier(config).fit([texts[i] for i in keep], [labels[i] for i in keep])
+        metadata = save_model(
+            classifier,
+            options["model"],
+            {"source": str(options["csv"]), "rows": len(keep), "skipped_rows": skipped},
+        )
+        metrics = metadata["metrics"]
+        out = self.stderr
+        out.write(
+            f"trained on {len(keep)} rows ({skipped} without text or label skipped), "
+            f"{len(classifier.labels)} labels, in {time.perf_counter() - started:.1f} s"
+        )
+        if metrics:
+            out.write(
+                f"{metrics['cv_folds']}-fold cross-validation: accuracy {metrics['accuracy']:.3f}, "
+                f"macro-F1 {metrics['macro_f1']:.3f} (majority baseline "
+                f"{metrics['majority_accuracy']:.3f})"
+            )
+        out.write(f"model written to {options['model']}")
+
+    def _predict(self, options: dict[str, Any]) -> None:
+        if not Path(options["model"]).is_file():
+            raise CommandError(f"no model file at {options['model']}")
+        table = read_table(options["csv"])
+        texts = table.texts(split_columns(options["text"]))
+        ids = table.values(options["id"]) if options["id"] else None
+        from deskline.triage.ml.storage import load_model
+
+        classifier = load_model(options["model"])
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(([options["id"]] if ids else []) + ["label", "confidence", "out_of_scope"])
+        batch = 500
+        for start in range(0, len(texts), batch):
+            for offset, prediction in enumerate(classifier.predict(texts[start : start + batch])):
+                row = [prediction.best_label, f"{prediction.confidence:.4f}"]
+                row.append("1" if prediction.out_of_scope else "0")
+                writer.writerow(([ids[start + offset]] if ids else []) + row)
+        sys.stdout.flush()

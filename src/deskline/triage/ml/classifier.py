@@ -1,0 +1,210 @@
+"""A text classifier for tickets: linear model on multilingual features, calibrated
+confidence, per-label thresholds for applying a prediction, and "none of these"."""
+
+import time
+import warnings
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+from sklearn.model_selection import StratifiedKFold
+from sklearn.svm import LinearSVC
+
+from deskline.triage.ml import calibration, embeddings
+from deskline.triage.ml.evaluation import summarize
+from deskline.triage.ml.features import FeatureConfig, Featurizer
+from deskline.triage.ml.text import normalize
+
+
+@dataclass
+class ClassifierConfig:
+    features: FeatureConfig = field(default_factory=FeatureConfig)
+    # Regularization of the linear SVM (smaller: smoother).
+    c: float = 0.5
+    class_weight: str | None = None
+    cv_folds: int = 5
+    # None: use sentence embeddings when the `ai` extra is installed.
+    use_embeddings: bool | None = False
+    # A prediction is applied (not just suggested) when its label reached this precision
+    # at or above the label's threshold in cross-validation.
+    target_precision: float = 0.9
+    # Share of in-scope training texts the out-of-scope threshold may reject.
+    reject_rate: float = 0.05
+    # Training rows with this label are examples of "none of these" (optional).
+    out_of_scope_label: str | None = None
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class LabelPrediction:
+    label: str | None  # None: out of scope
+    confidence: float
+    # The best label even when out of scope, and whether the label's threshold is met.
+    best_label: str
+    apply: bool
+    alternatives: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def out_of_scope(self) -> bool:
+        return self.label is None
+
+
+class TextClassifier:
+    def __init__(self, config: ClassifierConfig | None = None) -> None:
+        self.config = config or ClassifierConfig()
+        self.labels: list[str] = []
+        self.temperature = 1.0
+        self.oos_threshold = 0.0
+        self.label_thresholds: dict[str, float | None] = {}
+        self.metrics: dict[str, Any] = {}
+        self.trained_at = 0.0
+        self.training_seconds = 0.0
+        self.embedded = False
+        self.cv_confidence = np.zeros(0, dtype=np.float32)
+        self._featurizer: Featurizer | None = None
+        self._model: LinearSVC | None = None
+
+    def _resolve_embeddings(self) -> bool:
+        wanted = self.config.use_embeddings
+        if wanted and not embeddings.available():
+            raise RuntimeError("embeddings need the `ai` extra: pip install 'deskline[ai]'")
+        return embeddings.available() if wanted is None else bool(wanted)
+
+    def fit(self, texts: list[str], labels: list[str]) -> "TextClassifier":
+        """Cross-validate (metrics, calibration, thresholds), then fit on everything."""
+        if len(texts) != len(labels):
+            raise ValueError(f"{len(texts)} texts but {len(labels)} labels")
+        started = time.perf_counter()
+        clean = [normalize(t) for t in texts]
+        self.labels = sorted(set(labels))
+        if len(self.labels) < 2:
+            raise ValueError("training needs at least two different labels")
+        index = {label: i for i, label in enumerate(self.labels)}
+        y = np.array([index[label] for label in labels])
+        # Decided once at training: a model keeps the features it was trained with.
+        self.embedded = self._resolve_embeddings()
+        vectors = embeddings.embed(list(texts)) if self.embedded else None
+
+        folds = min(self.config.cv_folds, int(np.bincount(y).max()))
+        if folds >= 2:
+            self._cross_validate(clean, y, vectors, folds)
+        self._featurizer, self._model = self._fit_once(clean, y, vectors)
+        self.training_seconds = round(time.perf_counter() - started, 3)
+        self.trained_at = time.time()
+        return self
+
+    def _fit_once(
+        self, texts: list[str], y: np.ndarray, vectors: np.ndarray | None
+    ) -> tuple[Featurizer, LinearSVC]:
+        featurizer = Featurizer(self.config.features)
+        x = featurizer.fit_transform(texts, vectors)
+        model = LinearSVC(C=self.config.c, class_weight=self.config.class_weight)
+        model.fit(x, y)
+        return featurizer, model
+
+    def _scores(
+        self, featurizer: Featurizer, model: LinearSVC, texts: list[str], vectors: np.ndarray | None
+    ) -> np.ndarray:
+        """Scores for every label (columns in self.labels order, even for labels a fold
+        never saw: those get a score no softmax will pick)."""
+        raw = model.decision_function(featurizer.transform(texts, vectors))
+        if raw.ndim == 1:  # two classes: one signed score
+            raw = np.column_stack([-raw, raw])
+        scores = np.full((len(texts), len(self.labels)), -10.0, dtype=np.float64)
+        scores[:, model.classes_] = raw
+        return scores
+
+    def _cross_validate(
+        self, texts: list[str], y: np.ndarray, vectors: np.ndarray | None, folds: int
+    ) -> None:
+        scores = np.zeros((len(texts), len(self.labels)))
+        splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.config.seed)
+        # Labels rarer than the number of folds make StratifiedKFold warn; they are
+        # still placed in some folds, which is all that is needed here.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            splits = list(splitter.split(np.zeros(len(y)), y))
+        for train, test in splits:
+            if len(set(y[train].tolist())) < 2:
+                continue
+            part = vectors[train] if vectors is not None else None
+            featurizer, model = self._fit_once([texts[i] for i in train], y[train], part)
+            held = vectors[test] if vectors is not None else None
+            scores[test] = self._scores(featurizer, model, [texts[i] for i in test], held)
+        self.temperature = calibration.fit_temperature(scores, y)
+        probabilities = calibration.softmax(scores, self.temperature)
+        predicted = probabilities.argmax(axis=1)
+        confidence = probabilities.max(axis=1)
+        in_scope = self._in_scope_mask(y)
+        # Kept so that another rejection rate can be read off without retraining.
+        self.cv_confidence = confidence[in_scope].astype(np.float32)
+        self.oos_threshold = calibration.rejection_threshold(
+            self.cv_confidence, self.config.reject_rate
+        )
+        thresholds = calibration.apply_thresholds(
+            predicted, confidence, y, len(self.labels), self.config.target_precision
+        )
+        self.label_thresholds = dict(zip(self.labels, thresholds, strict=True))
+        names = np.array(self.labels, dtype=object)
+        self.metrics = summarize(names[y], names[predicted], self.labels)
+        self.metrics["cv_folds"] = folds
+        accepted = in_scope & (confidence >= self.oos_threshold)
+        self.metrics["accuracy_when_accepted"] = round(
+            float(np.mean(predicted[accepted] == y[accepted])) if accepted.any() else 0.0, 4
+        )
+
+    def _in_scope_mask(self, y: np.ndarray) -> np.ndarray:
+        oos = self.config.out_of_scope_label
+        if oos is None or oos not in self.labels:
+            return np.ones(len(y), dtype=bool)
+        return y != self.labels.index(oos)
+
+    def probabilities(self, texts: list[str]) -> np.ndarray:
+        if self._model is None or self._featurizer is None:
+            raise RuntimeError("the classifier is not trained")
+        if self.embedded and not embeddings.available():
+            raise RuntimeError(
+                "this model was trained with embeddings; install the `ai` extra to use it"
+            )
+        vectors = embeddings.embed(list(texts)) if self.embedded else None
+        clean = [normalize(t) for t in texts]
+        scores = self._scores(self._featurizer, self._model, clean, vectors)
+        return calibration.softmax(scores, self.temperature)
+
+    def predict(self, texts: list[str], alternatives: int = 3) -> list[LabelPrediction]:
+        if not texts:
+            return []
+        probabilities = self.probabilities(texts)
+        oos_label = self.config.out_of_scope_label
+        results = []
+        for row in probabilities:
+            order = np.argsort(-row)[: max(1, alternatives)]
+            best = self.labels[order[0]]
+            confidence = float(row[order[0]])
+            out = confidence < self.oos_threshold or best == oos_label
+            threshold = self.label_thresholds.get(best)
+            results.append(
+                LabelPrediction(
+                    label=None if out else best,
+                    confidence=round(confidence, 4),
+                    best_label=best,
+                    apply=not out and threshold is not None and confidence >= threshold,
+                    alternatives=tuple((self.labels[i], round(float(row[i]), 4)) for i in order),
+                )
+            )
+        return results
+
+    def describe(self) -> dict[str, Any]:
+        """What a model file's metadata says about this classifier."""
+        config = asdict(self.config)
+        return {
+            "labels": self.labels,
+            "trained_at": self.trained_at,
+            "training_seconds": self.training_seconds,
+            "temperature": self.temperature,
+            "oos_threshold": self.oos_threshold,
+            "label_thresholds": self.label_thresholds,
+            "uses_embeddings": self.embedded,
+            "config": config,
+            "metrics": self.metrics,
+        }

@@ -1,0 +1,87 @@
+"""Model files: written atomically (temporary file, then rename) with a JSON sidecar
+that says what the model is and how good it was, readable without unpickling.
+
+A model file is a pickle: load only files this install wrote (the paths come from
+the database or from an admin's command line, never from a request).
+"""
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from deskline.triage.ml.classifier import TextClassifier
+
+FORMAT = "deskline-triage"
+FORMAT_VERSION = 1
+
+
+class ModelFileError(Exception):
+    """A model file is missing, unreadable or of another format."""
+
+
+def metadata_path(path: str | os.PathLike) -> Path:
+    return Path(f"{path}.json")
+
+
+def _atomic_write(path: Path, write: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            write(out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def save_model(
+    classifier: "TextClassifier", path: str | os.PathLike, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Write the model and its metadata; return the metadata."""
+    path = Path(path)
+    metadata = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        **classifier.describe(),
+        **(extra or {}),
+    }
+    payload = {"format": FORMAT, "format_version": FORMAT_VERSION, "classifier": classifier}
+    import joblib
+
+    _atomic_write(path, lambda out: joblib.dump(payload, out, compress=3))
+    text = json.dumps(metadata, ensure_ascii=False, indent=1, default=str).encode()
+    _atomic_write(metadata_path(path), lambda out: out.write(text))
+    return metadata
+
+
+def load_model(path: str | os.PathLike) -> "TextClassifier":
+    import joblib  # with the classes it unpickles: slow to import, so only when needed
+
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"no model file at {path}")
+    try:
+        payload = joblib.load(path)
+    except Exception as exc:  # a truncated or foreign file: say so, don't crash
+        raise ModelFileError(f"{path} is not a readable model file: {exc}") from exc
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise ModelFileError(f"{path} is not a Deskline triage model")
+    if payload.get("format_version") != FORMAT_VERSION:
+        raise ModelFileError(
+            f"{path} has model format {payload.get('format_version')}; this version reads "
+            f"{FORMAT_VERSION}: retrain the model"
+        )
+    return payload["classifier"]
+
+
+def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
+    try:
+        return json.loads(metadata_path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelFileError(f"no readable metadata for {path}: {exc}") from exc

@@ -1,0 +1,102 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Target(models.TextChoices):
+    """Ticket fields a desk's models predict."""
+
+    CATEGORY = "category", "Category"
+    TEAM = "team", "Team"
+    PRIORITY = "priority", "Priority"
+    TYPE = "type", "Type"
+
+
+class TriageModel(models.Model):
+    """One trained version of a desk's model for one field; one version is active."""
+
+    desk = models.ForeignKey("desks.Desk", on_delete=models.CASCADE, related_name="triage_models")
+    target = models.CharField(max_length=16, choices=Target.choices)
+    version = models.PositiveIntegerField()
+    # Relative to the triage model folder, so the data folder can move.
+    path = models.CharField(max_length=500)
+    source = models.CharField(max_length=16, default="tickets")  # tickets | csv
+    # The model file's metadata: labels, thresholds, cross-validated metrics.
+    metrics = models.JSONField(default=dict, blank=True)
+    rows = models.PositiveIntegerField(default=0)
+    trained_at = models.DateTimeField(default=timezone.now)
+    active = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["desk_id", "target", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["desk", "target", "version"], name="triage_model_version"
+            ),
+            models.UniqueConstraint(
+                fields=["desk", "target"],
+                condition=models.Q(active=True),
+                name="one_active_triage_model",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.desk_id}/{self.target} v{self.version}"
+
+
+class Outcome(models.TextChoices):
+    APPLIED = "applied", "Applied automatically"
+    SUGGESTED = "suggested", "Suggested to the agent"
+    OUT_OF_SCOPE = "out_of_scope", "None of the known labels"
+    ACCEPTED = "accepted", "Suggestion accepted"
+    REJECTED = "rejected", "Suggestion rejected"
+    CORRECTED = "corrected", "Changed by an agent"
+    DETECTED = "detected", "Detected (language)"
+
+
+class Prediction(models.Model):
+    """What triage predicted for one field of a ticket, and what the agents made of it."""
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="triage_predictions"
+    )
+    model = models.ForeignKey(TriageModel, null=True, blank=True, on_delete=models.SET_NULL)
+    field = models.CharField(max_length=16)  # a Target, or "language"
+    label = models.CharField(max_length=500)
+    confidence = models.FloatField()
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    # For a correction: the value the agent chose instead.
+    corrected_to = models.CharField(max_length=500, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["ticket_id", "field", "-id"]
+        indexes = [
+            models.Index(fields=["ticket", "field"], name="prediction_ticket_field"),
+            models.Index(fields=["model", "outcome"], name="prediction_model_outcome"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}.{self.field} = {self.label} ({self.outcome})"
+
+
+class IncidentCluster(models.Model):
+    """A burst of similar tickets from many requesters: possibly one major incident."""
+
+    desk = models.ForeignKey("desks.Desk", on_delete=models.CASCADE, related_name="+")
+    subject = models.CharField(max_length=500)
+    tickets = models.ManyToManyField("tickets.Ticket", related_name="triage_clusters")
+    requester_count = models.PositiveIntegerField(default=0)
+    detected_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    open = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-detected_at"]
+
+    def __str__(self) -> str:
+        return f"{self.subject} ({self.requester_count} requesters)"

@@ -1,0 +1,76 @@
+"""What agents make of predictions: accepted, rejected, or corrected by a later change."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from deskline.accounts.models import User
+from deskline.core.errors import Conflict
+from deskline.tickets.models import Ticket
+from deskline.tickets.services import hooks, update_ticket
+from deskline.triage.models import Outcome, Prediction, Target
+from deskline.triage.services.fields import CHANGE_KEY, TICKET_FIELD, current_value
+
+OPEN_OUTCOMES = (Outcome.APPLIED, Outcome.SUGGESTED, Outcome.OUT_OF_SCOPE)
+
+
+def _decide(prediction: Prediction, outcome: str, actor: User, corrected_to: str = "") -> None:
+    prediction.outcome = outcome
+    prediction.decided_by = actor
+    prediction.decided_at = timezone.now()
+    prediction.corrected_to = corrected_to
+    prediction.save(update_fields=["outcome", "decided_by", "decided_at", "corrected_to"])
+
+
+def accept_prediction(prediction: Prediction, actor: User) -> Prediction:
+    """Apply a suggestion as the agent's own change."""
+    if prediction.field not in Target.values:
+        raise ValidationError({"prediction": f"a {prediction.field} prediction is not applied"})
+    if prediction.outcome not in (Outcome.SUGGESTED, Outcome.OUT_OF_SCOPE):
+        raise Conflict(f"this prediction is already {prediction.outcome}")
+    with transaction.atomic():
+        locked = Prediction.objects.select_for_update().get(pk=prediction.pk)
+        if locked.outcome not in (Outcome.SUGGESTED, Outcome.OUT_OF_SCOPE):
+            raise Conflict(f"this prediction is already {locked.outcome}")
+        update_ticket(locked.ticket, actor=actor, changes={CHANGE_KEY[locked.field]: locked.label})
+        _decide(locked, Outcome.ACCEPTED, actor)
+    return locked
+
+
+def reject_prediction(prediction: Prediction, actor: User) -> Prediction:
+    if prediction.outcome not in OPEN_OUTCOMES:
+        raise Conflict(f"this prediction is already {prediction.outcome}")
+    _decide(prediction, Outcome.REJECTED, actor)
+    return prediction
+
+
+def record_corrections(change: hooks.TicketChange) -> int:
+    """An agent changed a field triage had predicted: keep what they chose instead.
+
+    Changes made by triage itself (no actor) and by accepting a suggestion (already
+    decided) are not corrections.
+    """
+    if change.actor_id is None:
+        return 0
+    targets = [t for t in Target.values if TICKET_FIELD[t] in change.fields]
+    if not targets:
+        return 0
+    ticket = Ticket.objects.select_related("category", "team").filter(pk=change.ticket_id).first()
+    if ticket is None:
+        return 0
+    recorded = 0
+    for target in targets:
+        prediction = (
+            Prediction.objects.filter(ticket=ticket, field=target, outcome__in=OPEN_OUTCOMES)
+            .order_by("-id")
+            .first()
+        )
+        if prediction is None:
+            continue
+        chosen = current_value(ticket, target)
+        outcome = Outcome.ACCEPTED if chosen == prediction.label else Outcome.CORRECTED
+        actor = User.objects.filter(pk=change.actor_id).first()
+        if actor is not None:
+            _decide(prediction, outcome, actor, "" if outcome == Outcome.ACCEPTED else chosen)
+            recorded += 1
+    return recorded

@@ -1,0 +1,45 @@
+"""How each predicted target reads from and writes to a ticket."""
+
+from deskline.tickets.choices import Priority, TicketType
+from deskline.tickets.models import Ticket
+from deskline.triage.models import Target
+
+# update_ticket's name for each target.
+CHANGE_KEY = {
+    Target.CATEGORY: "category",
+    Target.TEAM: "team",
+    Target.PRIORITY: "priority",
+    Target.TYPE: "type",
+}
+# The ticket fields whose change (in a TICKET_UPDATED hook) concerns each target.
+TICKET_FIELD = {
+    Target.CATEGORY: "category",
+    Target.TEAM: "team",
+    Target.PRIORITY: "priority",
+    Target.TYPE: "ticket_type",
+}
+
+
+def current_value(ticket: Ticket, target: str) -> str:
+    """The ticket's value for a target, as a training label ("" when unset)."""
+    if target == Target.CATEGORY:
+        return ticket.category.path if ticket.category_id else ""
+    if target == Target.TEAM:
+        return ticket.team.slug if ticket.team_id else ""
+    if target == Target.PRIORITY:
+        return ticket.priority
+    return ticket.ticket_type
+
+
+def is_unset(ticket: Ticket, target: str) -> bool:
+    """Whether nobody chose this field yet, so triage may fill it in.
+
+    Priority and type always have a value; their defaults count as not chosen.
+    """
+    if target == Target.CATEGORY:
+        return ticket.category_id is None
+    if target == Target.TEAM:
+        return ticket.team_id is None
+    if target == Target.PRIORITY:
+        return ticket.priority == Priority.NORMAL
+    return ticket.ticket_type == TicketType.QUESTION

@@ -1,0 +1,127 @@
+"""Similar tickets on intake: likely duplicates of the same requester or organization,
+and bursts of similar tickets from many requesters (a possible major incident).
+
+Both compare the new ticket with a bounded set of recent tickets by TF-IDF cosine over
+character n-grams, fitted on that small set each time: no index to keep up to date,
+and the cost stays bounded whatever the size of the desk.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from deskline.tickets.choices import ACTIVE_STATUSES, LinkKind
+from deskline.tickets.models import Ticket
+from deskline.tickets.services import link_tickets
+from deskline.tickets.services.events import event, save_events
+from deskline.triage.ml.text import normalize
+from deskline.triage.models import IncidentCluster
+from deskline.triage.services.texts import ticket_texts
+
+# Same requester, this similar: the same request again (measured on paraphrases: a
+# reworded follow-up scores 0.5-0.8, unrelated requests of one person under 0.3).
+DUPLICATE_SIMILARITY = 0.5
+RELATED_SIMILARITY = 0.4
+LOOKBACK = timedelta(days=30)
+MAX_CANDIDATES = 200
+# A burst: this many different requesters with similar tickets within the window.
+BURST_REQUESTERS = getattr(settings, "TRIAGE_BURST_REQUESTERS", 5)
+BURST_WINDOW = timedelta(minutes=getattr(settings, "TRIAGE_BURST_MINUTES", 60))
+BURST_SIMILARITY = 0.45
+MAX_BURST_TICKETS = 500
+
+
+@dataclass(frozen=True)
+class Similar:
+    ticket: Ticket
+    score: float
+
+
+def _scores(text: str, others: list[str]) -> np.ndarray:
+    if not others:
+        return np.zeros(0)
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True)
+    matrix = vectorizer.fit_transform([normalize(text)] + [normalize(o) for o in others])
+    return (matrix[1:] @ matrix[0].T).toarray().ravel()
+
+
+def find_similar_tickets(
+    ticket: Ticket, text: str, candidates: list[Ticket], minimum: float
+) -> list[Similar]:
+    others = [c for c in candidates if c.pk != ticket.pk]
+    texts = ticket_texts(others)
+    scores = _scores(text, [texts[c.pk] for c in others])
+    found = [Similar(c, float(s)) for c, s in zip(others, scores, strict=True) if s >= minimum]
+    return sorted(found, key=lambda s: s.score, reverse=True)
+
+
+def link_similar(ticket: Ticket, text: str) -> list[Similar]:
+    """Link the new ticket to open tickets of the same requester (duplicate) or of the
+    same organization (related); agents then merge or unlink."""
+    who = Q(requester_id=ticket.requester_id)
+    if ticket.organization_id:
+        who |= Q(organization_id=ticket.organization_id)
+    candidates = list(
+        Ticket.objects.filter(who, desk_id=ticket.desk_id, status__in=ACTIVE_STATUSES)
+        .filter(created_at__gte=ticket.created_at - LOOKBACK, merged_into__isnull=True)
+        .exclude(pk=ticket.pk)
+        .order_by("-created_at", "-id")[:MAX_CANDIDATES]
+    )
+    similar = find_similar_tickets(ticket, text, candidates, RELATED_SIMILARITY)
+    linked: list[Similar] = []
+    for match in similar[:3]:
+        same_person = match.ticket.requester_id == ticket.requester_id
+        if same_person and match.score >= DUPLICATE_SIMILARITY and not linked:
+            kind = LinkKind.DUPLICATE
+        else:
+            kind = LinkKind.RELATED
+        link_tickets(ticket, match.ticket, kind, actor=None)
+        linked.append(match)
+    return linked
+
+
+def flag_burst(ticket: Ticket, text: str) -> IncidentCluster | None:
+    """Many requesters, similar tickets, little time: record a possible major incident."""
+    since = ticket.created_at - BURST_WINDOW
+    recent = list(
+        Ticket.objects.filter(desk_id=ticket.desk_id, created_at__gte=since)
+        .exclude(pk=ticket.pk)
+        .order_by("-created_at", "-id")[:MAX_BURST_TICKETS]
+    )
+    similar = find_similar_tickets(ticket, text, recent, BURST_SIMILARITY)
+    requesters = {s.ticket.requester_id for s in similar} | {ticket.requester_id}
+    if len(requesters) < BURST_REQUESTERS:
+        return None
+    members = [ticket] + [s.ticket for s in similar]
+    with transaction.atomic():
+        cluster = (
+            IncidentCluster.objects.filter(open=True, tickets__in=[s.ticket for s in similar])
+            .order_by("-detected_at")
+            .first()
+        )
+        if cluster is None:
+            cluster = IncidentCluster.objects.create(desk_id=ticket.desk_id, subject=ticket.subject)
+        known = set(cluster.tickets.values_list("pk", flat=True))
+        new = [m for m in members if m.pk not in known]
+        cluster.tickets.add(*new)
+        cluster.requester_count = cluster.tickets.values("requester_id").distinct().count()
+        cluster.updated_at = timezone.now()
+        cluster.save(update_fields=["requester_count", "updated_at"])
+        save_events(
+            [
+                event(
+                    m,
+                    None,
+                    "possible_major_incident",
+                    after={"cluster": cluster.pk, "requesters": cluster.requester_count},
+                )
+                for m in new
+            ]
+        )
+    return cluster

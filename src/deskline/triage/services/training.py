@@ -1,0 +1,159 @@
+"""Training a desk's models from its resolved tickets or from a historical CSV.
+
+Agents' corrections feed training without a step of their own: a resolved ticket's
+field holds the value the agent finally chose, and that value is the label.
+"""
+
+import logging
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from deskline.desks.models import Desk
+from deskline.tickets.choices import Status
+from deskline.tickets.models import Ticket
+from deskline.triage.ml import ClassifierConfig, TextClassifier, save_model
+from deskline.triage.ml.csvio import read_table
+from deskline.triage.models import Target, TriageModel
+from deskline.triage.services.fields import current_value
+from deskline.triage.services.texts import ticket_texts
+
+log = logging.getLogger(__name__)
+
+# Fewer examples than this (or fewer labels than two) make no useful model.
+MIN_ROWS = 20
+# The newest resolved tickets are the ones that describe today's desk.
+MAX_TICKETS = 20_000
+
+
+class NotEnoughData(ValueError):
+    pass
+
+
+def model_root() -> Path:
+    return Path(getattr(settings, "TRIAGE_MODEL_DIR", settings.DATA_DIR / "triage-models"))
+
+
+def model_file(model: TriageModel) -> Path:
+    return model_root() / model.path
+
+
+def _resolved_tickets(desk: Desk) -> list[Ticket]:
+    return list(
+        Ticket.objects.filter(desk=desk, status__in=[Status.SOLVED, Status.CLOSED])
+        .filter(merged_into__isnull=True)
+        .select_related("category", "team")
+        .order_by("-created_at", "-id")[:MAX_TICKETS]
+    )
+
+
+def tickets_dataset(desk: Desk, target: str) -> tuple[list[str], list[str]]:
+    tickets = _resolved_tickets(desk)
+    texts = ticket_texts(tickets)
+    rows = [(texts[t.pk], current_value(t, target)) for t in tickets]
+    rows = [(text, label) for text, label in rows if text and label]
+    return [r[0] for r in rows], [r[1] for r in rows]
+
+
+def _check(texts: list[str], labels: list[str]) -> None:
+    if len(texts) < MIN_ROWS:
+        raise NotEnoughData(f"{len(texts)} labelled examples; at least {MIN_ROWS} are needed")
+    if len(set(labels)) < 2:
+        raise NotEnoughData("every example has the same label; at least two are needed")
+
+
+def _train(
+    desk: Desk,
+    target: str,
+    texts: list[str],
+    labels: list[str],
+    *,
+    source: str,
+    config: ClassifierConfig | None = None,
+) -> TriageModel:
+    if target not in Target.values:
+        raise ValueError(f"target must be one of {Target.values}")
+    _check(texts, labels)
+    classifier = TextClassifier(config or ClassifierConfig()).fit(texts, labels)
+    last = TriageModel.objects.filter(desk=desk, target=target).order_by("-version").first()
+    version = (last.version + 1) if last else 1
+    relative = f"{desk.slug}/{target}-v{version}.joblib"
+    metadata = save_model(
+        classifier,
+        model_root() / relative,
+        {"desk": desk.slug, "target": target, "version": version, "source": source},
+    )
+    with transaction.atomic():
+        TriageModel.objects.filter(desk=desk, target=target, active=True).update(active=False)
+        model = TriageModel.objects.create(
+            desk=desk,
+            target=target,
+            version=version,
+            path=relative,
+            source=source,
+            metrics=metadata,
+            rows=len(texts),
+            trained_at=timezone.now(),
+            active=True,
+        )
+    log.info("trained %s/%s v%s on %d rows", desk.slug, target, version, len(texts))
+    return model
+
+
+def train_from_tickets(
+    desk: Desk, target: str, config: ClassifierConfig | None = None
+) -> TriageModel:
+    texts, labels = tickets_dataset(desk, target)
+    return _train(desk, target, texts, labels, source="tickets", config=config)
+
+
+def train_from_csv(
+    desk: Desk,
+    target: str,
+    path: str | Path,
+    text_columns: list[str],
+    label_column: str,
+    config: ClassifierConfig | None = None,
+) -> TriageModel:
+    """Bootstrap a new desk from another tool's export (labels as this desk names them:
+    category paths, team slugs, priority and type values)."""
+    table = read_table(path)
+    texts = table.texts(text_columns)
+    labels = table.values(label_column)
+    rows = [(t, y) for t, y in zip(texts, labels, strict=True) if t and y]
+    return _train(
+        desk, target, [r[0] for r in rows], [r[1] for r in rows], source="csv", config=config
+    )
+
+
+def _changed_since_training(desk: Desk, target: str) -> bool:
+    active = TriageModel.objects.filter(desk=desk, target=target, active=True).first()
+    if active is None or active.source != "tickets":
+        # A desk bootstrapped from a CSV keeps that model until its own history is enough.
+        return active is None or len(_resolved_tickets(desk)) >= max(MIN_ROWS, active.rows)
+    return Ticket.objects.filter(
+        desk=desk, status__in=[Status.SOLVED, Status.CLOSED], updated_at__gt=active.trained_at
+    ).exists()
+
+
+def retrain_all() -> dict[str, str]:
+    """Retrain every target of every active desk that has enough resolved tickets."""
+    results: dict[str, str] = {}
+    for desk in Desk.objects.filter(is_active=True):
+        for target in Target.values:
+            key = f"{desk.slug}/{target}"
+            if not _changed_since_training(desk, target):
+                results[key] = "unchanged"
+                continue
+            try:
+                model = train_from_tickets(desk, target)
+            except NotEnoughData as exc:
+                results[key] = f"skipped: {exc}"
+            except Exception as exc:  # one desk's failure must not stop the others
+                log.exception("retraining %s failed", key)
+                results[key] = f"failed: {exc}"
+            else:
+                results[key] = f"v{model.version}"
+    return results

@@ -1,0 +1,114 @@
+"""`deskline triage train` and `predict` as a user runs them: real processes, real files."""
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from deskline.triage.tests import shared_data
+
+DESKLINE = [sys.executable, "-m", "deskline"]
+
+
+def _run(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DESKLINE_DATA_DIR": str(tmp_path / "data")}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    return subprocess.run(
+        [*DESKLINE, "triage", *args], capture_output=True, text=True, env=env, timeout=300
+    )
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> tuple[Path, Path, list[tuple[str, str]]]:
+    train, test = shared_data.split(shared_data.banking77(labels=5, per_label=30))
+    training = tmp_path / "history.csv"
+    with training.open("w", encoding="cp1252", newline="") as out:  # an old export
+        writer = csv.writer(out)
+        writer.writerow(["Subject", "Body", "Group"])
+        for i, (text, label) in enumerate(train):
+            writer.writerow(["" if i % 7 else "Request", text, label])
+        writer.writerow(["no label here", "", ""])
+    new = tmp_path / "new.csv"
+    with new.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["id", "Subject", "Body"])
+        for i, (text, _) in enumerate(test):
+            writer.writerow([f"T{i}", "", text])
+        writer.writerow(["T-empty", "", ""])
+    return training, new, test
+
+
+def test_train_then_predict_one_row_per_input_in_order(files, tmp_path):
+    training, new, test = files
+    model = tmp_path / "models" / "group.joblib"
+    trained = _run(
+        [
+            "train",
+            "--csv",
+            str(training),
+            "--text",
+            "Subject,Body",
+            "--label",
+            "Group",
+            "--model",
+            str(model),
+            "--folds",
+            "3",
+        ],
+        tmp_path,
+    )
+    assert trained.returncode == 0, trained.stderr
+    assert "1 without text or label skipped" in trained.stderr
+    assert "3-fold cross-validation: accuracy" in trained.stderr
+    assert model.exists() and Path(f"{model}.json").exists()
+
+    predicted = _run(
+        [
+            "predict",
+            "--model",
+            str(model),
+            "--csv",
+            str(new),
+            "--text",
+            "Subject,Body",
+            "--id",
+            "id",
+        ],
+        tmp_path,
+    )
+    assert predicted.returncode == 0, predicted.stderr
+    rows = list(csv.DictReader(predicted.stdout.splitlines()))
+    assert [r["id"] for r in rows] == [f"T{i}" for i in range(len(test))] + ["T-empty"]
+    assert all(0 <= float(r["confidence"]) <= 1 for r in rows)
+    right = sum(r["label"] == label for r, (_, label) in zip(rows, test, strict=False))
+    assert right >= 0.8 * len(test)
+
+
+def test_bad_columns_and_paths_fail_clearly(files, tmp_path):
+    training, new, _ = files
+    model = tmp_path / "m.joblib"
+    bad_column = _run(
+        [
+            "train",
+            "--csv",
+            str(training),
+            "--text",
+            "Subjekt",
+            "--label",
+            "Group",
+            "--model",
+            str(model),
+        ],
+        tmp_path,
+    )
+    assert bad_column.returncode != 0
+    assert "no column 'Subjekt'; the file has: Subject, Body, Group" in bad_column.stderr
+    missing = _run(
+        ["predict", "--model", str(tmp_path / "nope.joblib"), "--csv", str(new), "--text", "Body"],
+        tmp_path,
+    )
+    assert missing.returncode != 0 and "no model file at" in missing.stderr
+    assert not model.exists()

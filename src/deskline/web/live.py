@@ -1,0 +1,126 @@
+"""Live updates: committed ticket changes reach the pages that show them.
+
+A ticket hook (registered in WebConfig.ready) publishes each change to two Channels
+groups, the ticket's and its desk's. With Redis the channel layer crosses processes, so
+the hook sends straight to it. On the embedded default the layer is in-memory and lives
+only in the WebSocket (ASGI) process, so the web and worker processes write the change
+to the LiveChange table instead, and the ASGI process polls that table and fans the
+rows out to its in-memory groups.
+"""
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.utils import timezone
+
+from deskline.tickets.models import Message, Ticket
+from deskline.tickets.services.hooks import TicketChange
+from deskline.web.models import LiveChange
+
+log = logging.getLogger(__name__)
+POLL_SECONDS = 0.5
+KEEP = timedelta(minutes=10)
+
+
+def ticket_group(ticket_id: int) -> str:
+    return f"ticket.{ticket_id}"
+
+
+def desk_group(desk_id: int) -> str:
+    return f"desk.{desk_id}"
+
+
+def layer_crosses_processes() -> bool:
+    backend = settings.CHANNEL_LAYERS["default"]["BACKEND"]
+    return "InMemory" not in backend
+
+
+def _payload(row: LiveChange) -> dict:
+    return {
+        "type": "ticket.change",
+        "ticket_id": row.ticket_id,
+        "desk_id": row.desk_id,
+        "kind": row.kind,
+        "fields": list(row.fields),
+        "actor_id": row.actor_id,
+        # Requesters' pages ignore internal notes, so they learn nothing of them.
+        "public": row.public,
+    }
+
+
+async def send_to_groups(payload: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    await layer.group_send(ticket_group(payload["ticket_id"]), payload)
+    await layer.group_send(desk_group(payload["desk_id"]), payload)
+
+
+def publish(change: TicketChange) -> None:
+    """The ticket hook: runs after the change commits, in whichever process made it."""
+    desk_id = Ticket.objects.filter(pk=change.ticket_id).values_list("desk_id", flat=True).first()
+    if desk_id is None:
+        return
+    public = True
+    if change.message_id is not None:
+        public = not Message.objects.filter(pk=change.message_id, internal=True).exists()
+    row = LiveChange(
+        ticket_id=change.ticket_id,
+        desk_id=desk_id,
+        kind=change.kind,
+        fields=list(change.fields),
+        actor_id=change.actor_id,
+        public=public,
+    )
+    if layer_crosses_processes():
+        async_to_sync(send_to_groups)(_payload(row))
+    else:
+        row.save()
+
+
+def _latest_id() -> int:
+    return LiveChange.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def _rows_after(last_id: int) -> list[LiveChange]:
+    return list(LiveChange.objects.filter(id__gt=last_id).order_by("id")[:500])
+
+
+def _prune() -> None:
+    LiveChange.objects.filter(created_at__lt=timezone.now() - KEEP).delete()
+
+
+class Poller:
+    """One per ASGI process: reads new LiveChange rows and sends them to the groups."""
+
+    def __init__(self) -> None:
+        self.task: asyncio.Task | None = None
+
+    def ensure_running(self) -> None:
+        if layer_crosses_processes():
+            return
+        if self.task is None or self.task.done():
+            self.task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        last_id = await database_sync_to_async(_latest_id)()
+        rounds = 0
+        while True:
+            try:
+                rows = await database_sync_to_async(_rows_after)(last_id)
+                for row in rows:
+                    await send_to_groups(_payload(row))
+                    last_id = row.id
+                rounds += 1
+                if rounds % 1200 == 0:  # about every ten minutes
+                    await database_sync_to_async(_prune)()
+            except Exception:  # a database hiccup must not end live updates for good
+                log.exception("live change poller failed; retrying")
+            await asyncio.sleep(POLL_SECONDS)
+
+
+poller = Poller()

@@ -1,0 +1,122 @@
+"""A real `deskline serve` (gunicorn + the WebSocket process) on demo data, for the
+browser tests and bench/screenshots.py. Its data lives in a temporary SQLite folder,
+whatever database the rest of the suite uses."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+DEMO_PASSWORD = "demo-password"
+REQUESTERS = ("james.wilson@meridian.example",)
+
+
+@dataclass
+class Served:
+    url: str
+    data_dir: Path
+
+
+def _free_port_pair() -> int:
+    """A port p with p and p + 1 free (web and WebSocket)."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        if port >= 65535:
+            continue
+        with socket.socket() as second:
+            try:
+                second.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no two adjacent free ports")
+
+
+def _wait_for(url: str, port: int, process: subprocess.Popen, seconds: float = 180) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"deskline serve exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    with socket.create_connection(("127.0.0.1", port + 1), timeout=2):
+                        return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("deskline serve did not start in time")
+
+
+@contextmanager
+def demo_server(tickets: int = 12, requesters: tuple[str, ...] = REQUESTERS) -> Iterator[Served]:
+    data_dir = Path(tempfile.mkdtemp(prefix="deskline-browser-"))
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
+    }
+    env.update(
+        DESKLINE_DATA_DIR=str(data_dir),
+        DESKLINE_SECRET_KEY="browser-test-secret",
+        DESKLINE_CACHE_PREFIX=f"browser-{os.getpid()}",
+        DESKLINE_LOG_LEVEL="WARNING",
+        DESKLINE_ADMIN_PASSWORD="admin-password-1",
+    )
+    command = [sys.executable, "-m", "deskline"]
+    process = None
+    try:
+        subprocess.run([*command, "migrate", "-v0"], env=env, check=True)
+        subprocess.run([*command, "demo", "--tickets", str(tickets), "-v0"], env=env, check=True)
+        # Demo requesters have no password (they write in by mail): give the ones the
+        # tests sign in as the demo password.
+        script = (
+            "from deskline.accounts.models import User\n"
+            f"for u in User.objects.filter(email__in={list(requesters)!r}):\n"
+            f"    u.set_password({DEMO_PASSWORD!r}); u.save()\n"
+        )
+        subprocess.run([*command, "shell", "-c", script], env=env, check=True)
+        port = _free_port_pair()
+        process = subprocess.Popen(
+            [*command, "serve", "--port", str(port), "--no-migrate", "--no-worker"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
+        url = f"http://127.0.0.1:{port}"
+        _wait_for(url, port, process)
+        yield Served(url=url, data_dir=data_dir)
+    finally:
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def sign_in(page, base_url: str, email: str, password: str = DEMO_PASSWORD) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{base_url}/login/")
+    page.fill("#id_username", email)
+    page.fill("#id_password", password)
+    page.click("#login-submit")
+    page.wait_for_url(lambda url: "/login/" not in url)

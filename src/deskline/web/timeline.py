@@ -1,0 +1,92 @@
+"""A ticket's history as one list: messages (with attachments) and events, oldest first."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from deskline.accounts.models import User
+from deskline.tickets.access import (
+    hidden_fields_by_desk,
+    sees_internal,
+    visible_messages_for_user,
+)
+from deskline.tickets.models import Attachment, Message, Ticket, TicketEvent
+
+# Events that only announce a message: the message itself is shown instead.
+MESSAGE_EVENTS = {"created", "reply_added", "note_added"}
+
+
+REQUESTER_FIELDS = {"status", "subject"}
+
+
+@dataclass
+class Entry:
+    kind: str  # "message" or "event"
+    id: int
+    created_at: Any
+    message: Message | None = None
+    event: TicketEvent | None = None
+
+
+def last_event_id(ticket: Ticket) -> int:
+    return (
+        TicketEvent.objects.filter(ticket=ticket)
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+        or 0
+    )
+
+
+def timeline_for_user(user: User, ticket: Ticket) -> list[Entry]:
+    """What this user may see of the ticket, in order.
+
+    Messages are read from the ticket itself, not from its events: a merge moves
+    messages onto this ticket while their events stay with the merged one. An entry's
+    id is its event's id on this ticket (0 for a message merged in), which the reply
+    form compares with what the agent has seen.
+    """
+    internal = sees_internal(user, ticket)
+    messages = list(visible_messages_for_user(user, ticket).select_related("author"))
+    files: dict[int, list[Attachment]] = {}
+    for attachment in Attachment.objects.filter(message__in=[m.pk for m in messages]):
+        files.setdefault(attachment.message_id, []).append(attachment)
+    event_of_message = dict(
+        TicketEvent.objects.filter(ticket=ticket, kind__in=MESSAGE_EVENTS).values_list(
+            "message_id", "id"
+        )
+    )
+    entries = []
+    for message in messages:
+        message.files = files.get(message.pk, [])
+        entry_id = event_of_message.get(message.pk, 0)
+        entries.append(Entry("message", entry_id, message.created_at, message=message))
+    events = TicketEvent.objects.filter(ticket=ticket).exclude(kind__in=MESSAGE_EVENTS)
+    hidden = hidden_fields_by_desk(user, {ticket.desk_id}).get(ticket.desk_id, set())
+    for event in events.select_related("actor"):
+        if not internal and event.field not in REQUESTER_FIELDS:
+            continue  # requesters follow the status; assignments and tags are the desk's
+        if not internal and event.field == "custom_fields" and hidden:
+            continue
+        entries.append(Entry("event", event.pk, event.created_at, event=event))
+    entries.sort(key=lambda e: (e.created_at, e.id))
+    return entries
+
+
+def changes_since(ticket: Ticket, seen_event_id: int, user: User) -> int:
+    """How many changes others made to the ticket after the event the user has seen."""
+    return (
+        TicketEvent.objects.filter(ticket=ticket, id__gt=seen_event_id)
+        .exclude(actor_id=user.pk)
+        .count()
+    )
+
+
+def describe(value: Any) -> str:
+    """An event's before/after value as short text."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, dict):
+        return str(value.get("email") or value.get("path") or value.get("slug") or value)
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
