@@ -48,8 +48,10 @@ def main() -> None:
 
     if Ticket.objects.exists():
         sys.exit("the database already holds tickets; use a fresh one")
-    for kind in hooks.KINDS:
-        hooks._handlers[kind].clear()
+    # Both tables: deferred handlers would otherwise queue a hooks task per change.
+    for table in (hooks._inline, hooks._deferred):
+        for kind in hooks.KINDS:
+            table[kind].clear()
     rng = random.Random(5)
     desk = create_desk(name="Bench", slug="bench", prefix="B")
     team = create_team(desk, name="Front line", slug="front", tier=1)

@@ -14,6 +14,9 @@ commands:
   token create --email E        print a new API token for a user
   demo                          load demo desks, people and tickets (en, ar, zh)
   check                         configuration and connectivity report
+  mail ingest|failed|reprocess|pending|poll
+                                the email channel (`deskline mail --help`)
+  smtpd [--host H] [--port P]   run the SMTP intake server alone
   help                          this text; any Django command also works
 
 `deskline COMMAND --help` describes a command's options."""

@@ -45,6 +45,18 @@ class ApiClient:
         return self._call("delete", path)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _empty_task_queue() -> None:
+    """Jobs left in Redis by an earlier, interrupted run would be run by this run's
+    `worker --batch` against this run's database."""
+    from django.conf import settings
+
+    if "django_tasks_rq" in settings.TASKS["default"]["BACKEND"]:
+        import django_rq
+
+        django_rq.get_queue("default").empty()
+
+
 @pytest.fixture
 def make_user(db: None) -> Callable[..., User]:
     counter = iter(range(1, 10_000))

@@ -119,6 +119,9 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(DATA_DIR / "deskline.sqlite3"),
+            # Reopening the file and running the PRAGMAs below for every request cost
+            # more than a whole small request (bench/load.py, floor phase).
+            "CONN_MAX_AGE": None,
             "OPTIONS": {
                 # IMMEDIATE takes the write lock at BEGIN, so concurrent writers wait on
                 # the busy timeout instead of failing with "database is locked" when a
@@ -202,6 +205,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # --- API ------------------------------------------------------------------------
 # Requests per minute per token (or per address when anonymous); 0 turns it off.
 API_RATE_LIMIT = env_int("DESKLINE_API_RATE_LIMIT", 1200, minimum=0)
+# Alerts per minute on the inbound webhook endpoint, per hook and per client address.
+INBOUND_HOOK_RATE_LIMIT = env_int("DESKLINE_INBOUND_HOOK_RATE_LIMIT", 120, minimum=0)
+# Other apps' work on a ticket change (SLA clocks, routing, triggers, search indexing)
+# runs in the background worker; true runs it in the request right after the commit.
+TICKET_HOOKS_INLINE = env_bool("DESKLINE_TICKET_HOOKS_INLINE", False)
 API_PAGE_MAX = 100
 
 # --- Serving --------------------------------------------------------------------

@@ -10,10 +10,31 @@ import tempfile
 os.environ.setdefault("DESKLINE_DATA_DIR", tempfile.mkdtemp(prefix="deskline-test-"))
 os.environ.setdefault("DESKLINE_SECRET_KEY", "test-secret-key-not-for-production")
 
+
+def _redis_database_per_worker() -> None:
+    """One Redis database per xdist worker: a test that runs `deskline worker --batch`
+    must never run (and so steal) the jobs another worker's test just queued."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        return
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = 1 + int(worker[2:]) if worker[2:].isdigit() else 1
+    parts = urlsplit(url)
+    os.environ["REDIS_URL"] = urlunsplit(parts._replace(path=f"/{index}"))
+
+
+_redis_database_per_worker()
+
 from deskline.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 API_RATE_LIMIT = 0
+INBOUND_HOOK_RATE_LIMIT = 0  # tests of the limit turn it on with their own addresses
+# Tests see the other apps' reactions at once; tests/test_deferred_hooks.py covers the
+# worker path, and the browser tests' `deskline serve` runs it for real.
+TICKET_HOOKS_INLINE = True
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
     # One test database per pytest run, so that two runs on one server (two checkouts,

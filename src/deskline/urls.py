@@ -11,5 +11,6 @@ urlpatterns = [
     path("automation/", include("deskline.automation.urls")),
     path("triage/", include("deskline.triage.urls")),
     path("help/", include("deskline.kb.urls")),
+    path("search/", include("deskline.search.urls")),
     path("", include("deskline.web.urls")),
 ]

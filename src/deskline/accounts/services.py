@@ -5,6 +5,8 @@ import secrets
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from deskline.accounts.models import ApiToken, AuditEntry, Organization, User, normalize_email
@@ -43,8 +45,14 @@ def organization_for_email(email: str) -> Organization | None:
     domain = email.rpartition("@")[2]
     if not domain:
         return None
-    # Domain lists are short and few; a JSON containment query is not portable to SQLite.
-    for org in Organization.objects.exclude(domains=[]).only("id", "domains"):
+    # JSON containment is not portable to SQLite, so the database narrows the search
+    # by text (both backends can read the list as text) and Python confirms the match.
+    candidates = Organization.objects.exclude(domains=[]).only("id", "domains")
+    if domain.isascii():  # stored JSON escapes other characters, so text can't find them
+        candidates = candidates.annotate(domains_text=Cast("domains", TextField())).filter(
+            domains_text__icontains=f'"{domain}"'
+        )
+    for org in candidates:
         if domain in [d.lower() for d in org.domains]:
             return org
     return None

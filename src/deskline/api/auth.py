@@ -3,15 +3,14 @@
 Both count against a per-user request budget per minute (DESKLINE_API_RATE_LIMIT).
 """
 
-import time
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
 from deskline.accounts.services import user_for_token
+from deskline.core.ratelimit import seconds_to_wait
 
 
 class RateLimited(Exception):
@@ -21,20 +20,9 @@ class RateLimited(Exception):
 
 
 def check_rate_limit(user_id: int) -> None:
-    limit = settings.API_RATE_LIMIT
-    if not limit:
-        return
-    window = int(time.time() // 60)
-    key = f"ratelimit:{user_id}:{window}"
-    # add() then incr() keeps the counter atomic on Redis and within a process otherwise.
-    cache.add(key, 0, timeout=120)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=120)
-        count = 1
-    if count > limit:
-        raise RateLimited(retry_after=60 - int(time.time()) % 60)
+    wait = seconds_to_wait(str(user_id), settings.API_RATE_LIMIT)
+    if wait:
+        raise RateLimited(retry_after=wait)
 
 
 class BearerToken(HttpBearer):

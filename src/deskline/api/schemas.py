@@ -167,6 +167,7 @@ class MessageOut(Schema):
     attachments: list[AttachmentOut]
     source_headers: dict[str, Any]
     created_at: datetime
+    reply_text: str  # body_text without quoted history/signature when it came by mail
 
 
 class MessagePage(Schema):

@@ -150,6 +150,14 @@ def attachment_out(attachment: Attachment) -> dict[str, Any]:
     }
 
 
+def reply_text_of(message: Message) -> str:
+    """What to show first: a mail reply without its quoted history (stored by the mail
+    intake in source_headers); the whole text stays in body_text."""
+    headers = message.source_headers if isinstance(message.source_headers, dict) else {}
+    stored = headers.get("reply_text")
+    return stored if isinstance(stored, str) and stored else message.body_text
+
+
 def message_out(message: Message, ticket_number: str) -> dict[str, Any]:
     return {
         "id": message.pk,
@@ -164,6 +172,7 @@ def message_out(message: Message, ticket_number: str) -> dict[str, Any]:
         "attachments": [attachment_out(a) for a in message.attachments.all()],
         "source_headers": message.source_headers,
         "created_at": message.created_at,
+        "reply_text": reply_text_of(message),
     }
 
 

@@ -3,6 +3,7 @@ described (dry run) or turned into ticket changes (services/actions.py applies t
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
@@ -47,7 +48,7 @@ KEYS = {
     "add_tags": {"tags"},
     "remove_tags": {"tags"},
     "add_note": {"body"},
-    "send_mail": {"to", "address", "subject", "body"},
+    "send_mail": {"to", "address", "subject", "body", "variants"},
     "notify": {"to", "user", "text"},
     "webhook": {"webhook"},
     "escalate": {"tier"},
@@ -93,6 +94,32 @@ def _text(action: dict, key: str, where: str, *, required: bool = True) -> str:
         raise ValidationError({f"{where}.{key}": "a non-empty text is needed"})
     check_placeholders(value, f"{where}.{key}")
     return value
+
+
+def _clean_variants(variants: Any, where: str) -> dict[str, dict[str, str]]:
+    """{language: {"subject", "body"}}: the same mail in other languages."""
+    languages = [code for code, _ in settings.LANGUAGES]
+    if not isinstance(variants, dict):
+        raise ValidationError({where: f"an object of languages ({languages}) to subject/body"})
+    cleaned = {}
+    for code, variant in variants.items():
+        if code not in languages:
+            raise ValidationError({f"{where}.{code}": f"not one of {languages}"})
+        if not isinstance(variant, dict) or set(variant) - {"subject", "body"}:
+            raise ValidationError({f"{where}.{code}": "an object with subject and body"})
+        cleaned[code] = {key: _text(variant, key, f"{where}.{code}") for key in ("subject", "body")}
+    return cleaned
+
+
+def mail_text(action: dict, ticket: Ticket) -> tuple[str, str]:
+    """(subject, body) of a send_mail action in the reader's language: the requester's
+    when mailing them (an auto-response), else the desk's; the base text otherwise."""
+    variants = action.get("variants") or {}
+    reader = ticket.requester.language if action["to"] == "requester" else ""
+    for code in (reader, ticket.desk.default_language):
+        if code in variants:
+            return variants[code]["subject"], variants[code]["body"]
+    return action["subject"], action["body"]
 
 
 def clean_action(action: Any, desk: Desk, where: str, allowed: tuple[str, ...]) -> dict:
@@ -145,6 +172,8 @@ def clean_action(action: Any, desk: Desk, where: str, allowed: tuple[str, ...]) 
             cleaned["address"] = address
         cleaned["subject"] = _text(action, "subject", where)
         cleaned["body"] = _text(action, "body", where)
+        if action.get("variants"):
+            cleaned["variants"] = _clean_variants(action["variants"], f"{where}.variants")
     elif kind == "notify":
         to = action.get("to")
         if to not in NOTIFY_TO:
@@ -264,7 +293,7 @@ def describe(actions: list[dict], ticket: Ticket) -> list[dict[str, Any]]:
                 {
                     "type": "send_mail",
                     "to": mail_recipients(action, ticket),
-                    "subject": action["subject"],
+                    "subject": mail_text(action, ticket)[0],
                 }
             )
         elif kind == "notify":

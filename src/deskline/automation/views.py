@@ -29,7 +29,8 @@ TITLES = {"triggers": "Trigger", "rules": "Scheduled rule", "macros": "Macro"}
 
 def _desks(request: HttpRequest) -> Any:
     ids = managed_desk_ids(request.user)
-    if not ids:
+    # Admins manage every desk, even before the first one exists (the nav links them here).
+    if not ids and not (request.user.is_active and request.user.is_superuser):
         raise Http404
     return Desk.objects.filter(pk__in=ids)
 
@@ -60,6 +61,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "macros": Macro.objects.filter(desk__in=desks, owner__isnull=True).select_related(
             "desk", "team"
         ),
+        "no_desks": not desks.exists(),
     }
     return render(request, "automation/index.html", context)
 

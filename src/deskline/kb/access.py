@@ -10,10 +10,10 @@ from django.db.models import Q, QuerySet
 from deskline.accounts.models import User
 from deskline.core.errors import Forbidden, NotFound
 from deskline.core.ids import parse_id
-from deskline.desks.models import Desk
+from deskline.desks.models import Desk, Role
 from deskline.kb.models import Article, ArticleVisibility, State
 from deskline.search.permissions import open_desks_condition
-from deskline.tickets.access import EDITING_ROLES, agent_desk_ids, role_on_desk
+from deskline.tickets.access import ADMIN, EDITING_ROLES, agent_desk_ids, role_on_desk
 
 
 def _signed_in(user: User) -> bool:
@@ -49,3 +49,11 @@ def get_article_for_user(user: User, article_id: int | str, *, write: bool = Fal
     if write and not can_edit_articles(user, article.desk):
         raise Forbidden(f"only agents of {article.desk.slug} may change its articles")
     return article
+
+
+def report_desks(user: User, desks: list[Desk] | None = None) -> list[Desk]:
+    """The desks (of `desks`, default every active one) whose deflection report this
+    user may read: admins and the desk's supervisors, who act on what it shows."""
+    if desks is None:
+        desks = list(Desk.objects.filter(is_active=True).order_by("name"))
+    return [d for d in desks if role_on_desk(user, d.pk) in (ADMIN, Role.SUPERVISOR)]

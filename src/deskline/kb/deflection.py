@@ -31,6 +31,22 @@ def new_session() -> str:
     return secrets.token_urlsafe(16)
 
 
+def form_session(posted: str) -> str:
+    """The session a request form carries: the one it posted back (a re-shown form is
+    the same attempt), else a new one."""
+    posted = posted.strip()
+    if 8 <= len(posted) <= 64 and posted.replace("-", "").replace("_", "").isalnum():
+        return posted
+    return new_session()
+
+
+def request_submitted(session: str, *, desk: Desk, user: User, ticket: Ticket) -> None:
+    """The form was sent after all: the session is not self-solved, and any article it
+    opened failed to answer."""
+    if session:
+        record_event(session, DeflectionEventKind.SUBMITTED, desk=desk, user=user, ticket=ticket)
+
+
 @dataclass
 class Suggestion:
     article: Article
@@ -56,7 +72,8 @@ def suggest_articles(
         for hit in hits
         if hit.object_id in articles
     ]
-    if session:
+    # An empty form is not a search: it would count sessions nobody started.
+    if session and text:
         record_event(
             session,
             DeflectionEventKind.SUGGESTED,

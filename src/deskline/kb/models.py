@@ -135,3 +135,22 @@ class DeflectionEvent(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["desk", "created_at"], name="deflection_desk_time")]
+
+
+class ArticleFile(models.Model):
+    """An image or attachment of an article, stored like ticket attachments (content
+    addressed under ATTACHMENT_ROOT). Readable by whoever may read the article."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="files")
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    storage_path = models.CharField(max_length=200)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["article_id", "id"]

@@ -210,6 +210,15 @@ def link_resolving_article(ticket: Ticket, article: Article, *, actor: User | No
     return created
 
 
+def reply_text(article: Article, *, link: str = "") -> str:
+    """What an agent's reply quotes of an article: its title and Markdown body, and the
+    link when requesters may open it themselves (published and public)."""
+    parts = [article.title.strip(), article.body.strip()]
+    if link and article.state == State.PUBLISHED and article.visibility == ArticleVisibility.PUBLIC:
+        parts.append(link)
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
 def draft_from_ticket(ticket: Ticket, *, actor: User | None, title: str = "") -> Article:
     """A draft article from a solved ticket: its question and the agents' public answer."""
     if ticket.status not in (Status.SOLVED, Status.CLOSED):

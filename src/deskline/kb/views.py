@@ -5,18 +5,22 @@ also those of internal desks; a desk's agents every article of it (tickets.acces
 kb.access decide, as for the API).
 """
 
+from datetime import timedelta
 from typing import Any
 
+from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
 from deskline.desks.models import Desk
 from deskline.kb import deflection, services
-from deskline.kb.access import get_article_for_user, visible_articles_for_user
-from deskline.kb.models import DeflectionEventKind, State
+from deskline.kb.access import get_article_for_user, report_desks, visible_articles_for_user
+from deskline.kb.files import file_url
+from deskline.kb.models import ArticleFile, DeflectionEventKind, State
 from deskline.search.services import Filters, search
 from deskline.tickets.access import can_see_desk
 
@@ -49,7 +53,8 @@ def help_home(request: HttpRequest) -> HttpResponse:
         .values_list("desk", "n")
     )
     rows = [(d, counts.get(d.pk, 0)) for d in desks]
-    return render(request, "kb/home.html", {"rows": rows})
+    can_report = request.user.is_authenticated and bool(report_desks(request.user))
+    return render(request, "kb/home.html", {"rows": rows, "can_report": can_report})
 
 
 def help_desk(request: HttpRequest, slug: str) -> HttpResponse:
@@ -106,8 +111,25 @@ def help_article(request: HttpRequest, slug: str, article_id: int) -> HttpRespon
             "article": article,
             "rtl": _base(article.language) in RTL_LANGUAGES,
             "translations": translations.exclude(pk=article.pk),
+            "session": session,
+            "files": [(f, file_url(f)) for f in ArticleFile.objects.filter(article=article)],
         },
     )
+
+
+@require_POST
+def help_answered(request: HttpRequest, slug: str, article_id: int) -> HttpResponse:
+    """The reader, sent here by a request form's suggestions, says the article answered
+    them: the request is dropped, counted as self-solved at once (not after the timeout)."""
+    desk = _desk(request, slug)
+    article = get_article_for_user(request.user, article_id)
+    session = request.POST.get("session", "")[:64]
+    if article.desk_id != desk.pk or not session:
+        raise Http404("no such article")
+    deflection.record_event(
+        session, DeflectionEventKind.ABANDONED, desk=desk, user=request.user, article=article
+    )
+    return render(request, "kb/thanks.html", {"desk": desk, "article": article, "answered": True})
 
 
 @require_POST
@@ -128,7 +150,8 @@ def help_feedback(request: HttpRequest, slug: str, article_id: int) -> HttpRespo
 def help_suggest(request: HttpRequest, slug: str) -> HttpResponse:
     """An HTML fragment of suggested articles, for the request form (htmx)."""
     desk = _desk(request, slug)
-    session = request.GET.get("session", "")[:64]
+    # `kb_session` when sent by the portal's request form (a field of that form).
+    session = (request.GET.get("session") or request.GET.get("kb_session", ""))[:64]
     found = deflection.suggest_articles(
         request.user,
         desk,
@@ -138,4 +161,23 @@ def help_suggest(request: HttpRequest, slug: str) -> HttpResponse:
     )
     return render(
         request, "kb/_suggestions.html", {"desk": desk, "found": found, "session": session}
+    )
+
+
+REPORT_PERIODS = (7, 30, 90, 365)
+
+
+@login_required
+def help_report(request: HttpRequest) -> HttpResponse:
+    """Self-service for admins and supervisors: per desk, how many requests the
+    suggestions solved, what people looked for in vain, which articles did not help."""
+    desks = report_desks(request.user)
+    if not desks:
+        raise Http404("no report for you")
+    days = request.GET.get("days", "30")
+    period = int(days) if days.isdigit() and int(days) in REPORT_PERIODS else 30
+    since = timezone.now() - timedelta(days=period)
+    rows = [(desk, deflection.deflection_report([desk], since=since)) for desk in desks]
+    return render(
+        request, "kb/report.html", {"rows": rows, "period": period, "periods": REPORT_PERIODS}
     )

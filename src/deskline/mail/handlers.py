@@ -25,4 +25,4 @@ def on_message_added(change: hooks.TicketChange) -> None:
 
 
 def register_all() -> None:
-    hooks.register(hooks.MESSAGE_ADDED, on_message_added)
+    hooks.register(hooks.MESSAGE_ADDED, on_message_added, inline=True)

@@ -1,8 +1,8 @@
 """Creating, reading and mailing notifications.
 
-In-app rows are written at once; mail goes through a task after commit (instant) or in
-the hourly digest job. Live push to open pages is for later (Channels): the rows and the
-list API are what a push would announce.
+In-app rows are written at once and, after commit, announced to the user's open pages
+over the live-update path (web/live.py); mail goes through a task after commit (instant)
+or in the hourly digest job.
 """
 
 from collections.abc import Iterable
@@ -17,6 +17,8 @@ from deskline.notifications.kinds import KINDS
 from deskline.notifications.models import MailMode, Notification, NotificationPreference
 
 DIGEST_EVERY = timedelta(hours=23, minutes=30)
+# What open pages are told; they then fetch the fresh badge over HTTP.
+LIVE_KIND = "notification"
 
 
 def preference_for(user: User) -> NotificationPreference:
@@ -63,6 +65,11 @@ def notify(
         if kind not in (preferences[uid].muted_kinds if uid in preferences else [])
     ]
     Notification.objects.bulk_create(rows)
+    if rows:
+        from deskline.web.live import publish_to_users
+
+        notified = [n.user_id for n in rows]
+        transaction.on_commit(lambda: publish_to_users(notified, LIVE_KIND))
     instant = [
         n.pk
         for n in rows

@@ -4,6 +4,7 @@ triggers update the full-text index in the same transaction."""
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,6 +23,33 @@ TICKET_TEXT_CHARS = 50_000
 reindexers: dict[str, Callable[[], int]] = {}
 
 
+def document_values(
+    *,
+    title: str,
+    body: str,
+    desk_id: int | None,
+    ticket_id: int | None = None,
+    status: str = "",
+    language: str = "",
+    internal: bool = False,
+    created_at: datetime | None = None,
+) -> dict[str, Any]:
+    """The fields of a search document (tokens included), for one write or many."""
+    return {
+        "desk_id": desk_id,
+        "ticket_id": ticket_id,
+        "status": status,
+        "language": language or detect_language(f"{title}\n{body}"),
+        "internal": internal,
+        "title": title[:500],
+        "text": body[:SNIPPET_SOURCE_CHARS],
+        "tokens_title": index_text(title),
+        "tokens_body": index_text(body),
+        "created_at": created_at or timezone.now(),
+        "indexed_at": timezone.now(),
+    }
+
+
 def save_document(
     kind: str,
     object_id: int,
@@ -35,19 +63,16 @@ def save_document(
     internal: bool = False,
     created_at: datetime | None = None,
 ) -> SearchDocument:
-    values = {
-        "desk_id": desk_id,
-        "ticket_id": ticket_id,
-        "status": status,
-        "language": language or detect_language(f"{title}\n{body}"),
-        "internal": internal,
-        "title": title[:500],
-        "text": body[:SNIPPET_SOURCE_CHARS],
-        "tokens_title": index_text(title),
-        "tokens_body": index_text(body),
-        "created_at": created_at or timezone.now(),
-        "indexed_at": timezone.now(),
-    }
+    values = document_values(
+        title=title,
+        body=body,
+        desk_id=desk_id,
+        ticket_id=ticket_id,
+        status=status,
+        language=language,
+        internal=internal,
+        created_at=created_at,
+    )
     document, _ = SearchDocument.objects.update_or_create(
         kind=kind, object_id=object_id, defaults=values
     )
@@ -137,23 +162,11 @@ def _each(ids: Iterable[int], index: Callable[[int], None]) -> int:
     return count
 
 
-def reindex_tickets() -> int:
-    ids = Ticket.objects.order_by("pk").values_list("pk", flat=True).iterator()
-    return _each(ids, index_ticket)
-
-
-def reindex_messages() -> int:
-    ids = Message.objects.order_by("pk").values_list("pk", flat=True).iterator()
-    return _each(ids, index_message)
-
-
 def reindex_users() -> int:
     return _each(User.objects.order_by("pk").values_list("pk", flat=True).iterator(), index_user)
 
 
-reindexers.update(
-    {Kind.TICKET: reindex_tickets, Kind.MESSAGE: reindex_messages, Kind.USER: reindex_users}
-)
+reindexers[Kind.USER] = reindex_users
 
 
 def reindex(kinds: Iterable[str] | None = None) -> dict[str, int]:

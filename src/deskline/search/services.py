@@ -7,21 +7,29 @@ filters, matching, ranking); Python only turns the top rows into snippets.
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
 from deskline.accounts.models import User
+from deskline.conf import env_int
 from deskline.search import embeddings, semantic
 from deskline.search.backends import Backend, get_backend
-from deskline.search.backends.base import ALL, ANY
+from deskline.search.backends.base import ALL, ANY, FEW_KINDS
 from deskline.search.models import Kind, SearchDocument
 from deskline.search.permissions import visible_documents_condition
 from deskline.search.snippets import highlight
 from deskline.search.text import query_tokens
+from deskline.tickets.access import is_agent_anywhere
 
 MAX_LIMIT = 100
 # How deep each ranking is read before fusing them.
 HYBRID_DEPTH = 50
+# Tickets and messages grow without bound, so only the newest matches of these are
+# ranked (see window_size); articles and people are few and always ranked in full.
+WINDOWED_KINDS = (Kind.TICKET, Kind.MESSAGE)
+assert set(WINDOWED_KINDS) | set(FEW_KINDS) == set(Kind.values)
+DEFAULT_WINDOW = 2000
 
 
 @dataclass(frozen=True)
@@ -69,6 +77,80 @@ def _filter_condition(filters: Filters) -> Q:
     return condition
 
 
+def window_size() -> int:
+    """How many of the newest matching tickets and messages a query ranks (0: all).
+
+    Ranking every match costs time in proportion to how many documents hold the
+    words, which for common words is a fifth of a large desk; the newest matches are
+    what people look for most, and filters (desk, date, status) or rarer words reach
+    older ones because they narrow the window's candidates before it is cut.
+    """
+    configured = getattr(settings, "SEARCH_WINDOW", None)
+    if configured is None:
+        configured = env_int("DESKLINE_SEARCH_WINDOW", DEFAULT_WINDOW, minimum=0)
+    return max(0, int(configured))
+
+
+def _matching(
+    documents: QuerySet[SearchDocument],
+    user: User,
+    narrowing: Q,
+    backend: Backend,
+    terms: list[str],
+    mode: str,
+    kinds: tuple[str, ...],
+    limit: int,
+) -> list[SearchDocument]:
+    """The best `limit` matching documents the user may see: all articles and people
+    are ranked, and the newest window_size() tickets and messages.
+
+    The permission and filter conditions are inside the window's query: documents
+    hidden from the user never take a place in it. `documents`: what the user may
+    see, narrowed by the filters (visible_documents_condition and `narrowing`).
+    """
+    size = window_size()
+    wanted = [k for k in Kind.values if not kinds or k in kinds]
+    windowed = [k for k in wanted if k in WINDOWED_KINDS]
+    if not size or not windowed:
+        return list(backend.matching(documents, terms, mode)[:limit])
+    few = [k for k in wanted if k not in WINDOWED_KINDS]
+    if not is_agent_anywhere(user):
+        # A requester sees few documents: one pass over their matches, newest first,
+        # cut here, costs less than a query per part that each read every match.
+        ids: list[int] = []
+        taken = 0
+        scope = documents.filter(kind__in=wanted)
+        for doc_id, kind in backend.newest_matching(scope, terms, mode).values_list("id", "kind"):
+            if kind in WINDOWED_KINDS:
+                if taken == size:
+                    continue
+                taken += 1
+            ids.append(doc_id)
+        return list(backend.ranked(backend.only(documents, ids), terms, mode)[:limit])
+    # Each part with only its kinds' permission terms: a simpler condition the planner
+    # estimates well enough to stop early on the newest matches.
+    window_scope = SearchDocument.objects.filter(
+        visible_documents_condition(user, windowed), narrowing, kind__in=windowed
+    )
+    newest = backend.newest_matching(window_scope, terms, mode).values_list("id", flat=True)
+    window = list(newest[:size])
+    rows: list[SearchDocument] = []
+    if window:
+        rows += backend.ranked_window(window_scope, window, terms, mode)[:limit]
+    if few:
+        few_scope = SearchDocument.objects.filter(
+            visible_documents_condition(user, few), narrowing, kind__in=few
+        )
+        few_ids = list(
+            backend.newest_matching(few_scope, terms, mode, few=True).values_list("id", flat=True)
+        )
+        if few_ids:
+            rows += backend.ranked(backend.only(documents, few_ids), terms, mode)[:limit]
+    # Both rankings are the same function over the same index, so they merge.
+    rows.sort(key=lambda row: (row.rank, row.pk), reverse=True)  # type: ignore[attr-defined]
+    return rows[:limit]
+
+
 def _snippet(row: SearchDocument, terms: list[str]) -> str:
     """From the text around the first match; the title when only the title matched."""
     text = row.text.strip()
@@ -81,10 +163,17 @@ def _snippet(row: SearchDocument, terms: list[str]) -> str:
 
 
 def _hybrid_rows(
-    documents: QuerySet[SearchDocument], backend: Backend, terms: list[str], query: str, limit: int
+    documents: QuerySet[SearchDocument],
+    user: User,
+    narrowing: Q,
+    backend: Backend,
+    terms: list[str],
+    query: str,
+    limit: int,
+    kinds: tuple[str, ...],
 ) -> list[SearchDocument]:
     depth = max(limit, HYBRID_DEPTH)
-    lexical = list(backend.matching(documents, terms, ANY)[:depth])
+    lexical = _matching(documents, user, narrowing, backend, terms, ANY, kinds, depth)
     meaning = embeddings.semantic_ranking(documents, query, limit=depth)
     if not meaning:
         return lexical[:limit]
@@ -132,11 +221,11 @@ def search(
         hybrid = kinds == (Kind.ARTICLE,) and semantic.available()
     rows: list[SearchDocument] = []
     if hybrid:
-        rows = _hybrid_rows(documents, backend, terms, query, limit)
+        rows = _hybrid_rows(documents, user, narrowing, backend, terms, query, limit, kinds)
     else:
         modes = [match] if match else ([ALL, ANY] if len(terms) > 1 else [ANY])
         for mode in modes:
-            rows = list(backend.matching(documents, terms, mode)[:limit])
+            rows = _matching(documents, user, narrowing, backend, terms, mode, kinds, limit)
             if rows:
                 break
     return [

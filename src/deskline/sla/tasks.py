@@ -10,3 +10,19 @@ def check_sla() -> dict[str, int]:
     done = check_all_due()
     done["flagged"] = check_slips()
     return done
+
+
+@task()
+def resync_desk_timers(desk_id: int) -> int:
+    """A desk's SLA policies changed: its unfinished tickets take the new targets."""
+    from deskline.sla.services.resync import resync_desk
+
+    return resync_desk(desk_id)
+
+
+@task()
+def reschedule_calendar_timers(calendar_id: int) -> int:
+    """A business calendar changed: running timers on it get new due times."""
+    from deskline.sla.services.resync import reschedule_calendar
+
+    return reschedule_calendar(calendar_id)

@@ -4,6 +4,7 @@ import hashlib
 import mimetypes
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -60,16 +61,19 @@ def attachment_path(attachment: Attachment) -> Path:
     return Path(settings.ATTACHMENT_ROOT) / attachment.storage_path
 
 
-def store_attachment(
-    ticket: Ticket,
-    *,
-    filename: str,
-    stream: BinaryIO,
-    uploaded_by: User | None,
-    content_id: str = "",
-    inline: bool = False,
-) -> Attachment:
-    """Write the file to disk and return an Attachment row, not yet on a message."""
+@dataclass(frozen=True)
+class StoredFile:
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    storage_path: str
+
+
+def write_file(filename: str, stream: BinaryIO) -> StoredFile:
+    """Check and write an upload under the attachment root, named by its SHA-256.
+
+    Streams to a temporary file first, so a refused or broken upload leaves nothing."""
     filename = clean_filename(filename)
     root = Path(settings.ATTACHMENT_ROOT)
     root.mkdir(parents=True, exist_ok=True)
@@ -99,14 +103,28 @@ def store_attachment(
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
+    return StoredFile(filename, detect_content_type(filename, head), size, sha, relative)
+
+
+def store_attachment(
+    ticket: Ticket,
+    *,
+    filename: str,
+    stream: BinaryIO,
+    uploaded_by: User | None,
+    content_id: str = "",
+    inline: bool = False,
+) -> Attachment:
+    """Write the file to disk and return an Attachment row, not yet on a message."""
+    stored = write_file(filename, stream)
     return Attachment.objects.create(
         ticket=ticket,
         uploaded_by=uploaded_by,
-        filename=filename,
-        content_type=detect_content_type(filename, head),
-        size=size,
-        sha256=sha,
-        storage_path=relative,
+        filename=stored.filename,
+        content_type=stored.content_type,
+        size=stored.size,
+        sha256=stored.sha256,
+        storage_path=stored.storage_path,
         content_id=content_id,
         inline=inline,
     )

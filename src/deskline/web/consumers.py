@@ -9,7 +9,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from deskline.core.errors import NotFound
 from deskline.desks.models import Desk
 from deskline.tickets.access import AGENT_ROLES, agent_desk_ids, get_ticket_for_user
-from deskline.web.live import desk_group, poller, ticket_group
+from deskline.web.live import desk_group, poller, ticket_group, user_group
 
 PRESENCE_STATES = {"viewing", "replying"}
 
@@ -125,3 +125,28 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(
             {"event": "change", "ticket_id": message["ticket_id"], "kind": message["kind"]}
         )
+
+
+class UserConsumer(AsyncJsonWebsocketConsumer):
+    """Any signed-in page: what concerns this user alone (new notifications).
+
+    The group comes from the session's user, never from the URL or a message, so a page
+    can only ever hear its own user's news.
+    """
+
+    async def connect(self) -> None:
+        user = self.scope["user"]
+        if not user.is_authenticated or not user.is_active:
+            await self.close(code=4403)
+            return
+        self.group = user_group(user.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        poller.ensure_running()
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "group"):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def user_change(self, message: dict[str, Any]) -> None:
+        await self.send_json({"event": message["kind"]})

@@ -1,15 +1,17 @@
 """Live updates: committed ticket changes reach the pages that show them.
 
 A ticket hook (registered in WebConfig.ready) publishes each change to two Channels
-groups, the ticket's and its desk's. With Redis the channel layer crosses processes, so
-the hook sends straight to it. On the embedded default the layer is in-memory and lives
-only in the WebSocket (ASGI) process, so the web and worker processes write the change
-to the LiveChange table instead, and the ASGI process polls that table and fans the
-rows out to its in-memory groups.
+groups, the ticket's and its desk's; what concerns one person only (a new notification)
+goes to that user's own group, joined only by their own pages. With Redis the channel
+layer crosses processes, so the hook sends straight to it. On the embedded default the
+layer is in-memory and lives only in the WebSocket (ASGI) process, so the web and worker
+processes write the change to the LiveChange table instead, and the ASGI process polls
+that table and fans the rows out to its in-memory groups.
 """
 
 import asyncio
 import logging
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -36,12 +38,18 @@ def desk_group(desk_id: int) -> str:
     return f"desk.{desk_id}"
 
 
+def user_group(user_id: int) -> str:
+    return f"user.{user_id}"
+
+
 def layer_crosses_processes() -> bool:
     backend = settings.CHANNEL_LAYERS["default"]["BACKEND"]
     return "InMemory" not in backend
 
 
 def _payload(row: LiveChange) -> dict:
+    if row.user_id is not None:
+        return {"type": "user.change", "user_id": row.user_id, "kind": row.kind}
     return {
         "type": "ticket.change",
         "ticket_id": row.ticket_id,
@@ -56,6 +64,9 @@ def _payload(row: LiveChange) -> dict:
 
 async def send_to_groups(payload: dict[str, Any]) -> None:
     layer = get_channel_layer()
+    if payload["type"] == "user.change":
+        await layer.group_send(user_group(payload["user_id"]), payload)
+        return
     await layer.group_send(ticket_group(payload["ticket_id"]), payload)
     await layer.group_send(desk_group(payload["desk_id"]), payload)
 
@@ -80,6 +91,19 @@ def publish(change: TicketChange) -> None:
         async_to_sync(send_to_groups)(_payload(row))
     else:
         row.save()
+
+
+def publish_to_users(user_ids: Iterable[int], kind: str) -> None:
+    """Tell these users' open pages that something of theirs changed (kind says what);
+    call after commit, like publish."""
+    rows = [LiveChange(user_id=uid, kind=kind) for uid in sorted(set(user_ids))]
+    if not rows:
+        return
+    if layer_crosses_processes():
+        for row in rows:
+            async_to_sync(send_to_groups)(_payload(row))
+    else:
+        LiveChange.objects.bulk_create(rows)
 
 
 def _latest_id() -> int:

@@ -16,11 +16,14 @@ from pydantic import ValidationError as SchemaError
 from deskline.accounts.models import User
 from deskline.api.routers.tickets import TicketFilters, _apply_filters
 from deskline.desks.models import Desk, TeamMembership
+from deskline.sla.services import display as sla_display
 from deskline.tickets.access import agent_desk_ids, visible_tickets_for_user
 from deskline.tickets.choices import ACTIVE_STATUSES, Status
 from deskline.tickets.models import Ticket
 
-QUEUES = ("mine", "unassigned", "open", "waiting", "recent")
+QUEUES = ("mine", "unassigned", "open", "waiting", "at_risk", "recent")
+# Warned or already late: the timers an agent should act on before (or after) it is too late.
+AT_RISK = "at_risk,breached"
 FILTER_KEYS = (
     "desk",
     "status",
@@ -38,6 +41,9 @@ SORTS = {
     "updated": ("updated_at", False),
     "-created": ("created_at", True),
     "created": ("created_at", False),
+    # Not columns: web/ordering.py pages these its own way.
+    "priority": ("priority", True),
+    "sla": ("sla_due", False),
 }
 RECENT = timedelta(days=1)
 
@@ -60,14 +66,23 @@ def queue_condition(user: User, queue: str) -> Q:
         return active & desks
     if queue == "waiting":
         return desks & Q(status=Status.PENDING)
+    if queue == "at_risk":
+        return active & desks  # and a troubled SLA timer: see in_queue
     if queue == "recent":
         return desks & Q(updated_at__gte=timezone.now() - RECENT)
     raise ValidationError({"queue": f"no queue {queue!r}"})
 
 
+def in_queue(tickets: QuerySet[Ticket], user: User, queue: str) -> QuerySet[Ticket]:
+    tickets = tickets.filter(queue_condition(user, queue))
+    if queue == "at_risk":
+        tickets = sla_display.filter_tickets(tickets, AT_RISK)
+    return tickets
+
+
 def queue_counts(user: User) -> dict[str, int]:
     tickets = visible_tickets_for_user(user)
-    return {queue: tickets.filter(queue_condition(user, queue)).count() for queue in QUEUES}
+    return {queue: in_queue(tickets, user, queue).count() for queue in QUEUES}
 
 
 def filtered_tickets(user: User, params: QueryDict) -> QuerySet[Ticket]:
@@ -75,7 +90,7 @@ def filtered_tickets(user: User, params: QueryDict) -> QuerySet[Ticket]:
     tickets = visible_tickets_for_user(user)
     queue = params.get("queue", "")
     if queue:
-        tickets = tickets.filter(queue_condition(user, queue))
+        tickets = in_queue(tickets, user, queue)
     given: dict[str, Any] = {k: params[k] for k in FILTER_KEYS if params.get(k, "").strip()}
     try:
         filters = TicketFilters(**given)

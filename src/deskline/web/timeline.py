@@ -27,6 +27,14 @@ class Entry:
     event: TicketEvent | None = None
 
 
+def stripped_reply(message: Message) -> str:
+    """A mail reply without its quoted history and signature, as the mail intake kept it
+    in source_headers; "" when there is none (then the whole message is the reply)."""
+    headers = message.source_headers if isinstance(message.source_headers, dict) else {}
+    reply = headers.get("reply_text")
+    return reply if isinstance(reply, str) else ""
+
+
 def last_event_id(ticket: Ticket) -> int:
     return (
         TicketEvent.objects.filter(ticket=ticket)
@@ -58,6 +66,7 @@ def timeline_for_user(user: User, ticket: Ticket) -> list[Entry]:
     entries = []
     for message in messages:
         message.files = files.get(message.pk, [])
+        message.reply_text = stripped_reply(message)
         entry_id = event_of_message.get(message.pk, 0)
         entries.append(Entry("message", entry_id, message.created_at, message=message))
     events = TicketEvent.objects.filter(ticket=ticket).exclude(kind__in=MESSAGE_EVENTS)

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from ninja import Router
 from ninja import Status as Reply
 
+from deskline.api.auth import RateLimited
 from deskline.api.routers.desks import desk_for_user
 from deskline.api.routers.tickets import _single_ticket
 from deskline.api.schemas import Error
@@ -302,9 +303,14 @@ def delete_inbound_hook(request: HttpRequest, hook_id: Id) -> Reply:
     "/hooks/inbound/{token}", auth=None, response={200: InboundResult, 201: InboundResult, **ERRORS}
 )
 def receive_alert(request: HttpRequest, token: str) -> Reply:
+    client = request.META.get("REMOTE_ADDR", "")
+    if wait := inbound.seconds_before_next_alert(client_address=client):
+        raise RateLimited(retry_after=wait)
     hook = inbound.hook_for_token(token)
     if hook is None:
         raise NotFound("no such inbound hook")
+    if wait := inbound.seconds_before_next_alert(hook=hook):
+        raise RateLimited(retry_after=wait)
     try:
         alert = json.loads(request.body or b"null")
     except (ValueError, UnicodeDecodeError):

@@ -3,7 +3,6 @@
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -17,7 +16,8 @@ from deskline.core.errors import Forbidden, NotFound
 from deskline.core.ids import Id
 from deskline.sla.models import Calendar, Notification, SlaPolicy
 from deskline.sla.services import calendars
-from deskline.sla.services.policies import clean_policy
+from deskline.sla.services.policies import save_policy
+from deskline.tickets.access import desk_roles
 
 router = Router(tags=["sla"])
 ERRORS = {401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
@@ -31,6 +31,14 @@ class CalendarIn(Input):
     subdivision: str = Field(default="", max_length=16)
 
 
+class CalendarPatch(Input):
+    name: str = Field(default=None, min_length=1, max_length=200)
+    time_zone: str = Field(default=None, min_length=1, max_length=64)
+    hours: dict[str, list[list[str]]] = None  # type: ignore[assignment]
+    country: str = Field(default=None, max_length=8)
+    subdivision: str = Field(default=None, max_length=16)
+
+
 class HolidayIn(Input):
     date: dt.date
     name: str = Field(default="", max_length=200)
@@ -41,6 +49,12 @@ class HolidaysIn(Input):
     ical: str | None = Field(default=None, max_length=2_000_000)
 
 
+class ClosingDayOut(Schema):
+    date: dt.date
+    name: str
+    source: str
+
+
 class CalendarOut(Schema):
     id: int
     name: str
@@ -48,7 +62,9 @@ class CalendarOut(Schema):
     hours: dict[str, Any]
     country: str
     subdivision: str
+    # Dates added by hand or imported; the country's public holidays come on top.
     holidays: list[dt.date]
+    closing_days: list[ClosingDayOut]
 
 
 class PolicyIn(Input):
@@ -68,11 +84,30 @@ class PolicyIn(Input):
     breach_actions: list[str] = []
 
 
+class PolicyPatch(Input):
+    # Present keys change; null clears a target or the calendar. The desk cannot change.
+    name: str = Field(default=None, min_length=1, max_length=200)
+    position: int = Field(default=None, ge=0, le=100_000)
+    is_active: bool = None  # type: ignore[assignment]
+    calendar: int | None = None
+    priorities: list[str] = None  # type: ignore[assignment]
+    types: list[str] = None  # type: ignore[assignment]
+    categories: list[str] = None  # type: ignore[assignment]
+    organizations: list[int] = None  # type: ignore[assignment]
+    customer_tiers: list[str] = None  # type: ignore[assignment]
+    first_response_minutes: int | None = Field(default=None, ge=1, le=525_600)
+    next_response_minutes: int | None = Field(default=None, ge=1, le=525_600)
+    resolution_minutes: int | None = Field(default=None, ge=1, le=525_600)
+    warning_percent: int = Field(default=None, ge=1, le=99)
+    breach_actions: list[str] = None  # type: ignore[assignment]
+
+
 class PolicyOut(Schema):
     id: int
     desk: str
     name: str
     position: int
+    is_active: bool
     calendar: int | None
     priorities: list[str]
     types: list[str]
@@ -96,6 +131,7 @@ class NotificationOut(Schema):
 
 
 def _calendar_out(calendar: Calendar) -> dict:
+    days = list(calendar.holiday_dates.all())
     return {
         "id": calendar.pk,
         "name": calendar.name,
@@ -103,7 +139,8 @@ def _calendar_out(calendar: Calendar) -> dict:
         "hours": calendar.hours,
         "country": calendar.country,
         "subdivision": calendar.subdivision,
-        "holidays": list(calendar.holiday_dates.values_list("date", flat=True)),
+        "holidays": [d.date for d in days],
+        "closing_days": [{"date": d.date, "name": d.name, "source": d.source} for d in days],
     }
 
 
@@ -112,27 +149,60 @@ def _admin(request: HttpRequest) -> None:
         raise Forbidden("only admins manage business calendars")
 
 
+def _staff(request: HttpRequest) -> None:
+    # Supervisors pick calendars for their policies; requesters have no use for them.
+    if not (request.auth.is_superuser or desk_roles(request.auth)):
+        raise Forbidden("only admins and agents see business calendars")
+
+
+def _calendar(calendar_id: int) -> Calendar:
+    calendar = Calendar.objects.filter(pk=calendar_id).first()
+    if calendar is None:
+        raise NotFound(f"calendar {calendar_id} not found")
+    return calendar
+
+
 @router.get("/sla/calendars", response={200: list[CalendarOut], **ERRORS})
 def list_calendars(request: HttpRequest) -> list[dict]:
-    return [_calendar_out(c) for c in Calendar.objects.all()]
+    _staff(request)
+    return [_calendar_out(c) for c in Calendar.objects.prefetch_related("holiday_dates")]
 
 
 @router.post("/sla/calendars", response={201: CalendarOut, **ERRORS})
 def create_calendar(request: HttpRequest, payload: CalendarIn) -> Reply:
     _admin(request)
-    if Calendar.objects.filter(name=payload.name).exists():
-        raise ValidationError({"name": f"a calendar {payload.name!r} exists already"})
     calendar = calendars.save_calendar(**payload.model_dump())
     return Reply(201, _calendar_out(calendar))
+
+
+@router.get("/sla/calendars/{calendar_id}", response={200: CalendarOut, **ERRORS})
+def get_calendar(request: HttpRequest, calendar_id: Id) -> dict:
+    _staff(request)
+    return _calendar_out(_calendar(calendar_id))
+
+
+@router.patch("/sla/calendars/{calendar_id}", response={200: CalendarOut, **ERRORS})
+@transaction.atomic
+def update_calendar(request: HttpRequest, calendar_id: Id, payload: CalendarPatch) -> dict:
+    _admin(request)
+    values = payload.model_dump(exclude_unset=True)
+    return _calendar_out(calendars.update_calendar(_calendar(calendar_id), values))
+
+
+@router.delete("/sla/calendars/{calendar_id}/holidays/{day}", response={200: CalendarOut, **ERRORS})
+def remove_holiday(request: HttpRequest, calendar_id: Id, day: dt.date) -> dict:
+    _admin(request)
+    calendar = _calendar(calendar_id)
+    if not calendars.remove_holiday(calendar, day):
+        raise NotFound(f"{day} is not a closing day of {calendar.name}")
+    return _calendar_out(calendar)
 
 
 @router.post("/sla/calendars/{calendar_id}/holidays", response={200: CalendarOut, **ERRORS})
 @transaction.atomic
 def add_holidays(request: HttpRequest, calendar_id: Id, payload: HolidaysIn) -> dict:
     _admin(request)
-    calendar = Calendar.objects.filter(pk=calendar_id).first()
-    if calendar is None:
-        raise NotFound(f"calendar {calendar_id} not found")
+    calendar = _calendar(calendar_id)
     if payload.ical:
         calendars.import_ical(calendar, payload.ical)
     calendars.add_holidays(calendar, [(h.date, h.name) for h in payload.dates])
@@ -152,17 +222,33 @@ def list_policies(request: HttpRequest, desk: str) -> list[dict]:
 
 
 @router.post("/sla/policies", response={201: PolicyOut, **ERRORS})
+@transaction.atomic
 def create_policy(request: HttpRequest, payload: PolicyIn) -> Reply:
     desk = desk_for_user(request.auth, payload.desk, manage=True)
-    values = payload.model_dump(exclude={"desk", "calendar"})
-    calendar = None
-    if payload.calendar is not None:
-        calendar = Calendar.objects.filter(pk=payload.calendar).first()
-        if calendar is None:
-            raise ValidationError({"calendar": f"no calendar {payload.calendar}"})
-    policy = clean_policy(SlaPolicy(desk=desk, calendar=calendar, **values))
-    policy.save()
+    policy = save_policy(SlaPolicy(desk=desk), payload.model_dump(exclude={"desk"}))
     return Reply(201, _policy_out(policy))
+
+
+def _managed_policy(request: HttpRequest, policy_id: int) -> SlaPolicy:
+    policy = SlaPolicy.objects.select_related("desk").filter(pk=policy_id).first()
+    if policy is None:
+        raise NotFound(f"policy {policy_id} not found")
+    # Answers 404 for desks the caller cannot see, 403 for those they cannot change.
+    desk_for_user(request.auth, policy.desk_id, manage=True)
+    return policy
+
+
+@router.get("/sla/policies/{policy_id}", response={200: PolicyOut, **ERRORS})
+def get_policy(request: HttpRequest, policy_id: Id) -> dict:
+    return _policy_out(_managed_policy(request, policy_id))
+
+
+@router.patch("/sla/policies/{policy_id}", response={200: PolicyOut, **ERRORS})
+@transaction.atomic
+def update_policy(request: HttpRequest, policy_id: Id, payload: PolicyPatch) -> dict:
+    policy = _managed_policy(request, policy_id)
+    values = payload.model_dump(exclude_unset=True)
+    return _policy_out(save_policy(policy, values))
 
 
 @router.get("/sla/notifications", response={200: list[NotificationOut], **ERRORS})

@@ -4,7 +4,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 from ninja import Status as Reply
 
@@ -29,6 +29,7 @@ from deskline.api.serializers import (
     tags_by_ticket,
     ticket_out,
 )
+from deskline.api.trusted import trusted_json
 from deskline.core.errors import Forbidden
 from deskline.core.ids import Id, looks_numeric, parse_id, pk_or
 from deskline.desks.models import Category, Team
@@ -98,7 +99,7 @@ def pending_attachments(ids: list[int]) -> list[Attachment]:
 
 @router.post("/tickets", response={201: TicketOut, **ERRORS})
 @transaction.atomic  # a rejected ticket leaves no requester or follower behind
-def create_ticket(request: HttpRequest, payload: TicketCreateIn) -> Reply:
+def create_ticket(request: HttpRequest, payload: TicketCreateIn) -> HttpResponse:
     user = request.auth
     desk = fields.resolve_desk(payload.desk)
     role = role_on_desk(user, desk.pk)
@@ -155,7 +156,7 @@ def create_ticket(request: HttpRequest, payload: TicketCreateIn) -> Reply:
         attachments=pending_attachments(payload.message.attachment_ids),
     )
     # open_ticket returns the ticket as stored, its desk, people, team and category set.
-    return Reply(201, _ticket_response(ticket, request.auth))
+    return trusted_json(_ticket_response(ticket, request.auth), status=201)
 
 
 class TicketFilters(Schema):
@@ -266,7 +267,7 @@ def _apply_filters(queryset: Any, user: Any, f: TicketFilters) -> Any:
 
 
 @router.get("/tickets", response={200: TicketPage, **ERRORS})
-def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> dict:
+def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> HttpResponse:
     if not 1 <= filters.limit <= 100:
         raise ValidationError({"limit": "limit must be between 1 and 100"})
     queryset = _apply_filters(visible_tickets_for_user(request.auth), request.auth, filters)
@@ -275,7 +276,7 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> dict:
     tags = tags_by_ticket([t.pk for t in rows])
     hidden = hidden_fields_by_desk(request.auth, {t.desk_id for t in rows})
     items = [ticket_out(t, tags.get(t.pk, []), hidden.get(t.desk_id)) for t in rows]
-    return {"items": items, "next_cursor": next_cursor}
+    return trusted_json({"items": items, "next_cursor": next_cursor})
 
 
 @router.get("/tickets/{ticket_id}", response={200: TicketOut, **ERRORS})

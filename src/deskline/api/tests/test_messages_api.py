@@ -41,12 +41,15 @@ def test_agent_reply_shape_and_first_response(ticket, agent, api_for):
         "subject",
         "body_text",
         "body_html",
+        "reply_text",
         "internal",
         "channel",
         "attachments",
         "source_headers",
         "created_at",
     }
+    # Not a mail reply: nothing was stripped, so the reply text is the whole body.
+    assert message["reply_text"] == message["body_text"]
     assert message["ticket"] == ticket.number
     assert message["sender"] == {"name": "Agent Ann", "email": "agent@example.com"}
     assert message["author"] == {"id": agent.pk, "name": "Agent Ann", "email": "agent@example.com"}

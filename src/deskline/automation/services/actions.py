@@ -19,8 +19,8 @@ def _queue_mail(ticket: Ticket, action: dict, values: dict[str, str]) -> list[st
 
     recipients = action_specs.mail_recipients(action, ticket)
     if recipients:
-        subject = render(action["subject"], values)
-        body = render(action["body"], values)
+        subject, body = action_specs.mail_text(action, ticket)
+        subject, body = render(subject, values), render(body, values)
         transaction.on_commit(
             lambda: send_ticket_mail.enqueue(ticket.pk, recipients, subject, body)
         )

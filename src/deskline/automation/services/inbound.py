@@ -10,17 +10,38 @@ import json
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from deskline.automation.models import InboundAlert, InboundHook
+from deskline.core.ratelimit import seconds_to_wait
 from deskline.tickets.choices import Channel, Status
 from deskline.tickets.models import Ticket
 from deskline.tickets.services.inbound import InboundMessage, receive_inbound
 
 TOKEN_PREFIX = "dlh_"
 MAX_KEY = 255
+
+
+def seconds_before_next_alert(
+    *, client_address: str | None = None, hook: InboundHook | None = None
+) -> int:
+    """Count one alert from this client address, or for this hook; 0 when within the
+    per-minute budget, else the seconds to wait.
+
+    The endpoint counts the address before it even looks the token up, so guessing
+    tokens is throttled too; the hook's own budget stops one noisy monitor (or a
+    leaked token used from many addresses) from flooding its desk with tickets.
+    """
+    limit = settings.INBOUND_HOOK_RATE_LIMIT
+    if client_address is not None:
+        return seconds_to_wait(f"inbound-ip:{client_address}", limit)
+    if hook is not None:
+        # The digest, not the id: ids repeat across databases sharing one Redis.
+        return seconds_to_wait(f"inbound-hook:{hook.token_digest[:32]}", limit)
+    return 0
 
 
 def digest_of(token: str) -> str:

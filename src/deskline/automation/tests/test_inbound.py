@@ -66,3 +66,30 @@ def test_only_managers_create_inbound_hooks(api_for, desk_setup):
         "/inbound-hooks", {"desk": "it", "name": "x", "sender_email": "a@b.example"}
     )
     assert response.status_code == 403
+
+
+def test_alerts_beyond_the_per_minute_budget_get_429(api_for, desk_setup, hook_url, settings):
+    import secrets
+
+    settings.INBOUND_HOOK_RATE_LIMIT = 3
+    # Addresses of our own: the counters live in the cache (Redis), shared by runs.
+    flood, other = (f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.{i}" for i in (1, 2))
+    client = api_for(None).client
+
+    def post(address: str, path: str = hook_url):
+        return client.post(
+            f"/api/v1{path}", _alert("k"), content_type="application/json", REMOTE_ADDR=address
+        )
+
+    assert [post(flood).status_code for _ in range(3)] == [201, 200, 200]
+    refused = post(flood)
+    assert refused.status_code == 429
+    assert "rate limit" in refused.json()["detail"] and 1 <= int(refused["Retry-After"]) <= 60
+    assert InboundAlert.objects.get(key="k").count == 3  # the refused alert did nothing
+    # Guessing tokens counts too: a fresh address is stopped after its budget.
+    assert [post(other, "/hooks/inbound/dlh_guess").status_code for _ in range(3)] == [404] * 3
+    assert post(other, "/hooks/inbound/dlh_guess").status_code == 429
+    # The hook's own budget is spent (three alerts): a fresh address is refused too.
+    assert post(f"10.251.{secrets.randbelow(250)}.3").status_code == 429
+    settings.INBOUND_HOOK_RATE_LIMIT = 0
+    assert post(flood).status_code == 200  # 0 turns the limit off

@@ -92,3 +92,30 @@ def test_agents_do_not_get_the_pages(desk_setup):
     client.force_login(desk_setup["agent"])
     assert client.get("/automation/").status_code == 404
     assert client.get("/automation/triggers/new/").status_code == 404
+
+
+def test_console_nav_links_automation_for_desk_managers_only(admin_client, desk_setup):
+    link = b'href="/automation/"'
+    assert link in admin_client.get("/").content
+    supervisor = Client()
+    supervisor.force_login(desk_setup["supervisor"])
+    assert link in supervisor.get("/").content
+    agent = Client()
+    agent.force_login(desk_setup["agent"])
+    page = agent.get("/")
+    assert page.status_code == 200 and link not in page.content
+
+
+@pytest.mark.parametrize("with_desk", [False, True])
+def test_a_superuser_without_desk_roles_opens_the_pages(make_user, with_desk):
+    from deskline.desks.services import create_desk
+
+    if with_desk:
+        create_desk(name="HR", slug="hr", prefix="HR", visibility="internal")
+    client = Client()
+    client.force_login(make_user(is_superuser=True, is_staff=True))
+    page = client.get("/automation/")
+    assert page.status_code == 200
+    assert b'href="/automation/"' in page.content
+    assert (b"create a desk first" in page.content) is not with_desk
+    assert client.get("/automation/triggers/new/").status_code == 200

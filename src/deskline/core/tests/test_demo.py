@@ -200,3 +200,90 @@ def test_same_seed_gives_the_same_data():
     first = snapshot(7)
     assert snapshot(7) == first
     assert snapshot(8) != first
+
+
+def test_open_tickets_run_sla_clocks_and_new_tickets_are_routed(
+    demo, django_capture_on_commit_callbacks
+):
+    from deskline.routing.models import DeskRouting
+    from deskline.sla.calendar import is_business_time
+    from deskline.sla.models import SlaTimer, TimerState
+    from deskline.sla.services.breaches import check_all_due
+    from deskline.sla.services.calendars import business_calendar
+    from deskline.tickets.services import hooks, open_ticket
+
+    running = SlaTimer.objects.filter(state=TimerState.RUNNING, due_at__isnull=False)
+    assert running.exists()
+    # Every unfinished ticket is timed; none of the finished ones has a running clock.
+    active = Ticket.objects.filter(status__in=["new", "open", "pending", "on_hold"])
+    assert set(active.values_list("pk", flat=True)) == set(
+        SlaTimer.objects.values_list("ticket_id", flat=True)
+    )
+    assert not running.filter(ticket__status__in=["solved", "closed"]).exists()
+    assert not running.filter(ticket__status__in=["pending", "on_hold"]).exists()
+    for timer in running.select_related("ticket", "policy__calendar"):
+        # Clocks count from when the ticket was opened (the demo's past), in office hours.
+        assert timer.started_at <= timer.ticket.created_at + timedelta(seconds=1)
+        assert timer.policy is not None and timer.policy.calendar.country == "GB"
+    started = TicketEvent.objects.filter(kind="sla_started").select_related("ticket")
+    assert started.exists()
+    for sla_event in started:
+        history = TicketEvent.objects.filter(ticket=sla_event.ticket).exclude(pk=sla_event.pk)
+        assert sla_event.created_at == max(e.created_at for e in history)
+    assert DeskRouting.objects.count() == 3
+    # Clocks that ran out in the simulated past are breached then, without a flood of
+    # actions on the first scheduler tick.
+    breached = SlaTimer.objects.filter(breached_at__isnull=False)
+    assert breached.exists()
+    assert all(t.breached_at == t.due_at for t in breached)
+    assert check_all_due() == {"checked": 0, "warned": 0, "breached": 0}
+
+    it = Desk.objects.get(slug="it")
+    requester = User.objects.filter(requested_tickets__desk=it).first()
+    with hooks.all_inline(), django_capture_on_commit_callbacks(execute=True):
+        ticket = open_ticket(desk=it, subject="VPN down", requester=requester, body_text="x")
+    ticket.refresh_from_db()
+    assert ticket.team.slug == "service-desk" and ticket.assignee is not None
+    timer = SlaTimer.objects.get(ticket=ticket, metric="first_response")
+    calendar = business_calendar(timer.policy.calendar)
+    assert timer.state == TimerState.RUNNING
+    assert is_business_time(timer.due_at - timedelta(seconds=1), calendar)
+
+
+def test_issue_5_done_when_on_demo_data(demo, django_capture_on_commit_callbacks):
+    from deskline.desks.models import TeamMembership
+    from deskline.routing.services.escalation import escalate
+    from deskline.sla.models import Notification, SlaTimer
+    from deskline.sla.services.breaches import check_due_timers
+    from deskline.tickets.services import add_message, hooks, open_ticket, update_ticket
+
+    it = Desk.objects.get(slug="it")
+    requester = User.objects.filter(requested_tickets__desk=it).first()
+
+    def act(call, *args, **kwargs):
+        with hooks.all_inline(), django_capture_on_commit_callbacks(execute=True):
+            return call(*args, **kwargs)
+
+    ticket = act(open_ticket, desk=it, subject="VPN", requester=requester, body_text="x")
+    ticket.refresh_from_db()
+    assert ticket.team.tier == 1 and ticket.assignee is not None and ticket.priority == "normal"
+    act(escalate, ticket, actor=ticket.assignee, reason="Concentrator fault", tier=2)
+    ticket.refresh_from_db()
+    assert ticket.tier == 2 and ticket.team.tier == 2
+    assert TeamMembership.objects.filter(team=ticket.team, user=ticket.assignee).exists()
+    act(update_ticket, ticket, actor=ticket.assignee, changes={"status": "pending"})
+    assert set(SlaTimer.objects.filter(ticket=ticket).values_list("state", flat=True)) == {"paused"}
+    act(add_message, ticket, actor=requester, author=requester, body_text="Still down")
+    timer = SlaTimer.objects.get(ticket=ticket, metric="first_response")
+    assert timer.state == "running"
+    act(check_due_timers, now=timer.due_at + timedelta(seconds=1))
+    ticket.refresh_from_db()
+    assert ticket.priority == "high"
+    supervisors = DeskMembership.objects.filter(desk=it, role=Role.SUPERVISOR).values("user")
+    assert Notification.objects.filter(
+        user__in=supervisors, ticket=ticket, kind="sla_breached"
+    ).exists()
+    kinds = list(ticket.events.order_by("created_at", "id").values_list("kind", flat=True))
+    for kind in ("created", "sla_started", "escalated", "sla_paused", "sla_resumed"):
+        assert kind in kinds, kind
+    assert kinds.index("sla_breached") > kinds.index("sla_resumed")

@@ -63,9 +63,14 @@ def codec_for(label: str | None) -> str | None:
     if name in _UNKNOWN:
         return None
     try:
-        return codecs.lookup(name).name
+        info = codecs.lookup(name)
     except LookupError:
         return None
+    # A label like "base64" or "zlib" names a bytes-to-bytes codec Python refuses in
+    # bytes.decode; "undefined" always fails. Treat them as no charset at all.
+    if not getattr(info, "_is_text_encoding", True) or info.name == "undefined":
+        return None
+    return info.name
 
 
 def _looks_like_iso2022(data: bytes) -> bool:
@@ -75,7 +80,7 @@ def _looks_like_iso2022(data: bytes) -> bool:
 def _strict(data: bytes, codec: str) -> str | None:
     try:
         return data.decode(codec)
-    except (UnicodeDecodeError, LookupError):
+    except (UnicodeError, LookupError):
         return None
 
 
@@ -123,8 +128,14 @@ def _cyrillic_codec(data: bytes) -> str | None:
         return None
     # The ten most frequent Russian letters tell the two apart, whatever the case.
     common = set("оеаинтсрвлОЕАИНТСРВЛ")
-    scores = {c: sum(ch in common for ch in data.decode(c)) for c in ("koi8_r", "cp1251")}
-    return max(scores, key=lambda c: scores[c])
+    scores = {}
+    for codec in ("koi8_r", "cp1251"):
+        # cp1251 leaves 0x98 undefined: binary data (audio, images sent as text)
+        # fails it, and a codec that cannot decode the bytes is no candidate.
+        text = _strict(data, codec)
+        if text is not None:
+            scores[codec] = sum(ch in common for ch in text)
+    return max(scores, key=lambda c: scores[c]) if scores else None
 
 
 def _has_controls(text: str) -> bool:

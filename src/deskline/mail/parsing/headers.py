@@ -76,7 +76,7 @@ def decode_words(text: str, hints: tuple[str, ...] = ()) -> str:
             codec = codec_for(charset)
             try:
                 out.append(data.decode(codec) if codec else guess_decode(data, hints))
-            except UnicodeDecodeError:
+            except UnicodeError:
                 out.append(guess_decode(data, (charset, *hints)))
         pending.clear()
 

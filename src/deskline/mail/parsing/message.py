@@ -98,6 +98,13 @@ def parse_tree(message: Message, depth: int = 0) -> ParsedMail:
     if not text_body and html_source:
         text_body = html_to_text(html_source)
     html_body = sanitize_html(_keep_direction(html_source)) if html_source.strip() else ""
+    if "\x00" in text_body:
+        # Binary data sent as text (an audio file as text/plain): NUL cannot be stored
+        # in PostgreSQL text, and means nothing to a reader.
+        text_body = text_body.replace("\x00", "")
+        defects.append("NUL characters removed from the text (binary data as text?)")
+    subject, from_name = subject.replace("\x00", ""), from_name.replace("\x00", "")
+    html_body = html_body.replace("\x00", "")
 
     bounce = find_bounce(
         message,
@@ -135,7 +142,7 @@ def parse_tree(message: Message, depth: int = 0) -> ParsedMail:
     for name in KEPT_HEADERS:
         value = raw_header(message, name)
         if value:
-            kept[name] = decode_header(value, hints)[:2000]
+            kept[name] = decode_header(value, hints).replace("\x00", "")[:2000]
     language = kept.get("content-language", "").split(",")[0].strip()
 
     return ParsedMail(

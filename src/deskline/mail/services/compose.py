@@ -6,7 +6,8 @@ from email.utils import format_datetime, make_msgid
 
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from deskline.core.html import text_to_html
 from deskline.mail.models import AcknowledgementTemplate, DeskAddress, OutboundMail, RawMail
@@ -52,13 +53,36 @@ def portal_link(ticket: Ticket) -> str:
     return settings.BASE_URL + path
 
 
-def acknowledgement_text(ticket: Ticket) -> tuple[str, str]:
-    """(subject, body) from the desk's template in the requester's language."""
+def acknowledgement_choice(ticket: Ticket) -> tuple[str, str, str]:
+    """(language, subject, body) of the acknowledgement, placeholders not yet filled.
+
+    Languages are tried in order: the requester's, the desk's, English. For each, the
+    desk's own template wins; else Deskline's built-in text when Deskline speaks that
+    language (the model defaults, translated in the locale files), so an Arabic or
+    Chinese requester is answered in their language without an admin writing a template.
+    """
     languages = [ticket.requester.language, ticket.desk.default_language, "en"]
-    templates = {t.language: t for t in AcknowledgementTemplate.objects.filter(desk=ticket.desk)}
-    template = next((templates[code] for code in languages if code in templates), None)
-    subject = template.subject if template else DEFAULT_ACK_SUBJECT
-    body = template.body if template else DEFAULT_ACK_BODY
+    templates = {
+        t.language.lower(): t for t in AcknowledgementTemplate.objects.filter(desk=ticket.desk)
+    }
+    spoken = {code for code, _ in settings.LANGUAGES}
+    for code in (c.lower() for c in languages if c):
+        template = templates.get(code)
+        if template is not None:
+            return code, template.subject, template.body
+        if code in spoken:
+            with translation.override(code):
+                return code, gettext(DEFAULT_ACK_SUBJECT), gettext(DEFAULT_ACK_BODY)
+    return "en", DEFAULT_ACK_SUBJECT, DEFAULT_ACK_BODY
+
+
+def acknowledgement_text(ticket: Ticket) -> tuple[str, str]:
+    """(subject, body) of the acknowledgement in the requester's language, filled in."""
+    _, subject, body = acknowledgement_choice(ticket)
+    return fill_placeholders(ticket, subject, body)
+
+
+def fill_placeholders(ticket: Ticket, subject: str, body: str) -> tuple[str, str]:
     values = {
         "number": ticket.number,
         "subject": ticket.subject,
@@ -98,8 +122,10 @@ def build(outbound: OutboundMail, address: DeskAddress) -> EmailMessage:
     mail["X-Loop"] = f"{LOOP_MARKER} {address.email}"
     mail["X-Deskline-Ticket"] = ticket.number
     files = []
+    language = ticket.requester.language
     if outbound.kind == OutboundKind.ACKNOWLEDGEMENT:
-        subject, text = acknowledgement_text(ticket)
+        language, subject, text = acknowledgement_choice(ticket)
+        subject, text = fill_placeholders(ticket, subject, text)
         html = text_to_html(text)
         # RFC 3834: an automatic answer says so, and asks not to be answered automatically.
         mail["Auto-Submitted"] = "auto-replied"
@@ -111,9 +137,6 @@ def build(outbound: OutboundMail, address: DeskAddress) -> EmailMessage:
         html = message.body_html or text_to_html(text)
         mail["Subject"] = numbered_subject(ticket, ticket.subject, reply=True)
         files = list(message.attachments.all())
-    language = ticket.requester.language
-    if language:
-        mail["Content-Language"] = language
     mail.set_content(text or " ")
     mail.add_alternative(f'<html><body dir="auto">{html}</body></html>', subtype="html")
     for attachment in files:
@@ -124,4 +147,7 @@ def build(outbound: OutboundMail, address: DeskAddress) -> EmailMessage:
             subtype=subtype or "octet-stream",
             filename=attachment.filename,
         )
+    if language:
+        # Last: set_content/add_alternative drop the Content-* headers set before them.
+        mail["Content-Language"] = language
     return mail

@@ -14,7 +14,6 @@ import re
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -23,9 +22,10 @@ from deskline.core.errors import Conflict
 from deskline.desks.models import Desk
 from deskline.mail.models import DeskAddress, RawMail
 from deskline.mail.models.raw import RawState
-from deskline.mail.parsing import ParsedMail, parse_message, rewrite_cid
+from deskline.mail.parsing import ParsedMail, parse_message, rewrite_cid, strip_reply
 from deskline.mail.services import loops, threads
 from deskline.mail.services.addresses import find_desk_address
+from deskline.mail.services.languages import requester_language
 from deskline.tickets.access import AGENT_ROLES, role_on_desk
 from deskline.tickets.choices import Channel
 from deskline.tickets.services import add_message
@@ -107,18 +107,6 @@ def _recipients(parsed: ParsedMail, raw_mail: RawMail) -> list[str]:
     return list(dict.fromkeys(e.lower() for e in found if e))
 
 
-def _language(code: str) -> str:
-    """A language Deskline speaks from a Content-Language value, or ""."""
-    primary = (code or "").split(",")[0].strip().lower()
-    known = {c for c, _ in settings.LANGUAGES}
-    if primary in known:
-        return primary
-    base = primary.split("-")[0]
-    if base == "zh":
-        return "zh-hans"
-    return base if base in known else ""
-
-
 def _source_headers(parsed: ParsedMail, raw_mail: RawMail) -> dict:
     return {
         "message_id": parsed.message_id,
@@ -132,6 +120,17 @@ def _source_headers(parsed: ParsedMail, raw_mail: RawMail) -> dict:
         "defects": parsed.defects[:20],
         **{k: v for k, v in parsed.headers.items() if k in {"x-mailer", "user-agent"}},
     }
+
+
+def _with_reply_text(headers: dict, text: str) -> dict:
+    """Add the reply without quoted history and signature, for display (the API's
+    reply_text); stored only when it differs, so most messages carry nothing extra.
+    Only continuations get it: a first mail is the request itself, and stripping a
+    forwarded mail there would hide the very content the agent must read."""
+    reply = strip_reply(text)
+    if reply and reply != text.strip():
+        headers["reply_text"] = reply
+    return headers
 
 
 def _record_automated(parsed: ParsedMail, raw_mail: RawMail, recipients: list[str]) -> None:
@@ -200,8 +199,12 @@ def _open_or_continue(parsed: ParsedMail, raw_mail: RawMail, recipients: list[st
         subject=" ".join(parsed.subject.split()) or "(no subject)",
         body_text=parsed.text_body if has_content else "(empty message)",
         body_html=parsed.html_body,
-        language=_language(parsed.language),
-        source_headers=_source_headers(parsed, raw_mail),
+        language=requester_language(parsed, (ticket.desk if ticket else desk).default_language),
+        source_headers=(
+            _with_reply_text(_source_headers(parsed, raw_mail), parsed.text_body)
+            if ticket
+            else _source_headers(parsed, raw_mail)
+        ),
         ticket=ticket,
         attachments=[
             InboundAttachment(a.filename, a.content, a.content_id, a.inline)
@@ -262,7 +265,8 @@ def process(raw_mail_id: int) -> RawMail:
             log.warning("mail %s failed: %s", raw_mail.pk, exc, exc_info=True)
             raw_mail.state = RawState.FAILED
             raw_mail.reason = type(exc).__name__[:64]
-            raw_mail.error = f"{type(exc).__name__}: {exc}"[:10_000]
+            # No NUL: PostgreSQL text refuses it, and this row must be saved.
+            raw_mail.error = f"{type(exc).__name__}: {exc}".replace("\x00", "")[:10_000]
             raw_mail.ticket = None
             raw_mail.ticket_message = None
         raw_mail.processed_at = timezone.now()

@@ -6,14 +6,14 @@ and choosing an agent holds the team's routing row, so round-robin turns and loa
 counts are read and moved one assignment at a time (no agent skipped forever).
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from deskline.accounts.models import User
-from deskline.desks.models import Category, DeskMembership, Role, Team, TeamMembership
+from deskline.desks.models import Category, Team
 from deskline.routing.models import (
     AgentProfile,
     Availability,
@@ -23,17 +23,19 @@ from deskline.routing.models import (
     TeamRouting,
     WaitingTicket,
 )
-from deskline.routing.services.availability import is_working, open_loads, profiles_for
+from deskline.routing.services.roster import (
+    RosterAgent,
+    add_open_loads,
+    load_roster,
+    load_states,
+    working_now,
+)
 from deskline.tickets.choices import Status
 from deskline.tickets.models import Ticket
 from deskline.tickets.services import update_ticket
 from deskline.tickets.services.events import event, save_events
 
 ASSIGNABLE = (Status.NEW, Status.OPEN)
-
-
-def _never() -> datetime:
-    return datetime.fromtimestamp(0, tz=UTC)
 
 
 def route_team(ticket: Ticket, routing: DeskRouting) -> Team | None:
@@ -65,70 +67,76 @@ def ticket_needs(ticket: Ticket) -> set[str]:
     return needs
 
 
-def candidates(team: Team, now: datetime, exclude: set[int]) -> tuple[list[User], dict]:
-    """The team's agents who may take a ticket now, and their profiles."""
-    member_ids = TeamMembership.objects.filter(team=team).values("user_id")
-    agent_ids = (
-        set(
-            DeskMembership.objects.filter(
-                desk_id=team.desk_id, user_id__in=member_ids, role__in=[Role.SUPERVISOR, Role.AGENT]
-            ).values_list("user_id", flat=True)
-        )
-        - exclude
-    )
-    users = list(
-        User.objects.filter(pk__in=agent_ids, is_active=True).only("pk", "time_zone").order_by("pk")
-    )
-    profiles = profiles_for([u.pk for u in users])
-    working = [u for u in users if is_working(profiles.get(u.pk), u.time_zone, now)]
-    return working, profiles
+# team id → its roster, read once per pass of `assign_waiting` (see roster.py).
+Rosters = dict[int, list[RosterAgent]]
 
 
 def choose_agent(
-    mode: str, ticket: Ticket, agents: list[User], profiles: dict[int, AgentProfile]
-) -> User | None:
-    counts, weighted = open_loads([u.pk for u in agents])
+    mode: str, ticket: Ticket, roster: list[RosterAgent], now: datetime, exclude: set[int]
+) -> int | None:
+    """The id of the team's agent who should take the ticket now, or None. Reads the
+    agents' changing state fresh: the caller holds the team's lock."""
+    pool = [a for a in roster if a.pk not in exclude]
+    states = load_states([a.pk for a in pool])
+    working = [a for a in pool if working_now(a, states[a.pk], now)]
+    if not working:
+        return None
+    # Round-robin without caps never looks at loads: one query less per ticket.
+    if mode != Mode.ROUND_ROBIN or any(states[a.pk].capacity is not None for a in working):
+        add_open_loads({a.pk: states[a.pk] for a in working})
     free = [
-        u
-        for u in agents
-        if profiles.get(u.pk) is None
-        or profiles[u.pk].capacity is None
-        or counts[u.pk] < profiles[u.pk].capacity
+        a
+        for a in working
+        if states[a.pk].capacity is None or states[a.pk].open_count < states[a.pk].capacity
     ]
     if not free:
         return None
-
-    def last(user: User) -> datetime:
-        profile = profiles.get(user.pk)
-        return (profile.last_assigned_at if profile else None) or _never()
-
     if mode == Mode.ROUND_ROBIN:
-        return min(free, key=lambda u: (last(u), u.pk))
+        return min(free, key=lambda a: (states[a.pk].last_assigned_at, a.pk)).pk
     if mode == Mode.SKILLS:
         needs = ticket_needs(ticket)
+        best = max(len(needs & a.skills) for a in free)
+        free = [a for a in free if len(needs & a.skills) == best]
+    return min(
+        free, key=lambda a: (states[a.pk].open_weight, states[a.pk].last_assigned_at, a.pk)
+    ).pk
 
-        def score(user: User) -> int:
-            profile = profiles.get(user.pk)
-            return len(needs & set(profile.skills if profile else []))
 
-        best = max(score(u) for u in free)
-        free = [u for u in free if score(u) == best]
-    return min(free, key=lambda u: (weighted[u.pk], last(u), u.pk))
+def _record_turn(agent_id: int) -> None:
+    stamp = timezone.now()
+    if AgentProfile.objects.filter(user_id=agent_id).update(last_assigned_at=stamp):
+        return
+    profile, created = AgentProfile.objects.get_or_create(
+        user_id=agent_id, defaults={"last_assigned_at": stamp}
+    )
+    if not created:  # made meanwhile by the agent setting their availability
+        AgentProfile.objects.filter(pk=profile.pk).update(last_assigned_at=stamp)
 
 
 def assign_ticket(
-    ticket_id: int, *, now: datetime | None = None, exclude: set[int] | None = None
+    ticket_id: int,
+    *,
+    now: datetime | None = None,
+    exclude: set[int] | None = None,
+    rosters: Rosters | None = None,
 ) -> User | None:
     """Give the ticket a team and, unless the mode is manual, an agent. None when no agent
-    can take it now: the ticket then waits in the queue for the next pass."""
+    can take it now: the ticket then waits in the queue for the next pass.
+
+    `rosters` lets a pass share each team's roster across its tickets."""
     now = now or timezone.now()
+    rosters = {} if rosters is None else rosters
     with transaction.atomic():
         ticket = (
             Ticket.objects.select_for_update(of=("self",))
             .select_related("desk", "category", "requester", "team")
             .get(pk=ticket_id)
         )
-        routing = DeskRouting.objects.filter(desk_id=ticket.desk_id).first()
+        routing = (
+            DeskRouting.objects.filter(desk_id=ticket.desk_id)
+            .select_related("default_team")
+            .first()
+        )
         if ticket.assignee_id is not None or ticket.status not in ASSIGNABLE or routing is None:
             WaitingTicket.objects.filter(ticket_id=ticket_id).delete()
             return None
@@ -136,19 +144,23 @@ def assign_ticket(
         if team is None:
             WaitingTicket.objects.filter(ticket_id=ticket_id).delete()
             return None
-        team_routing, _ = TeamRouting.objects.get_or_create(team=team)
-        team_routing = TeamRouting.objects.select_for_update().get(pk=team_routing.pk)
+        # Held until commit: choices for one team happen one at a time.
+        team_routing = TeamRouting.objects.select_for_update().filter(team=team).first()
+        if team_routing is None:
+            TeamRouting.objects.get_or_create(team=team)
+            team_routing = TeamRouting.objects.select_for_update().get(team=team)
         mode = team_routing.mode or routing.mode
-        agent = None
+        agent_id = None
         if mode != Mode.MANUAL:
-            agents, profiles = candidates(team, now, exclude or set())
-            agent = choose_agent(mode, ticket, agents, profiles)
+            if team.pk not in rosters:
+                rosters[team.pk] = load_roster(team.pk, team.desk_id)
+            agent_id = choose_agent(mode, ticket, rosters[team.pk], now, exclude or set())
         changes: dict = {"team": team.pk} if ticket.team_id != team.pk else {}
-        if agent is not None:
-            changes["assignee"] = agent.pk
+        if agent_id is not None:
+            changes["assignee"] = agent_id
         if changes:
             update_ticket(ticket, actor=None, changes=changes)
-        if agent is None and mode != Mode.MANUAL:
+        if agent_id is None and mode != Mode.MANUAL:
             waiting, created = WaitingTicket.objects.get_or_create(ticket_id=ticket_id)
             if not created:
                 WaitingTicket.objects.filter(pk=waiting.pk).update(
@@ -156,10 +168,10 @@ def assign_ticket(
                 )
             return None
         WaitingTicket.objects.filter(ticket_id=ticket_id).delete()
-        if agent is not None:
-            profile, _ = AgentProfile.objects.get_or_create(user=agent)
-            AgentProfile.objects.filter(pk=profile.pk).update(last_assigned_at=timezone.now())
-        return agent
+        if agent_id is None:
+            return None
+        _record_turn(agent_id)
+        return User.objects.get(pk=agent_id)
 
 
 def enqueue(ticket_id: int) -> None:
@@ -171,6 +183,8 @@ def assign_waiting(limit: int = 500, now: datetime | None = None) -> int:
     got an agent. Safe with several workers at once."""
     started = now or timezone.now()
     assigned = 0
+    # Rosters are read once per pass; a roster edited meanwhile counts from the next pass.
+    rosters: Rosters = {}
     for _ in range(limit):
         with transaction.atomic():
             queue = WaitingTicket.objects.filter(enqueued_at__lte=started).order_by(
@@ -181,7 +195,7 @@ def assign_waiting(limit: int = 500, now: datetime | None = None) -> int:
             row = queue.first()
             if row is None:
                 break
-            if assign_ticket(row.ticket_id, now=now) is not None:
+            if assign_ticket(row.ticket_id, now=now, rosters=rosters) is not None:
                 assigned += 1
             else:
                 # Still waiting: moved behind this pass so the loop goes on to others.

@@ -1,49 +1,16 @@
-"""Who can take a ticket now: online, inside their working hours, under their cap."""
-
-from datetime import datetime
+"""Agents set their availability, working hours, capacity and skills here; roster.py
+reads them for assignment."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count
 from django.utils import timezone
 
 from deskline.accounts.models import User
 from deskline.routing.models import AgentProfile, Availability
-from deskline.sla.calendar import BusinessCalendar, is_business_time, parse_hours
-from deskline.tickets.choices import ACTIVE_STATUSES, Priority
-from deskline.tickets.models import Ticket
+from deskline.sla.calendar import parse_hours
+from deskline.tickets.choices import Priority
 
 PRIORITY_WEIGHT = {Priority.LOW: 1, Priority.NORMAL: 2, Priority.HIGH: 3, Priority.URGENT: 4}
-
-
-def profiles_for(user_ids: list[int]) -> dict[int, AgentProfile]:
-    return {p.user_id: p for p in AgentProfile.objects.filter(user_id__in=user_ids)}
-
-
-def is_working(profile: AgentProfile | None, time_zone: str, now: datetime) -> bool:
-    if profile is None:
-        return True
-    if profile.status != Availability.ONLINE:
-        return False
-    if not profile.working_hours:
-        return True
-    calendar = BusinessCalendar(time_zone, parse_hours(profile.working_hours))
-    return is_business_time(now, calendar)
-
-
-def open_loads(user_ids: list[int]) -> tuple[dict[int, int], dict[int, int]]:
-    """Per agent: open tickets, and open tickets weighted by priority."""
-    counts: dict[int, int] = dict.fromkeys(user_ids, 0)
-    weighted: dict[int, int] = dict.fromkeys(user_ids, 0)
-    rows = (
-        Ticket.objects.filter(assignee_id__in=user_ids, status__in=ACTIVE_STATUSES)
-        .values("assignee_id", "priority")
-        .annotate(n=Count("id"))
-    )
-    for row in rows:
-        counts[row["assignee_id"]] += row["n"]
-        weighted[row["assignee_id"]] += row["n"] * PRIORITY_WEIGHT.get(row["priority"], 2)
-    return counts, weighted
 
 
 def set_availability(

@@ -5,6 +5,8 @@ from django.db.models import QuerySet
 from deskline.search.models import SearchDocument
 
 ANY = "any"
+# Kinds few enough to be always ranked in full, with a full-text index of their own.
+FEW_KINDS = ("article", "user")
 ALL = "all"
 
 
@@ -13,12 +15,41 @@ class Backend(Protocol):
 
     `tokens` are already normalized (search.text.query_tokens) and made of letters and
     digits only. match=ANY finds documents holding at least one token, ALL those holding
-    every one. The result has a float `rank` (higher is better) and is ordered by it, so
-    the permission and field filters already on `documents` run in the same query.
+    every one. The permission and field filters already on `documents` run in the same
+    query as the match.
     """
 
     name: str
 
     def matching(
         self, documents: QuerySet[SearchDocument], tokens: list[str], match: str
-    ) -> QuerySet[SearchDocument]: ...
+    ) -> QuerySet[SearchDocument]:
+        """All matches, with a float `rank` (higher is better), ordered by it."""
+        ...
+
+    def newest_matching(
+        self, documents: QuerySet[SearchDocument], tokens: list[str], match: str, few: bool = False
+    ) -> QuerySet[SearchDocument]:
+        """Matches, unranked, newest (highest id) first, in the index's own order, so
+        that a LIMIT stops reading early: its cost then follows the limit, not the
+        number of documents holding the words. few=True: `documents` are articles and
+        people only (FEW_KINDS), which have an index of their own."""
+        ...
+
+    def only(self, documents: QuerySet[SearchDocument], ids: list[int]) -> QuerySet[SearchDocument]:
+        """`documents` narrowed to these ids, as one bound parameter (the list may be
+        longer than the database's limit on parameters)."""
+        ...
+
+    def ranked_window(
+        self, documents: QuerySet[SearchDocument], ids: list[int], tokens: list[str], match: str
+    ) -> QuerySet[SearchDocument]:
+        """The window `ids` (newest_matching of `documents`, cut) with `rank`, ordered
+        by it: every match of `documents` from the oldest of them on."""
+        ...
+
+    def ranked(
+        self, candidates: QuerySet[SearchDocument], tokens: list[str], match: str
+    ) -> QuerySet[SearchDocument]:
+        """`candidates` (already known to match) with `rank`, ordered by it."""
+        ...

@@ -9,6 +9,7 @@ from django.utils import timezone
 from deskline.sla.calendar import ALWAYS_OPEN, BusinessCalendar, parse_hours
 from deskline.sla.ical import parse_ical_holidays
 from deskline.sla.models import Calendar, CalendarHoliday
+from deskline.sla.tasks import reschedule_calendar_timers
 
 # id → (updated_at, calendar); a tick handles thousands of timers on a few calendars.
 _cache: dict[int, tuple[object, BusinessCalendar]] = {}
@@ -53,6 +54,15 @@ def save_calendar(
         BusinessCalendar("UTC", parsed, country=country.upper(), subdivision=subdivision)
     except (ValueError, NotImplementedError) as exc:
         raise ValidationError({"country": str(exc)}) from None
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "a calendar needs a name"})
+    taken = Calendar.objects.filter(name=name)
+    if calendar is not None and calendar.pk is not None:
+        taken = taken.exclude(pk=calendar.pk)
+    if taken.exists():
+        raise ValidationError({"name": f"a calendar {name!r} exists already"})
+    existed = calendar is not None and calendar.pk is not None
     calendar = calendar or Calendar()
     calendar.name = name
     calendar.time_zone = time_zone
@@ -62,7 +72,22 @@ def save_calendar(
     calendar.updated_at = timezone.now()
     calendar.full_clean()
     calendar.save()
+    if existed:
+        _reschedule_later(calendar.pk)
     return calendar
+
+
+def _reschedule_later(calendar_id: int) -> None:
+    transaction.on_commit(lambda: reschedule_calendar_timers.enqueue(calendar_id))
+
+
+def update_calendar(calendar: Calendar, values: dict) -> Calendar:
+    """Change only the given parts; the whole result is checked as on creation."""
+    merged = {
+        part: values[part] if part in values else getattr(calendar, part)
+        for part in ("name", "time_zone", "hours", "country", "subdivision")
+    }
+    return save_calendar(calendar, **merged)
 
 
 def add_holidays(
@@ -81,6 +106,8 @@ def add_holidays(
         ]
         CalendarHoliday.objects.bulk_create(new)
         Calendar.objects.filter(pk=calendar.pk).update(updated_at=timezone.now())
+        if new:
+            _reschedule_later(calendar.pk)
     calendar.refresh_from_db()
     return len(new)
 
@@ -91,3 +118,14 @@ def import_ical(calendar: Calendar, data: str | bytes) -> int:
     except ValueError as exc:
         raise ValidationError({"ical": str(exc)}) from None
     return add_holidays(calendar, dates, source=CalendarHoliday.Source.ICAL)
+
+
+def remove_holiday(calendar: Calendar, day: date) -> bool:
+    """Open a closing day again (manual or imported); False when it was not one."""
+    with transaction.atomic():
+        removed, _ = calendar.holiday_dates.filter(date=day).delete()
+        if removed:
+            Calendar.objects.filter(pk=calendar.pk).update(updated_at=timezone.now())
+            _reschedule_later(calendar.pk)
+    calendar.refresh_from_db()
+    return bool(removed)

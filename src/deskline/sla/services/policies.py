@@ -2,8 +2,10 @@
 all match (an empty condition matches anything)."""
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
-from deskline.sla.models import BreachAction, CustomerTier, SlaPolicy
+from deskline.sla.models import BreachAction, Calendar, CustomerTier, SlaPolicy
+from deskline.sla.tasks import resync_desk_timers
 from deskline.tickets.choices import Priority, TicketType
 from deskline.tickets.models import Ticket
 
@@ -76,4 +78,45 @@ def clean_policy(policy: SlaPolicy) -> SlaPolicy:
     ):
         raise ValidationError({"first_response_minutes": "a policy needs at least one target"})
     policy.full_clean()
+    return policy
+
+
+# What an admin may set on a policy; the desk is fixed once the policy exists.
+EDITABLE = (
+    "name",
+    "position",
+    "is_active",
+    "calendar",
+    "priorities",
+    "types",
+    "categories",
+    "organizations",
+    "customer_tiers",
+    "first_response_minutes",
+    "next_response_minutes",
+    "resolution_minutes",
+    "warning_percent",
+    "breach_actions",
+)
+
+
+def save_policy(policy: SlaPolicy, values: dict) -> SlaPolicy:
+    """Apply the given values (calendar as an id or None), check everything, store."""
+    unknown = sorted(set(values) - set(EDITABLE))
+    if unknown:
+        raise ValidationError({unknown[0]: f"{unknown[0]!r} cannot be set on a policy"})
+    for name, value in values.items():
+        if name == "calendar":
+            calendar = None
+            if value is not None:
+                calendar = Calendar.objects.filter(pk=value).first()
+                if calendar is None:
+                    raise ValidationError({"calendar": f"no calendar {value}"})
+            policy.calendar = calendar
+        else:
+            setattr(policy, name, value)
+    clean_policy(policy)
+    policy.save()
+    desk_id = policy.desk_id
+    transaction.on_commit(lambda: resync_desk_timers.enqueue(desk_id))
     return policy

@@ -8,6 +8,7 @@ from deskline.tickets.services.inbound import InboundMessage, receive_inbound
 from deskline.tickets.services.linking import link_tickets, merge_tickets, unlink_tickets
 from deskline.tickets.services.messages import add_message
 from deskline.tickets.services.opening import open_ticket
+from deskline.tickets.services.splitting import split_message
 from deskline.tickets.services.updating import update_ticket
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "open_ticket",
     "receive_inbound",
     "remove_follower",
+    "split_message",
     "unlink_tickets",
     "update_ticket",
 ]

@@ -1,16 +1,29 @@
 """Who else acts when a ticket changes: mail sends a reply, triage predicts, search
-indexes, automation runs its triggers.
+indexes, automation runs its triggers, SLA starts its clocks.
 
-Apps register a handler in their AppConfig.ready(); the ticket services call `emit`
-inside their transaction and the handlers run after it commits, so a change that rolls
-back tells no one, and a failing handler (logged, not raised) cannot undo the change.
-Handlers get ids, not objects: they read fresh rows or hand the ids to a task.
+Apps register a handler in their AppConfig.ready(). The ticket services call `emit`
+inside their transaction; handlers never run inside it, so a change that rolls back
+tells no one, and a failing handler (logged, not raised) cannot undo the change.
+Handlers get ids, not objects: they read fresh rows.
+
+Two ways to run, chosen per handler at registration:
+- inline handlers run in the process that made the change, right after it commits.
+  Only cheap ones belong here (a live-update row, queueing a task).
+- every other handler runs in the background worker: `emit` queues one
+  `run_ticket_hooks` task per change, so a request that opens a ticket pays for one
+  queue row instead of every app's work. With the database task backend the task row
+  is written in the change's own transaction, so a crash right after the commit loses
+  no hook. `TICKET_HOOKS_INLINE = True` (the test settings) runs them all inline;
+  `hooks.all_inline()` does the same for a block of code (demo data, imports).
 """
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import asdict, dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 
 log = logging.getLogger(__name__)
@@ -31,27 +44,76 @@ class TicketChange:
     # For ticket_updated: the fields that changed.
     fields: tuple[str, ...] = field(default=())
 
+    def as_task_args(self) -> dict:
+        data = asdict(self)
+        data["fields"] = list(self.fields)
+        return data
+
+    @classmethod
+    def from_task_args(cls, data: dict) -> "TicketChange":
+        return cls(**{**data, "fields": tuple(data.get("fields") or ())})
+
 
 Handler = Callable[[TicketChange], None]
-_handlers: dict[str, list[Handler]] = {kind: [] for kind in KINDS}
+_inline: dict[str, list[Handler]] = {kind: [] for kind in KINDS}
+_deferred: dict[str, list[Handler]] = {kind: [] for kind in KINDS}
+_force_inline: ContextVar[bool] = ContextVar("deskline_hooks_inline", default=False)
 
 
-def register(kind: str, handler: Handler) -> None:
+def register(kind: str, handler: Handler, *, inline: bool = False) -> None:
     """Call handler after every committed change of this kind (once per handler)."""
-    if kind not in _handlers:
+    if kind not in KINDS:
         raise ValueError(f"unknown ticket change {kind!r}; one of {KINDS}")
-    if handler not in _handlers[kind]:
-        _handlers[kind].append(handler)
+    unregister(kind, handler)
+    (_inline if inline else _deferred)[kind].append(handler)
 
 
 def unregister(kind: str, handler: Handler) -> None:
-    if handler in _handlers.get(kind, []):
-        _handlers[kind].remove(handler)
+    for table in (_inline, _deferred):
+        if handler in table.get(kind, []):
+            table[kind].remove(handler)
+
+
+@contextmanager
+def all_inline() -> Iterator[None]:
+    """Run every handler inline for changes emitted in this block."""
+    token = _force_inline.set(True)
+    try:
+        yield
+    finally:
+        _force_inline.reset(token)
+
+
+def _inline_only() -> bool:
+    return _force_inline.get() or bool(getattr(settings, "TICKET_HOOKS_INLINE", False))
 
 
 def emit(change: TicketChange) -> None:
-    for handler in list(_handlers[change.kind]):
+    if _inline_only():
+        for handler in [*_inline[change.kind], *_deferred[change.kind]]:
+            transaction.on_commit(lambda h=handler: _run(h, change))
+        return
+    for handler in list(_inline[change.kind]):
         transaction.on_commit(lambda h=handler: _run(h, change))
+    if _deferred[change.kind]:
+        _queue(change)
+
+
+def _queue(change: TicketChange) -> None:
+    from deskline.tickets.tasks import run_ticket_hooks
+
+    if "django_tasks_db" in settings.TASKS["default"]["BACKEND"]:
+        # Same transaction as the change: both commit or neither does.
+        run_ticket_hooks.enqueue(change.as_task_args())
+    else:
+        # A queue outside the database must not hear of a change that may roll back.
+        transaction.on_commit(lambda: run_ticket_hooks.enqueue(change.as_task_args()))
+
+
+def run_deferred(change: TicketChange) -> None:
+    """The worker's side: every deferred handler of this change, each on its own."""
+    for handler in list(_deferred[change.kind]):
+        _run(handler, change)
 
 
 def _run(handler: Handler, change: TicketChange) -> None:

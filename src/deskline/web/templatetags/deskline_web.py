@@ -51,6 +51,14 @@ def nav_flags(context: template.Context) -> dict[str, bool]:
     }
 
 
+@register.inclusion_tag("web/_notification_badge.html")
+def notification_badge(user: object) -> dict:
+    """The header's notification link with the unread count; live pushes re-fetch it."""
+    from deskline.web.views.notifications import badge_context
+
+    return badge_context(user)
+
+
 @register.filter
 def describe_value(value: object, field: str) -> str:
     """An event's before/after value as short text, with vocabulary words translated."""

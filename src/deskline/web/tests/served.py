@@ -81,6 +81,9 @@ def demo_server(tickets: int = 12, requesters: tuple[str, ...] = REQUESTERS) -> 
         DESKLINE_CACHE_PREFIX=f"browser-{os.getpid()}",
         DESKLINE_LOG_LEVEL="WARNING",
         DESKLINE_ADMIN_PASSWORD="admin-password-1",
+        # The site runs without a worker (--no-worker below keeps SQLite's one writer
+        # for the pages), so the other apps' reactions to a change run in the request.
+        DESKLINE_TICKET_HOOKS_INLINE="true",
     )
     command = [sys.executable, "-m", "deskline"]
     process = None

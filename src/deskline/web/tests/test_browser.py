@@ -160,3 +160,99 @@ def test_arabic_mirrors_the_layout(server, browser):
     page.select_option("#lang-select", "zh-hans")
     page.wait_for_selector("html[lang=zh-hans][dir=ltr]")
     assert "状态" in page.inner_text(".ticket-side")
+
+
+def _open_first_ticket(page, base_url: str) -> str:
+    page.goto(f"{base_url}/tickets/?desk=it")
+    page.click("#ticket-rows tr[data-href] a")
+    page.wait_for_selector(".ticket-side")
+    return page.url.rstrip("/").rsplit("/", 1)[1]
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_phone_width_pages_do_not_scroll_sideways(server, browser, language):
+    context = browser.new_context(viewport={"width": 375, "height": 800}, device_scale_factor=2)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    sign_in(page, server.url, "layla.haddad@deskline.demo")
+    if language != "en":
+        page.select_option("#lang-select", language)
+        page.wait_for_selector(f"html[lang={language}]")
+    _open_first_ticket(page, server.url)
+    for url in (page.url, f"{server.url}/tickets/", f"{server.url}/"):
+        page.goto(url)
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= 375, f"{url} is {wide}px wide at 375px ({language})"
+    context.close()
+
+
+def test_a_canned_response_goes_into_the_reply_box(server, browser):
+    context = _context(browser)
+    page = context.new_page()
+    sign_in(page, server.url, "layla.haddad@deskline.demo")
+    csrf = next(c["value"] for c in context.cookies() if c["name"] == "csrftoken")
+    created = page.request.post(
+        f"{server.url}/api/v1/macros",
+        data={
+            "desk": "it",
+            "name": "Ask for logs",
+            "scope": "personal",
+            "replies": {"en": "Please send the logs for {{ticket.number}}."},
+        },
+        headers={"X-CSRFToken": csrf, "Referer": server.url},
+    )
+    assert created.status == 201, created.text()
+    number = _open_first_ticket(page, server.url)
+    page.fill("#reply-body", "Hello,\n")
+    page.select_option("#macro-pick", label="Ask for logs")
+    page.click("#macro-insert")
+    page.wait_for_function(
+        "document.getElementById('reply-body').value.includes('logs for')", timeout=10_000
+    )
+    # Added at the cursor after what was typed; nothing was sent.
+    assert page.input_value("#reply-body") == f"Hello,\nPlease send the logs for {number}."
+    assert f"Please send the logs for {number}" not in page.inner_text("#timeline")
+    context.close()
+
+
+def _notify_in_another_process(server, email: str, text: str) -> None:
+    """A notification made outside the web server (as the worker would), so it must
+    travel the live path to reach the open page."""
+    import subprocess
+    import sys
+
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
+    }
+    env.update(DESKLINE_DATA_DIR=str(server.data_dir), DESKLINE_SECRET_KEY="browser-test-secret")
+    script = (
+        "from deskline.accounts.models import User\n"
+        "from deskline.notifications.services import notify\n"
+        f"notify([User.objects.get(email={email!r}).pk], 'mention', {text!r})\n"
+    )
+    subprocess.run([sys.executable, "-m", "deskline", "shell", "-c", script], env=env, check=True)
+
+
+def test_a_new_notification_shows_on_the_open_page_without_reload(server, browser):
+    context = _context(browser)
+    page = context.new_page()
+    with page.expect_websocket(lambda ws: ws.url.endswith("/ws/me/")):
+        sign_in(page, server.url, "khaled.alotaibi@deskline.demo")
+    before = int(page.get_attribute("#notification-badge", "data-unread"))
+    page.evaluate("window.notLoadedAgain = true")
+    # The socket may still be joining its group: a later notification is then the one shown.
+    for attempt in range(5):
+        text = f"Layla mentioned you on IT-1 ({attempt})"
+        _notify_in_another_process(server, "khaled.alotaibi@deskline.demo", text)
+        try:
+            page.wait_for_selector(f".toast >> text={text}", timeout=4_000)
+            break
+        except playwright_api.TimeoutError:
+            continue
+    else:
+        pytest.fail("no notification reached the open page")
+    after = int(page.get_attribute("#notification-badge", "data-unread"))
+    assert after == before + attempt + 1
+    assert page.locator("#notification-badge .badge").inner_text() == str(after)
+    assert page.evaluate("window.notLoadedAgain") is True
+    context.close()

@@ -12,14 +12,15 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from deskline.api.pagination import page_by
 from deskline.core.errors import Conflict, Forbidden, NotFound
 from deskline.desks.models import Desk, Team, TeamMembership
+from deskline.sla.services.display import attach_sla, sla_for
 from deskline.tickets.access import get_ticket_for_user, is_agent_anywhere
-from deskline.tickets.models import TicketTag
-from deskline.tickets.services import update_ticket
+from deskline.tickets.models import Ticket, TicketTag
+from deskline.tickets.services import merge_tickets, update_ticket
 from deskline.web.labels import choices
 from deskline.web.models import SavedView
+from deskline.web.ordering import nearest_due, page_tickets
 from deskline.web.queues import (
     FILTER_KEYS,
     filtered_tickets,
@@ -29,7 +30,8 @@ from deskline.web.queues import (
 )
 
 PAGE = 50
-BULK_ACTIONS = ("assignee", "status", "priority", "add_tags")
+BULK_ACTIONS = ("assignee", "status", "priority", "add_tags", "merge")
+BULK_LIMIT = 200
 
 
 def agent_required(request: HttpRequest) -> None:
@@ -77,15 +79,17 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         tickets = filtered_tickets(user, request.GET).select_related(
             "desk", "requester", "assignee", "team"
         )
-        rows, next_cursor = page_by(
-            tickets, field, request.GET.get("cursor"), PAGE, descending=descending
+        rows, next_cursor = page_tickets(
+            tickets, sort_key, field, descending, request.GET.get("cursor"), PAGE
         )
     except ValidationError as exc:
         error = "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.message_dict.items())
         rows, next_cursor = [], None
     tags = _tags_by_ticket([t.pk for t in rows])
+    attach_sla(rows)
     for ticket in rows:
         ticket.tag_names = tags.get(ticket.pk, [])
+        ticket.sla = nearest_due(sla_for(ticket))
     kept = {k: request.GET[k] for k in (*FILTER_KEYS, "queue", "sort") if request.GET.get(k)}
     desks = list(Desk.objects.filter(pk__in=working_desk_ids(user)))
     context = {
@@ -120,6 +124,8 @@ def bulk_update(request: HttpRequest) -> HttpResponse:
     if action not in BULK_ACTIONS or not ids:
         messages.error(request, _("Choose tickets and an action."))
         return redirect(back)
+    if action == "merge":
+        return _bulk_merge(request, ids[:BULK_LIMIT], value, back)
     if action == "add_tags":
         change = {"add_tags": [t for t in value.replace(",", " ").split() if t]}
     elif action == "assignee":
@@ -127,7 +133,7 @@ def bulk_update(request: HttpRequest) -> HttpResponse:
     else:
         change = {action: value}
     done, failed = 0, []
-    for ticket_id in ids[:200]:
+    for ticket_id in ids[:BULK_LIMIT]:
         try:
             with transaction.atomic():
                 ticket = get_ticket_for_user(request.user, ticket_id, write=True)
@@ -144,6 +150,54 @@ def bulk_update(request: HttpRequest) -> HttpResponse:
             failed.append(f"{ticket_id}: " + "; ".join(exc.messages))
     if done:
         messages.success(request, _("%(count)d tickets updated.") % {"count": done})
+    for problem in failed[:10]:
+        messages.error(request, problem)
+    return redirect(back)
+
+
+def _merge_target(request: HttpRequest, ids: list[str], value: str) -> Ticket | None:
+    """The ticket named in the value, else the oldest of the selected ones."""
+    if value:
+        return get_ticket_for_user(request.user, value, write=True)
+    found = [t for t in (_visible(request, i) for i in ids) if t is not None]
+    return min(found, key=lambda t: (t.created_at, t.pk), default=None)
+
+
+def _visible(request: HttpRequest, ticket_id: str) -> Ticket | None:
+    try:
+        return get_ticket_for_user(request.user, ticket_id, write=True)
+    except (NotFound, Forbidden):
+        return None
+
+
+def _bulk_merge(request: HttpRequest, ids: list[str], value: str, back: str) -> HttpResponse:
+    try:
+        target = _merge_target(request, ids, value)
+    except (NotFound, Forbidden):
+        target = None
+    if target is None:
+        messages.error(request, _("No ticket to merge into."))
+        return redirect(back)
+    done, failed = 0, []
+    for ticket_id in ids:
+        if ticket_id in (target.number, str(target.pk)):
+            continue
+        try:
+            source = get_ticket_for_user(request.user, ticket_id, write=True)
+            merge_tickets(source, target, actor=request.user)
+            done += 1
+        except NotFound:
+            failed.append(f"{ticket_id}: " + _("not found"))
+        except (Forbidden, Conflict) as exc:
+            failed.append(f"{ticket_id}: {exc}")
+        except ValidationError as exc:
+            failed.append(f"{ticket_id}: " + "; ".join(exc.messages))
+    if done:
+        messages.success(
+            request,
+            _("%(count)d tickets merged into %(number)s.")
+            % {"count": done, "number": target.number},
+        )
     for problem in failed[:10]:
         messages.error(request, problem)
     return redirect(back)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from deskline.api.routers.desks import visible_desks
 from deskline.core.errors import Conflict
 from deskline.desks.models import Category, CustomField, Desk, FieldType
+from deskline.kb import deflection
 from deskline.tickets.access import (
     REQUESTER,
     can_see_desk,
@@ -99,6 +100,8 @@ def request_form(request: HttpRequest, slug: str) -> HttpResponse:
     categories = list(Category.objects.filter(desk=desk))
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
+    # Ties the articles suggested while writing to this request (self-service rate).
+    kb_session = deflection.form_session(request.POST.get("kb_session", ""))
     if request.method == "POST":
         subject = request.POST.get("subject", "").strip()
         description = request.POST.get("description", "")
@@ -124,6 +127,9 @@ def request_form(request: HttpRequest, slug: str) -> HttpResponse:
                         key if key.startswith("cf_") or key in ("subject", "files") else "form"
                     ] = "; ".join(problems)
             else:
+                deflection.request_submitted(
+                    kb_session, desk=desk, user=request.user, ticket=ticket
+                )
                 messages.success(request, _("Request %(number)s sent.") % {"number": ticket.number})
                 return redirect("web:portal_ticket", number=ticket.number)
     context = {
@@ -133,6 +139,7 @@ def request_form(request: HttpRequest, slug: str) -> HttpResponse:
         "errors": errors,
         "values": values,
         "min_chars": MIN_DESCRIPTION_CHARS,
+        "kb_session": kb_session,
     }
     return render(request, "web/portal/request_form.html", context, status=422 if errors else 200)
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from deskline.accounts.models import User
+from deskline.automation.services.macros import usable_macros
 from deskline.core.errors import Conflict, Forbidden, NotFound
 from deskline.desks.models import Category, CustomField, DeskMembership, FieldType, Team
 from deskline.tickets.access import (
@@ -25,11 +26,17 @@ from deskline.tickets.access import (
 )
 from deskline.tickets.attachments import store_attachment
 from deskline.tickets.choices import Channel
-from deskline.tickets.models import StatusDefinition, Ticket, TicketLink
-from deskline.tickets.services import add_message, link_tickets, merge_tickets, update_ticket
+from deskline.tickets.models import Message, StatusDefinition, Ticket, TicketLink
+from deskline.tickets.services import (
+    add_message,
+    link_tickets,
+    merge_tickets,
+    split_message,
+    update_ticket,
+)
 from deskline.tickets.services.tags import ticket_tag_names
 from deskline.web.labels import choices
-from deskline.web.timeline import changes_since, last_event_id, timeline_for_user
+from deskline.web.timeline import Entry, changes_since, last_event_id, timeline_for_user
 
 MAX_FILES = 10
 
@@ -55,6 +62,11 @@ def _custom_fields(ticket: Ticket) -> list[dict[str, Any]]:
     return rows
 
 
+def first_message_id(entries: list[Entry]) -> int | None:
+    """The opening message, which is the ticket itself and so cannot be split off."""
+    return next((e.message.pk for e in entries if e.message is not None), None)
+
+
 def ticket_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[str, Any]:
     user = request.user
     others = (
@@ -66,11 +78,15 @@ def ticket_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[s
     links = TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket)).select_related(
         "source", "target"
     )
+    can_edit = ticket.viewer_role in EDITING_ROLES
+    entries = timeline_for_user(user, ticket)
     context = {
         "ticket": ticket,
-        "entries": timeline_for_user(user, ticket),
+        "entries": entries,
+        "first_message_id": first_message_id(entries),
         "seen_event": last_event_id(ticket),
-        "can_edit": ticket.viewer_role in EDITING_ROLES,
+        "can_edit": can_edit,
+        "macros": list(usable_macros(user, [ticket.desk_id])) if can_edit else [],
         "agents": _assignable_agents(ticket),
         "teams": Team.objects.filter(desk_id=ticket.desk_id),
         "categories": Category.objects.filter(desk_id=ticket.desk_id),
@@ -94,8 +110,14 @@ def ticket_page(request: HttpRequest, number: str) -> HttpResponse:
     if ticket.viewer_role == REQUESTER:
         return redirect("web:portal_ticket", number=ticket.number)
     if request.htmx and request.GET.get("part") == "timeline":
-        context = {"entries": timeline_for_user(request.user, ticket), "ticket": ticket}
-        context["seen_event"] = last_event_id(ticket)
+        entries = timeline_for_user(request.user, ticket)
+        context = {
+            "entries": entries,
+            "ticket": ticket,
+            "seen_event": last_event_id(ticket),
+            "can_edit": ticket.viewer_role in EDITING_ROLES,
+            "first_message_id": first_message_id(entries),
+        }
         return render(request, "web/console/_timeline.html", context)
     return render(request, "web/console/ticket.html", ticket_context(request, ticket))
 
@@ -249,3 +271,31 @@ def link(request: HttpRequest, number: str) -> HttpResponse:
     except (Forbidden, Conflict, ValidationError) as exc:
         messages.error(request, _error_text(exc))
     return redirect("web:ticket", number=number)
+
+
+@login_required
+@require_POST
+def split(request: HttpRequest, number: str) -> HttpResponse:
+    try:
+        ticket = get_ticket_for_user(request.user, number, write=True)
+    except NotFound:
+        raise Http404 from None
+    except Forbidden as exc:
+        messages.error(request, str(exc))
+        return redirect("web:ticket", number=number)
+    message = Message.objects.filter(pk=request.POST.get("message") or 0, ticket=ticket).first()
+    if message is None or message.internal:
+        # An internal note is not the requester's: the service refuses it, and no
+        # id of another ticket's message may be probed through this form.
+        raise Http404
+    try:
+        new = split_message(
+            ticket, message, actor=request.user, subject=request.POST.get("subject", "")
+        )
+    except (ValidationError, Conflict) as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("web:ticket", number=ticket.number)
+    messages.success(
+        request, _("New ticket %(number)s opened from the message.") % {"number": new.number}
+    )
+    return redirect("web:ticket", number=new.number)

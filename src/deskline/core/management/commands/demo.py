@@ -23,6 +23,7 @@ from django.utils import timezone
 from deskline.accounts.models import AuditEntry, Organization, User
 from deskline.accounts.services import create_admin, get_or_create_requester
 from deskline.core.errors import Conflict
+from deskline.core.management.demo_service_levels import set_up_service_levels
 from deskline.desks.models import (
     Category,
     CustomField,
@@ -39,6 +40,7 @@ from deskline.tickets.models import Message, Tag, Ticket, TicketEvent, TicketFol
 from deskline.tickets.services import (
     add_follower,
     add_message,
+    hooks,
     link_tickets,
     merge_tickets,
     open_ticket,
@@ -2376,7 +2378,9 @@ class Command(BaseCommand):
         now = timezone.now()
         builder = DemoBuilder(random.Random(options["seed"]), now, count)
         try:
-            with transaction.atomic():
+            # The demo is whole when the command ends: SLA clocks, routing and search
+            # run now rather than in a worker that may not be running yet.
+            with hooks.all_inline(), transaction.atomic():
                 if options["reset"]:
                     removed = delete_demo_data()
                     if removed:
@@ -2384,6 +2388,7 @@ class Command(BaseCommand):
                 builder.build_setup()
                 builder.plan()
                 builder.run()
+                set_up_service_levels(builder.setups, builder.agent_language)
         except (ValidationError, Conflict) as exc:
             raise CommandError(f"demo data could not be loaded: {exc}") from exc
         if options["verbosity"] >= 1:

@@ -6,20 +6,56 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 EX_TEMPFAIL = 75
 
 
+EPILOG = (
+    "Every mail is stored before it is read; a mail that cannot be parsed is kept as "
+    "'failed' with the error, never dropped. `deskline mail ingest` exits 0 once the "
+    "mail is stored (as a ticket, a reply, or a recorded rejection or failure) and 75 "
+    "(EX_TEMPFAIL) when it could not be stored, so the mail server keeps it and retries. "
+    "`deskline mail ACTION --help` describes an action."
+)
+
+
 class Command(BaseCommand):
-    help = "The email channel: ingest a mail from stdin, list failed mail, reprocess, poll."
+    help = (
+        "The email channel from the command line: take a mail from a mail server's pipe, "
+        "list the mail that failed or was rejected, process it again, finish mail left "
+        "unprocessed by a crash, or poll the IMAP/POP3 mailboxes now."
+    )
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: object) -> CommandParser:
+        kwargs.setdefault("epilog", EPILOG)
+        return super().create_parser(prog_name, subcommand, **kwargs)
 
     def add_arguments(self, parser: CommandParser) -> None:
-        sub = parser.add_subparsers(dest="action", required=True)
-        ingest = sub.add_parser("ingest", help="read one mail on stdin (for a mail server pipe)")
-        ingest.add_argument("--desk", help="desk slug for mail to no known desk address")
-        failed = sub.add_parser("failed", help="list mail that failed or was rejected")
-        failed.add_argument("--state", default="failed", choices=["failed", "rejected", "all"])
-        failed.add_argument("--limit", type=int, default=50)
-        reprocess = sub.add_parser("reprocess", help="process a failed or rejected mail again")
-        reprocess.add_argument("id", type=int)
+        sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+        ingest = sub.add_parser(
+            "ingest",
+            help="read one mail on stdin (for a mail server pipe); exit 75 to make it retry",
+            description="Store one raw mail read on stdin, then turn it into a ticket, a "
+            "reply or a recorded rejection. Prints: id, state, ticket number.",
+        )
+        ingest.add_argument(
+            "--desk", metavar="SLUG", help="desk for mail sent to no known desk address"
+        )
+        failed = sub.add_parser(
+            "failed",
+            help="list mail that failed or was rejected (id, state, date, source, sender, "
+            "subject, error)",
+        )
+        failed.add_argument(
+            "--state",
+            default="failed",
+            choices=["failed", "rejected", "all"],
+            help="failed: could not be parsed or stored as a ticket; rejected: automated "
+            "mail, bounces, mail to no desk (default: failed)",
+        )
+        failed.add_argument("--limit", type=int, default=50, help="at most this many (50)")
+        reprocess = sub.add_parser(
+            "reprocess", help="process a failed or rejected mail again (after a fix)"
+        )
+        reprocess.add_argument("id", type=int, help="the id `deskline mail failed` shows")
         sub.add_parser("pending", help="process mail stored but not processed (after a crash)")
-        sub.add_parser("poll", help="poll every enabled mailbox now")
+        sub.add_parser("poll", help="poll every enabled IMAP/POP3 mailbox now")
 
     def handle(self, *args: object, **options: object) -> None:
         getattr(self, f"_{options['action']}")(options)

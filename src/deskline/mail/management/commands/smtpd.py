@@ -6,12 +6,24 @@ from django.core.management.base import BaseCommand, CommandParser
 
 
 class Command(BaseCommand):
-    help = "Run the SMTP intake server for the desks' addresses."
+    help = (
+        "Run the SMTP intake server: it accepts mail for the desks' addresses and answers "
+        "250 only once the raw mail is stored, 4xx on a temporary failure so the sender "
+        "retries; stored mail then becomes tickets and replies. `deskline serve` starts it "
+        "too when DESKLINE_SMTPD_PORT is set. Stop it with Ctrl-C or SIGTERM."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--host", default=os.environ.get("DESKLINE_SMTPD_HOST", "127.0.0.1"))
         parser.add_argument(
-            "--port", type=int, default=int(os.environ.get("DESKLINE_SMTPD_PORT") or 2525)
+            "--host",
+            default=os.environ.get("DESKLINE_SMTPD_HOST", "127.0.0.1"),
+            help="address to listen on (DESKLINE_SMTPD_HOST, default 127.0.0.1)",
+        )
+        parser.add_argument(
+            "--port",
+            type=int,
+            default=int(os.environ.get("DESKLINE_SMTPD_PORT") or 2525),
+            help="port to listen on (DESKLINE_SMTPD_PORT, default 2525)",
         )
 
     def handle(self, *args: object, **options: object) -> None:

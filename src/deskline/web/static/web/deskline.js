@@ -36,6 +36,28 @@
     });
   }
 
+  // --- canned responses: put a macro's text at the cursor in the reply box ----------
+  function setupMacros() {
+    var form = document.getElementById("macro-form");
+    var body = document.getElementById("reply-body");
+    var insert = document.getElementById("macro-insert");
+    if (!form || !body || !insert || !window.fetch) return;
+    insert.addEventListener("click", function (event) {
+      event.preventDefault();
+      var url = form.dataset.textUrl.replace("MACRO", encodeURIComponent(form.elements.macro.value));
+      fetch(url, { credentials: "same-origin" }).then(function (response) {
+        if (!response.ok) throw new Error(String(response.status));
+        return response.text();
+      }).then(function (text) {
+        body.setRangeText(text, body.selectionStart, body.selectionEnd, "end");
+        body.dispatchEvent(new Event("input"));  // presence: now replying
+        body.focus();
+      }).catch(function () {
+        form.requestSubmit(insert);  // the server renders the page with the text instead
+      });
+    });
+  }
+
   // --- live updates -------------------------------------------------------------
   function connect(path, onMessage, onOpen) {
     var base = document.body.dataset.live;
@@ -139,9 +161,52 @@
     });
   }
 
+  // A new notification: fresh badge over HTTP, and a toast with its text for a while.
+  function setupNotifications() {
+    var badge = document.getElementById("notification-badge");
+    if (!badge || !window.fetch) return;
+    var toast = null;
+    function showToast(text, href) {
+      if (!toast) {
+        toast = document.createElement("div");
+        toast.className = "toast";
+        toast.setAttribute("role", "status");
+        document.body.appendChild(toast);
+      }
+      var link = document.createElement("a");
+      link.href = href;
+      link.textContent = text;
+      link.dir = "auto";
+      toast.replaceChildren(link);
+      toast.hidden = false;
+      clearTimeout(toast.timer);
+      toast.timer = setTimeout(function () { toast.hidden = true; }, 8000);
+    }
+    connect("/ws/me/", function (message) {
+      if (message.event !== "notification") return;
+      var current = document.getElementById("notification-badge");
+      fetch(current.dataset.badgeUrl, { credentials: "same-origin" }).then(function (response) {
+        if (!response.ok) throw new Error(String(response.status));
+        return response.text();
+      }).then(function (html) {
+        var holder = document.createElement("div");
+        holder.innerHTML = html.trim();
+        var fresh = holder.firstElementChild;
+        if (!fresh) return;
+        var before = current.dataset.latestId;
+        current.replaceWith(fresh);
+        if (fresh.dataset.latestId && fresh.dataset.latestId !== before) {
+          showToast(fresh.dataset.latest, fresh.href);
+        }
+      }).catch(function () { /* the next push or page load catches up */ });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setupKeys();
+    setupMacros();
     setupTicket();
     setupDesk();
+    setupNotifications();
   });
 })();

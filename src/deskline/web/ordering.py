@@ -1,0 +1,99 @@
+"""Pages of the ticket list in the orders that are not a plain column: by priority and by
+SLA due time. Both page by keyset, so a deep page costs what the first one does.
+
+Priority is stored as a word, whose alphabetical order means nothing; rather than sort
+an expression (no index could serve it), the list walks the priorities from urgent to
+low, each through the (priority, updated_at, id) index. The SLA order walks the running
+timers by due time (the due_at index) and keeps each ticket's earliest one.
+"""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from deskline.api.pagination import decode_cursor, encode_cursor, page_by
+from deskline.sla.models import SlaTimer, TimerState
+from deskline.tickets.choices import Priority
+from deskline.tickets.models import Ticket
+
+PRIORITY_ORDER = (Priority.URGENT, Priority.HIGH, Priority.NORMAL, Priority.LOW)
+
+
+def page_tickets(
+    tickets: QuerySet[Ticket],
+    sort: str,
+    field: str,
+    descending: bool,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Ticket], str | None]:
+    if sort == "priority":
+        return by_priority(tickets, cursor, limit)
+    if sort == "sla":
+        return by_sla_due(tickets, cursor, limit)
+    return page_by(tickets, field, cursor, limit, descending=descending)
+
+
+def by_priority(
+    tickets: QuerySet[Ticket], cursor: str | None, limit: int
+) -> tuple[list[Ticket], str | None]:
+    """Most urgent first; within a priority, the most recently updated first."""
+    start, inner = 0, None
+    if cursor:
+        rank, _, inner = cursor.partition(".")
+        if not rank.isdigit() or int(rank) >= len(PRIORITY_ORDER) or not inner:
+            raise ValidationError({"cursor": "not a cursor of this list"})
+        start = int(rank)
+    rows: list[tuple[int, Ticket]] = []
+    for rank in range(start, len(PRIORITY_ORDER)):
+        wanted = limit + 1 - len(rows)
+        if wanted <= 0:
+            break
+        found, _next = page_by(
+            tickets.filter(priority=PRIORITY_ORDER[rank]),
+            "updated_at",
+            inner if rank == start else None,
+            wanted,
+        )
+        rows.extend((rank, ticket) for ticket in found)
+    if len(rows) <= limit:
+        return [ticket for _, ticket in rows], None
+    rank, last = rows[limit - 1]
+    return [
+        ticket for _, ticket in rows[:limit]
+    ], f"{rank}.{encode_cursor(last.updated_at, last.pk)}"
+
+
+def by_sla_due(
+    tickets: QuerySet[Ticket], cursor: str | None, limit: int
+) -> tuple[list[Ticket], str | None]:
+    """Tickets with a running SLA timer, the one due soonest first."""
+    if cursor:
+        decode_cursor(cursor)  # refuse a foreign cursor early, with the usual error
+    timers = SlaTimer.objects.filter(
+        state=TimerState.RUNNING, due_at__isnull=False, ticket_id__in=tickets.values("pk")
+    )
+    # A ticket has up to three timers; only its earliest running one places it.
+    earlier = SlaTimer.objects.filter(
+        Q(due_at__lt=OuterRef("due_at")) | Q(due_at=OuterRef("due_at"), id__lt=OuterRef("id")),
+        ticket_id=OuterRef("ticket_id"),
+        state=TimerState.RUNNING,
+    )
+    page, next_cursor = page_by(
+        timers.filter(~Exists(earlier)), "due_at", cursor, limit, descending=False
+    )
+    found = {t.pk: t for t in tickets.filter(pk__in=[timer.ticket_id for timer in page])}
+    rows = []
+    for timer in page:
+        ticket = found.get(timer.ticket_id)
+        if ticket is not None:
+            ticket.sla_due = timer.due_at
+            rows.append(ticket)
+    return rows, next_cursor
+
+
+def nearest_due(timers: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Of a ticket's timers as sla_for shows them, the running one due first."""
+    running = [t for t in timers if t["state"] in ("ok", "warning", "breached") and t["due_at"]]
+    return min(running, key=lambda t: t["due_at"], default=None)
