@@ -117,7 +117,7 @@ if DATABASE_URL:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "deskline.core.sqlite",
             "NAME": str(DATA_DIR / "deskline.sqlite3"),
             # Reopening the file and running the PRAGMAs below for every request cost
             # more than a whole small request (bench/load.py, floor phase).

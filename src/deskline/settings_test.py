@@ -36,6 +36,11 @@ INBOUND_HOOK_RATE_LIMIT = 0  # tests of the limit turn it on with their own addr
 # worker path, and the browser tests' `deskline serve` runs it for real.
 TICKET_HOOKS_INLINE = True
 
+if DATABASES["default"]["ENGINE"] == "deskline.core.sqlite":  # noqa: F405
+    # In memory, as Django does for its own SQLite backend: pytest-django recognizes only
+    # that backend by name and would otherwise name each worker's database after the file.
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}  # noqa: F405
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
     # One test database per pytest run, so that two runs on one server (two checkouts,
     # CI beside a developer) never drop each other's database; xdist workers share the

@@ -58,6 +58,15 @@ def organization_for_email(email: str) -> Organization | None:
     return None
 
 
+def existing_requester(email: str, name: str = "", *, field: str = "email") -> User | None:
+    """The user behind an address when get_or_create_requester would write nothing for it;
+    None when it would create the user or fill in their name."""
+    user = User.objects.filter(email=clean_email(email, field=field)).first()
+    if user is None or (name and not user.name):
+        return None
+    return user
+
+
 def get_or_create_requester(
     email: str, name: str = "", *, language: str = "", field: str = "email"
 ) -> User:

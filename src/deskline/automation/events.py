@@ -1,19 +1,20 @@
 """The events automation reacts to, and how ticket changes map onto them."""
 
 from django.db.models import TextChoices
+from django.utils.translation import gettext_lazy as _
 
 from deskline.tickets.services import hooks
 
 
 class Event(TextChoices):
-    TICKET_CREATED = "ticket_created", "Ticket created"
-    TICKET_UPDATED = "ticket_updated", "Ticket updated"
-    STATUS_CHANGED = "status_changed", "Status changed"
-    ASSIGNED = "assigned", "Assigned (agent or team changed)"
-    MESSAGE_BY_REQUESTER = "message_added_by_requester", "Reply added by the requester"
-    MESSAGE_BY_AGENT = "message_added_by_agent", "Reply or internal note added by an agent"
-    SLA_WARNING = "sla_warning", "SLA about to be breached"
-    SLA_BREACH = "sla_breach", "SLA breached"
+    TICKET_CREATED = "ticket_created", _("Ticket created")
+    TICKET_UPDATED = "ticket_updated", _("Ticket updated")
+    STATUS_CHANGED = "status_changed", _("Status changed")
+    ASSIGNED = "assigned", _("Assigned (agent or team changed)")
+    MESSAGE_BY_REQUESTER = "message_added_by_requester", _("Reply added by the requester")
+    MESSAGE_BY_AGENT = "message_added_by_agent", _("Reply or internal note added by an agent")
+    SLA_WARNING = "sla_warning", _("SLA about to be breached")
+    SLA_BREACH = "sla_breach", _("SLA breached")
 
 
 # Events other apps raise through automation.services.fire().

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from deskline.automation.builder import builder_metadata
 from deskline.automation.forms import DryRunForm, MacroForm, RuleForm, TriggerForm
 from deskline.automation.models import Macro, ScheduledRule, Trigger
 from deskline.automation.services import definitions, rules, triggers
@@ -118,6 +119,8 @@ def edit(request: HttpRequest, kind: str, object_id: int | None = None) -> HttpR
         "obj": obj if obj is not None and obj.pk else None,
         "title": TITLES[kind],
         "dry_run": kind in ("triggers", "rules"),
+        "builder": builder_metadata(desks, kind),
+        "builder_fields": ("conditions", "actions"),
     }
     return render(request, "automation/form.html", context)
 

@@ -135,6 +135,19 @@ class SlaTimer(models.Model):
         indexes = [
             models.Index(fields=["check_at"], name="slatimer_check"),
             models.Index(fields=["due_at"], name="slatimer_due"),
+            # Met and stopped timers keep their due time and soon outnumber the live ones
+            # (two or three per closed ticket): the SLA order and the at-risk queue read
+            # only running or paused timers through these.
+            models.Index(
+                fields=["due_at", "id"],
+                name="slatimer_running_due",
+                condition=models.Q(state="running"),
+            ),
+            models.Index(
+                fields=["ticket"],
+                name="slatimer_live",
+                condition=models.Q(state__in=["running", "paused"]),
+            ),
         ]
 
     def __str__(self) -> str:

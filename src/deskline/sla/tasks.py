@@ -13,6 +13,14 @@ def check_sla() -> dict[str, int]:
 
 
 @task()
+def apply_breach_actions(items: list[list]) -> None:
+    """Breach actions queued by a tick: [ticket id, policy id, metric] per timer."""
+    from deskline.sla.services.breaches import run_breach_actions
+
+    run_breach_actions(items)
+
+
+@task()
 def resync_desk_timers(desk_id: int) -> int:
     """A desk's SLA policies changed: its unfinished tickets take the new targets."""
     from deskline.sla.services.resync import resync_desk

@@ -73,12 +73,19 @@ async def send_to_groups(payload: dict[str, Any]) -> None:
 
 def publish(change: TicketChange) -> None:
     """The ticket hook: runs after the change commits, in whichever process made it."""
-    desk_id = Ticket.objects.filter(pk=change.ticket_id).values_list("desk_id", flat=True).first()
+    desk_id = change.desk_id
     if desk_id is None:
-        return
-    public = True
-    if change.message_id is not None:
+        desk_id = (
+            Ticket.objects.filter(pk=change.ticket_id).values_list("desk_id", flat=True).first()
+        )
+        if desk_id is None:
+            return
+    if change.internal is not None:
+        public = not change.internal
+    elif change.message_id is not None:
         public = not Message.objects.filter(pk=change.message_id, internal=True).exists()
+    else:
+        public = True
     row = LiveChange(
         ticket_id=change.ticket_id,
         desk_id=desk_id,

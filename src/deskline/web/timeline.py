@@ -3,7 +3,10 @@
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from deskline.accounts.models import User
+from deskline.desks.models import CustomField
 from deskline.tickets.access import (
     hidden_fields_by_desk,
     sees_internal,
@@ -16,6 +19,15 @@ MESSAGE_EVENTS = {"created", "reply_added", "note_added"}
 
 
 REQUESTER_FIELDS = {"status", "subject"}
+
+
+@dataclass
+class FieldChange:
+    """One custom field in a custom_fields event, as the timeline shows it."""
+
+    label: str
+    before: str
+    after: str
 
 
 @dataclass
@@ -71,11 +83,18 @@ def timeline_for_user(user: User, ticket: Ticket) -> list[Entry]:
         entries.append(Entry("message", entry_id, message.created_at, message=message))
     events = TicketEvent.objects.filter(ticket=ticket).exclude(kind__in=MESSAGE_EVENTS)
     hidden = hidden_fields_by_desk(user, {ticket.desk_id}).get(ticket.desk_id, set())
+    labels: dict[str, str] | None = None
     for event in events.select_related("actor"):
         if not internal and event.field not in REQUESTER_FIELDS:
             continue  # requesters follow the status; assignments and tags are the desk's
-        if not internal and event.field == "custom_fields" and hidden:
-            continue
+        if event.field == "custom_fields":
+            if labels is None:
+                labels = dict(
+                    CustomField.objects.filter(desk_id=ticket.desk_id).values_list("key", "label")
+                )
+            event.field_changes = custom_field_changes(event.before, event.after, labels, hidden)
+            if not event.field_changes:
+                continue
         entries.append(Entry("event", event.pk, event.created_at, event=event))
     entries.sort(key=lambda e: (e.created_at, e.id))
     return entries
@@ -99,3 +118,30 @@ def describe(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return str(value)
+
+
+def custom_field_changes(
+    before: Any, after: Any, labels: dict[str, str], hidden: set[str]
+) -> list[FieldChange]:
+    """The fields a custom_fields event changed, in the desk's field order (the order of
+    labels), then any field no longer defined; fields in hidden are left out."""
+    before = before if isinstance(before, dict) else {}
+    after = after if isinstance(after, dict) else {}
+    changed = [
+        key
+        for key in dict.fromkeys([*labels, *before, *after])
+        if key not in hidden and before.get(key) != after.get(key)
+    ]
+    return [
+        FieldChange(labels.get(key, key), field_value(before.get(key)), field_value(after.get(key)))
+        for key in changed
+    ]
+
+
+def field_value(value: Any) -> str:
+    """A custom field's value as short text (a checkbox as yes or no)."""
+    if value is True:
+        return _("yes")
+    if value is False:
+        return _("no")
+    return describe(value)

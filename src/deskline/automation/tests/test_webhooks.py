@@ -1,12 +1,8 @@
 """Outbound webhooks against a real HTTP receiver on loopback."""
 
 import json
-import threading
 import time
-from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -16,45 +12,6 @@ from deskline.automation.services.webhooks import MAX_ATTEMPTS, retry_due
 from deskline.automation.signing import HEADER, verify
 
 pytestmark = pytest.mark.django_db
-
-
-class Receiver:
-    """Answers with the next queued status (then 200) and keeps what it got."""
-
-    def __init__(self) -> None:
-        self.statuses: list[int] = []
-        self.received: list[dict[str, Any]] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.received.append({"headers": dict(self.headers), "body": body})
-                status = receiver.statuses.pop(0) if receiver.statuses else 200
-                self.send_response(status)
-                self.end_headers()
-                self.wfile.write(b"ok" if status < 300 else b"boom")
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook?x=1"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    found = Receiver()
-    found.thread.start()
-    yield found
-    found.server.shutdown()
-    found.server.server_close()
-
-
-@pytest.fixture
-def allow_loopback(settings: Any) -> None:
-    settings.DESKLINE_WEBHOOK_ALLOW_PRIVATE = True
 
 
 def _ticket(api) -> dict:

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 
 class DeskAddress(models.Model):
@@ -36,9 +37,16 @@ class AcknowledgementTemplate(models.Model):
     )
     language = models.CharField(max_length=10, default="en")
     enabled = models.BooleanField(default=True)
-    subject = models.CharField(max_length=300, default="We received your request: {subject}")
+    # The defaults are marked for the locale files and translated when the mail is written
+    # (mail.services.compose), in the requester's language.
+    subject = models.CharField(
+        max_length=300,
+        # Translators: Mail: default acknowledgement subject (keep the {placeholders})
+        default=gettext_noop("We received your request: {subject}"),
+    )
     body = models.TextField(
-        default=(
+        # Translators: Mail: default acknowledgement body (keep the {placeholders})
+        default=gettext_noop(
             "Hello {requester_name},\n\nThank you for writing. Your request is now ticket "
             "{number}; we will answer as soon as we can.\n\nYou can follow it here: "
             "{portal_link}\n\n— {desk}"

@@ -234,8 +234,7 @@ def _open_or_continue(parsed: ParsedMail, raw_mail: RawMail, recipients: list[st
         schedule_acknowledgement(opened_ticket, message)
 
 
-def _apply(raw_mail: RawMail) -> None:
-    parsed = parse_message(bytes(raw_mail.raw))
+def _apply(raw_mail: RawMail, parsed: ParsedMail) -> None:
     raw_mail.sender = parsed.from_email[:254]
     raw_mail.subject = parsed.subject[:998]
     recipients = _recipients(parsed, raw_mail)
@@ -249,8 +248,25 @@ def _apply(raw_mail: RawMail) -> None:
     _open_or_continue(parsed, raw_mail, recipients)
 
 
+def _parse_outside_transaction(raw_mail_id: int) -> ParsedMail | Exception | None:
+    """Parse before taking any lock: parsing is pure and the slowest step, and on SQLite
+    a transaction holds the one write lock that storing new mail (the SMTP 250) needs."""
+    raw = (
+        RawMail.objects.filter(pk=raw_mail_id, state=RawState.RECEIVED)
+        .values_list("raw", flat=True)
+        .first()
+    )
+    if raw is None:
+        return None
+    try:
+        return parse_message(bytes(raw))
+    except Exception as exc:  # recorded on the mail below, inside the transaction
+        return exc
+
+
 def process(raw_mail_id: int) -> RawMail:
     """Turn a received mail into a ticket, a reply or a rejection; failures are kept."""
+    parsed = _parse_outside_transaction(raw_mail_id)
     with transaction.atomic():
         raw_mail = RawMail.objects.select_for_update().get(pk=raw_mail_id)
         if raw_mail.state != RawState.RECEIVED:
@@ -259,7 +275,11 @@ def process(raw_mail_id: int) -> RawMail:
         raw_mail.error = ""
         try:
             with transaction.atomic():
-                _apply(raw_mail)
+                if parsed is None:  # received meanwhile (reprocess): parse it now
+                    parsed = parse_message(bytes(raw_mail.raw))
+                if isinstance(parsed, Exception):
+                    raise parsed
+                _apply(raw_mail, parsed)
                 _crash_point("before-commit")
         except Exception as exc:  # kept as failed with the reason, never lost
             log.warning("mail %s failed: %s", raw_mail.pk, exc, exc_info=True)

@@ -59,6 +59,10 @@ def filter_tickets(queryset: QuerySet, value: str) -> QuerySet:
             raise ValidationError({"sla": f"{item!r} is not one of {list(FILTERS)}"})
     now = timezone.now()
     condition = Q(pk__in=[])
+    # The states other than "ok" are one EXISTS: the database then probes a ticket's few
+    # timers by index, where one EXISTS per state made it hash every troubled timer of
+    # every ticket first (at_risk,breached at 1M tickets: 40 ms a page).
+    timer_states = Q(pk__in=[])
     for item in wanted:
         if item == "ok":
             troubled = SlaTimer.objects.filter(
@@ -67,8 +71,9 @@ def filter_tickets(queryset: QuerySet, value: str) -> QuerySet:
             running = SlaTimer.objects.filter(state=TimerState.RUNNING, ticket=OuterRef("pk"))
             condition |= Q(Exists(running)) & ~Q(Exists(troubled))
         else:
-            matching = SlaTimer.objects.filter(_condition(item, now), ticket=OuterRef("pk"))
-            condition |= Q(Exists(matching))
+            timer_states |= _condition(item, now)
+    if any(item != "ok" for item in wanted):
+        condition |= Q(Exists(SlaTimer.objects.filter(timer_states, ticket=OuterRef("pk"))))
     return queryset.filter(condition)
 
 

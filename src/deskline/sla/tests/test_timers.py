@@ -7,6 +7,8 @@ moment it wants, so the clock is the test's. test_acceptance runs the hooks for 
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.core.management import call_command
+from django.test import override_settings
 
 from deskline.sla.calendar import add_business_time
 from deskline.sla.models import Notification, SlaPolicy, SlaTimer
@@ -191,6 +193,52 @@ def test_tick_warns_then_breaches_notifies_and_raises_priority(
     assert check_due_timers(now=first.due_at + timedelta(days=1))["breached"] <= 1
 
 
+def test_a_late_tick_warns_and_breaches_in_one_pass_recording_due_time_and_policy(
+    it_desk, agent_on, ticket
+):
+    supervisor = agent_on(it_desk, role="supervisor")
+    sync_ticket(ticket.pk, now=MONDAY_10)
+    first, resolution = timers_of(ticket)["first_response"], timers_of(ticket)["resolution"]
+    # The worker was down past the first response's warning and due time and the
+    # resolution's warning, not its due time.
+    assert first.due_at < resolution.warn_at < resolution.due_at
+    late = resolution.warn_at + timedelta(minutes=1)
+
+    assert check_due_timers(now=late) == {"checked": 2, "warned": 2, "breached": 1}
+    first.refresh_from_db()
+    assert first.warned_at == late and first.breached_at == late and first.check_at is None
+    events = TicketEvent.objects.filter(ticket=ticket, kind__in=["sla_warning", "sla_breached"])
+    assert sorted((e.kind, e.field, e.after["due_at"], e.after["policy"]) for e in events) == [
+        ("sla_breached", "first_response", first.due_at.isoformat(), "Standard"),
+        ("sla_warning", "first_response", first.due_at.isoformat(), "Standard"),
+        ("sla_warning", "resolution", resolution.due_at.isoformat(), "Standard"),
+    ]
+    assert all(e.created_at == late for e in events)
+    told = Notification.objects.filter(user=supervisor, ticket=ticket)
+    assert sorted(told.values_list("kind", flat=True)) == [
+        "sla_breached",
+        "sla_warning",
+        "sla_warning",
+    ]
+    # The resolution timer was only warned: it waits for its due time, then breaches.
+    resolution.refresh_from_db()
+    assert resolution.warned_at == late and resolution.breached_at is None
+    assert resolution.check_at == resolution.due_at
+    assert check_due_timers(now=late)["checked"] == 0
+    assert check_due_timers(now=resolution.due_at) == {"checked": 1, "warned": 0, "breached": 1}
+
+
+def test_breach_event_keeps_a_policy_name_with_quotes_tabs_backslashes_and_arabic(ticket, policy):
+    # On PostgreSQL events go in by COPY, whose text format escapes these characters.
+    name = 'Tier "1"\t\\ خدمة\nnight'
+    SlaPolicy.objects.filter(pk=policy.pk).update(name=name)
+    sync_ticket(ticket.pk, now=MONDAY_10)
+    first = timers_of(ticket)["first_response"]
+    assert check_due_timers(now=first.due_at)["breached"] == 1
+    breach = TicketEvent.objects.get(ticket=ticket, kind="sla_breached")
+    assert breach.after == {"due_at": first.due_at.isoformat(), "policy": name}
+
+
 def test_raising_the_priority_moves_to_a_stricter_policy_keeping_used_time(
     it_desk, ticket, policy, calendar
 ):
@@ -210,3 +258,35 @@ def test_raising_the_priority_moves_to_a_stricter_policy_keeping_used_time(
     # An hour target, already used up since Monday 10:00: due in the past, breached at tick.
     assert first.due_at <= datetime.now(UTC)
     assert check_due_timers()["breached"] == 1
+
+
+@pytest.mark.django_db(transaction=True)  # the worker command closes its connection
+@override_settings(TICKET_HOOKS_INLINE=False)
+def test_outside_the_tests_breach_actions_run_in_the_worker(
+    it_desk, agent_on, ticket, django_capture_on_commit_callbacks
+):
+    """The tick only queues the actions that change tickets, one task per batch, so its
+    time does not grow with what each change sets off; the worker applies them."""
+    from django.conf import settings
+
+    if "django_tasks_db" not in settings.TASKS["default"]["BACKEND"]:
+        pytest.skip("reads the queued task from the database backend's table")
+    from django_tasks_db.models import DBTaskResult
+
+    agent_on(it_desk, role="supervisor")
+    sync_ticket(ticket.pk, now=MONDAY_10)
+    first = timers_of(ticket)["first_response"]
+    queued_before = DBTaskResult.objects.filter(task_path__endswith="apply_breach_actions")
+    assert not queued_before.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert check_due_timers(now=first.due_at + timedelta(minutes=1))["breached"] == 1
+    ticket.refresh_from_db()
+    assert ticket.priority == "normal"  # not yet: queued
+    task = DBTaskResult.objects.get(task_path__endswith="apply_breach_actions")
+    assert task.args_kwargs["args"] == [[[ticket.pk, first.policy_id, "first_response"]]]
+
+    call_command("worker", batch=True, no_fork=True)
+    ticket.refresh_from_db()
+    assert ticket.priority == "high"
+    raised = TicketEvent.objects.filter(ticket=ticket, kind="field_changed", field="priority")
+    assert raised.exists()

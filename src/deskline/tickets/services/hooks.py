@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -43,6 +44,10 @@ class TicketChange:
     message_id: int | None = None
     # For ticket_updated: the fields that changed.
     fields: tuple[str, ...] = field(default=())
+    # Known to the emitter, so cheap inline handlers (the live update) need not read
+    # them back; None when not given (tasks queued by an older version).
+    desk_id: int | None = None
+    internal: bool | None = None
 
     def as_task_args(self) -> dict:
         data = asdict(self)
@@ -88,6 +93,20 @@ def _inline_only() -> bool:
     return _force_inline.get() or bool(getattr(settings, "TICKET_HOOKS_INLINE", False))
 
 
+def runs_inline() -> bool:
+    """True where follow-up work runs right after commit rather than in the worker
+    (the test settings, `all_inline()` blocks); other apps' deferred work follows it."""
+    return _inline_only()
+
+
+def queue_task(task: Any, *args: Any) -> None:
+    """Queue a task so that it exists exactly when the current transaction commits."""
+    if "django_tasks_db" in settings.TASKS["default"]["BACKEND"]:
+        task.enqueue(*args)  # a row in this same transaction
+    else:
+        transaction.on_commit(lambda: task.enqueue(*args))
+
+
 def emit(change: TicketChange) -> None:
     if _inline_only():
         for handler in [*_inline[change.kind], *_deferred[change.kind]]:
@@ -102,12 +121,9 @@ def emit(change: TicketChange) -> None:
 def _queue(change: TicketChange) -> None:
     from deskline.tickets.tasks import run_ticket_hooks
 
-    if "django_tasks_db" in settings.TASKS["default"]["BACKEND"]:
-        # Same transaction as the change: both commit or neither does.
-        run_ticket_hooks.enqueue(change.as_task_args())
-    else:
-        # A queue outside the database must not hear of a change that may roll back.
-        transaction.on_commit(lambda: run_ticket_hooks.enqueue(change.as_task_args()))
+    # Same transaction as the change with the database backend (both commit or neither
+    # does); a queue outside the database must not hear of a change that may roll back.
+    queue_task(run_ticket_hooks, change.as_task_args())
 
 
 def run_deferred(change: TicketChange) -> None:

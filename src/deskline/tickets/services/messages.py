@@ -164,7 +164,12 @@ def add_message(
         save_events(events)
         hooks.emit(
             hooks.TicketChange(
-                hooks.MESSAGE_ADDED, locked.pk, actor.pk if actor else None, message.pk
+                hooks.MESSAGE_ADDED,
+                locked.pk,
+                actor.pk if actor else None,
+                message.pk,
+                desk_id=locked.desk_id,
+                internal=message.internal,
             )
         )
     ticket.refresh_from_db()

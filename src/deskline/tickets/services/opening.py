@@ -116,7 +116,12 @@ def open_ticket(
         )
         hooks.emit(
             hooks.TicketChange(
-                hooks.TICKET_OPENED, ticket.pk, actor.pk if actor else requester.pk, message.pk
+                hooks.TICKET_OPENED,
+                ticket.pk,
+                actor.pk if actor else requester.pk,
+                message.pk,
+                desk_id=desk.pk,
+                internal=False,
             )
         )
     return ticket

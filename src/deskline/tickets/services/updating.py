@@ -179,6 +179,7 @@ def update_ticket(
                     locked.pk,
                     actor.pk if actor else None,
                     fields=tuple(sorted(changed)),
+                    desk_id=locked.desk_id,
                 )
             )
     ticket.refresh_from_db()

@@ -139,3 +139,21 @@ def test_home_queue_counts_take_as_many_queries_with_more_tickets(agent, timed):
         response = client.get("/")
     assert response.context["counts"]["open"] == 16
     assert len(many) == len(few) <= 25
+
+
+def test_sla_order_is_the_same_whether_the_soonest_timers_are_the_lists_or_not(agent, timed):
+    """The page is first read from the soonest timers of every ticket; when the list's
+    tickets are few among them, the list is read from its own tickets instead. Both
+    give the due order, page by page."""
+    made = [timed(f"T{n}", 200 - n * 5) for n in range(30)]  # T0 due first
+    by_due = [t.pk for t in made]
+    for wanted in (by_due[::3], by_due[-3:], by_due[:2] + by_due[-2:], by_due):
+        listed = Ticket.objects.filter(pk__in=wanted)
+        seen, cursor = [], None
+        while True:
+            page, cursor = by_sla_due(listed, cursor, 2)
+            assert len(page) <= 2
+            seen += [t.pk for t in page]
+            if cursor is None:
+                break
+        assert seen == wanted

@@ -1,4 +1,4 @@
-"""Language switcher and personal preferences (language, time zone)."""
+"""Language switcher and personal preferences (language, time zone, notifications)."""
 
 import zoneinfo
 
@@ -10,6 +10,10 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from deskline.notifications import kinds
+from deskline.notifications.models import MailMode
+from deskline.notifications.services import preference_for, set_preference
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 
@@ -49,13 +53,32 @@ def preferences(request: HttpRequest) -> HttpResponse:
             error = _("%(zone)s is not a known time zone (for example Europe/Paris).") % {
                 "zone": zone
             }
+        mail = request.POST.get("notify_mail", "")
+        if error is None and mail not in MailMode.values:
+            error = _("Choose how notifications reach you by mail.")
         if error is None and language in LANGUAGE_CODES:
             user.time_zone = zone
             user.language = language
             user.save(update_fields=["time_zone", "language"])
+            muted = [k for k in kinds.KINDS if request.POST.get(f"notify_{k}") != "on"]
+            set_preference(user, mail=mail, muted_kinds=muted)
             messages.success(request, _("Preferences saved."))
             return redirect("web:preferences")
+    preference = preference_for(user)
     context = {
+        "mail_modes": [
+            (MailMode.INSTANT, _("One mail per notification")),
+            (MailMode.DIGEST, _("A daily digest of the unread ones")),
+            (MailMode.OFF, _("No mail, only in Deskline")),
+        ],
+        "notification_kinds": [
+            (kind, label, kind not in preference.muted_kinds)
+            for kind, label in (
+                (kinds.MENTION, _("Mentions of me in internal notes")),
+                (kinds.AUTOMATION, _("Notices from automation (triggers, SLA warnings)")),
+            )
+        ],
+        "preference": preference,
         "error": error,
         "zones": sorted(zoneinfo.available_timezones()),
         "languages": settings.LANGUAGES,

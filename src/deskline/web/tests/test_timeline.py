@@ -1,0 +1,64 @@
+"""How the ticket page's timeline words changes to custom fields."""
+
+import html
+
+import pytest
+from django.test import Client
+
+from deskline.desks.models import CustomField, Role
+from deskline.tickets.services import update_ticket
+
+
+@pytest.fixture
+def fields(it_desk):
+    for position, (key, label, kind) in enumerate(
+        [("asset", "Asset tag", "text"), ("vip", "VIP", "checkbox"), ("os", "System", "choice")]
+    ):
+        CustomField.objects.create(
+            desk=it_desk,
+            key=key,
+            label=label,
+            field_type=kind,
+            position=position,
+            choices=["Windows", "macOS"] if kind == "choice" else [],
+        )
+
+
+def timeline_of(user, ticket) -> str:
+    client = Client()
+    client.force_login(user)
+    response = client.get(f"/tickets/{ticket.number}/")
+    assert response.status_code == 200
+    text = response.content.decode()
+    return html.unescape(text[text.index('id="timeline"') :])
+
+
+def test_a_custom_field_change_reads_label_old_and_new(
+    it_desk, fields, agent_on, make_user, make_ticket
+):
+    agent = agent_on(it_desk, Role.AGENT)
+    ticket = make_ticket(it_desk, make_user(), custom_fields={"asset": "LT-1", "os": "Windows"})
+    update_ticket(
+        ticket, actor=agent, changes={"custom_fields": {"asset": "LT-2", "vip": True, "os": None}}
+    )
+    timeline = timeline_of(agent, ticket)
+    assert "Asset tag: LT-1 → LT-2" in timeline
+    assert "VIP: — → yes" in timeline
+    assert "System: Windows → —" in timeline
+    assert "{'asset'" not in timeline and '"asset"' not in timeline
+    # Fields in the desk's order, each once; an unchanged field is not listed.
+    assert timeline.index("Asset tag:") < timeline.index("VIP:") < timeline.index("System:")
+    update_ticket(ticket, actor=agent, changes={"custom_fields": {"vip": False}})
+    timeline = timeline_of(agent, ticket)
+    assert "VIP: yes → no" in timeline
+    assert timeline.count("Asset tag:") == 1
+
+
+def test_custom_field_changes_are_translated(it_desk, fields, agent_on, make_user, make_ticket):
+    agent = agent_on(it_desk, Role.AGENT, language="ar")
+    ticket = make_ticket(it_desk, make_user(), custom_fields={"asset": "LT-1"})
+    update_ticket(ticket, actor=agent, changes={"custom_fields": {"asset": "LT-2", "vip": True}})
+    timeline = timeline_of(agent, ticket)
+    assert "غيّر الحقول:" in timeline
+    assert "Asset tag: LT-1 ← LT-2" in timeline
+    assert "VIP: — ← نعم" in timeline
