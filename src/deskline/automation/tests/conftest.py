@@ -87,3 +87,13 @@ def receiver() -> Iterator[Receiver]:
 @pytest.fixture
 def allow_loopback(settings: Any) -> None:
     settings.DESKLINE_WEBHOOK_ALLOW_PRIVATE = True
+
+
+@pytest.fixture
+def admin_client(desk_setup: dict[str, Any]) -> Any:
+    """A browser-like client signed in as the desk_setup admin, for the setup pages."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(desk_setup["admin"])
+    return client

@@ -18,13 +18,6 @@ from deskline.tickets.services import open_ticket
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(desk_setup) -> Client:
-    client = Client()
-    client.force_login(desk_setup["admin"])
-    return client
-
-
 def test_admin_makes_a_webhook_and_reads_its_delivery_log(
     admin_client,
     desk_setup,

@@ -8,13 +8,6 @@ from deskline.automation.models import Macro, Trigger
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(desk_setup) -> Client:
-    client = Client()
-    client.force_login(desk_setup["admin"])
-    return client
-
-
 def test_admin_builds_a_trigger_and_dry_runs_it_in_the_pages(admin_client, desk_setup, make_ticket):
     assert admin_client.get("/automation/").status_code == 200
     assert admin_client.get("/automation/triggers/new/").status_code == 200

@@ -14,6 +14,14 @@ def label(value: object, kind: str) -> str:
 
 
 @register.filter
+def queue_count(count: int) -> str:
+    """A queue count as the home page shows it: past the cap, "1000+"."""
+    from deskline.web.queues import COUNT_CAP
+
+    return f"{COUNT_CAP}+" if count > COUNT_CAP else str(count)
+
+
+@register.filter
 def filesize(size: int) -> str:
     for unit in ("B", "KB", "MB"):
         if size < 1024:

@@ -123,3 +123,16 @@ def sign_in(page, base_url: str, email: str, password: str = DEMO_PASSWORD) -> N
     page.fill("#id_password", password)
     page.click("#login-submit")
     page.wait_for_url(lambda url: "/login/" not in url)
+
+
+@contextmanager
+def chromium() -> Iterator:  # type: ignore[type-arg]
+    """Debian's Chromium under Playwright, headless, for one test module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from deskline.web.tests.served import CHROMIUM, CHROMIUM_ARGS, demo_server, sign_in
+from deskline.web.tests.served import CHROMIUM, chromium, demo_server, sign_in
 
 pytestmark = [
     pytest.mark.skipif(
@@ -32,10 +32,8 @@ def server():
 
 @pytest.fixture(scope="module")
 def browser():
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def _context(browser):

@@ -216,3 +216,17 @@ def test_csrf_is_enforced_on_actions(agent, requester, it_desk, make_ticket):
     response = client.post(f"/tickets/{ticket.number}/reply/", {"body": "hi"})
     assert response.status_code == 403
     assert Ticket.objects.get(pk=ticket.pk).messages.count() == 1
+
+
+def test_queue_counts_stop_at_the_cap(agent, requester, it_desk, make_ticket, monkeypatch):
+    from deskline.web import queues
+
+    monkeypatch.setattr(queues, "COUNT_CAP", 2)
+    for n in range(4):
+        make_ticket(it_desk, requester, subject=f"Open {n}")
+    make_ticket(it_desk, requester, subject="Mine", assignee=agent)
+    response = client_for(agent).get("/")
+    counts = response.context["counts"]
+    assert (counts["open"], counts["mine"]) == (3, 1)  # 5 open, counted up to cap + 1
+    html = response.content.decode()
+    assert 'data-queue="open">2+</span>' in html and 'data-queue="mine">1</span>' in html

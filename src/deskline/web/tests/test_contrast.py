@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from deskline.web.tests.served import CHROMIUM, CHROMIUM_ARGS, REQUESTERS, demo_server, sign_in
+from deskline.web.tests.served import CHROMIUM, REQUESTERS, chromium, demo_server, sign_in
 
 pytestmark = [
     pytest.mark.skipif(
@@ -107,10 +107,8 @@ def server():
 
 @pytest.fixture(scope="module")
 def browser():
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def _signed_in(browser, server, email: str, language: str):  # type: ignore[no-untyped-def]
