@@ -31,6 +31,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
+from load import it_agent  # same directory: the agent load.py measures
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 QUEUES = ("", "mine", "unassigned", "open", "waiting", "at_risk", "recent")
@@ -162,34 +164,18 @@ def add_sla_history() -> int:
 
 def bench_users() -> dict:
     """An admin and an agent of the IT desk only (load.py's choice), signed in."""
-    from django.db.models import Count
     from django.test import Client
 
     from deskline.accounts.models import User
     from deskline.accounts.services import create_admin
-    from deskline.desks.models import DeskMembership
 
     # Reused when there: create_admin would set the password again, which signs out the
     # admin's sessions of a run going on at the same time.
     admin = User.objects.filter(email="bench-admin@example.com", is_superuser=True).first()
     if admin is None:
         admin = create_admin("bench-admin@example.com", "bench-admin-password", name="Bench Admin")
-    single_desk = (
-        DeskMembership.objects.values("user_id")
-        .annotate(n=Count("id"))
-        .filter(n=1)
-        .values("user_id")
-    )
-    membership = (
-        DeskMembership.objects.filter(desk__slug="it", role="agent", user_id__in=single_desk)
-        .select_related("user")
-        .order_by("user__email")[5:6]
-        .first()
-    )
-    if membership is None:
-        sys.exit("console.py: no IT agent found; fill the database with bench/generate.py first")
     users = {}
-    for role, user in (("agent", membership.user), ("admin", admin)):
+    for role, user in (("agent", it_agent("console.py")), ("admin", admin)):
         client = Client(HTTP_HOST="localhost")
         client.force_login(user)
         users[role] = {"user": user, "client": client}

@@ -422,16 +422,12 @@ def database_info() -> dict:
     return info
 
 
-def bench_users() -> dict:
-    """An admin, an agent of one desk (IT) and tokens for both, through the app's services."""
+def it_agent(script: str):  # type: ignore[no-untyped-def]
+    """The agent the benchmarks act as: an agent of the IT desk and of no other desk."""
     from django.db.models import Count
 
-    from deskline.accounts.models import User
-    from deskline.accounts.services import create_admin, create_api_token
     from deskline.desks.models import DeskMembership
-    from deskline.tickets.models import Tag, Ticket
 
-    admin = create_admin("bench-admin@example.com", "bench-admin-password", name="Bench Admin")
     single_desk = (
         DeskMembership.objects.values("user_id")
         .annotate(n=Count("id"))
@@ -445,8 +441,20 @@ def bench_users() -> dict:
         .first()
     )
     if membership is None:
-        sys.exit("load.py: no IT agent found; fill the database with bench/generate.py first")
-    agent = membership.user
+        sys.exit(f"{script}: no IT agent found; fill the database with bench/generate.py first")
+    return membership.user
+
+
+def bench_users() -> dict:
+    """An admin, an agent of one desk (IT) and tokens for both, through the app's services."""
+    from django.db.models import Count
+
+    from deskline.accounts.models import User
+    from deskline.accounts.services import create_admin, create_api_token
+    from deskline.tickets.models import Tag, Ticket
+
+    admin = create_admin("bench-admin@example.com", "bench-admin-password", name="Bench Admin")
+    agent = it_agent("load.py")
     requester_id = (
         Ticket.objects.filter(desk__slug="it")
         .values("requester_id")

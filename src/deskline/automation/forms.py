@@ -20,6 +20,9 @@ def json_area() -> forms.Textarea:
     return forms.Textarea(attrs={"dir": "ltr", "rows": 8})
 
 
+DEFINITION_FIELDS = ("desk", "name", "position", "is_active")
+
+
 class DefinitionForm(forms.Form):
     desk = forms.ModelChoiceField(
         queryset=Desk.objects.none(), to_field_name="slug", label=_("Desk")
@@ -45,12 +48,11 @@ class DefinitionForm(forms.Form):
                 self.add_error(target, f"{rest}: {message}" if rest else message)
 
 
-class TriggerForm(DefinitionForm):
+class ConditionalForm(DefinitionForm):
+    """Triggers and scheduled rules: conditions to check, actions to take."""
+
     description = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Description")
-    )
-    events = forms.MultipleChoiceField(
-        choices=Event.choices, widget=forms.CheckboxSelectMultiple, label=_("Events")
     )
     conditions = forms.JSONField(
         initial=dict,
@@ -64,25 +66,20 @@ class TriggerForm(DefinitionForm):
     )
 
 
-class RuleForm(DefinitionForm):
-    description = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Description")
+class TriggerForm(ConditionalForm):
+    field_order = (*DEFINITION_FIELDS, "description", "events", "conditions", "actions")
+    events = forms.MultipleChoiceField(
+        choices=Event.choices, widget=forms.CheckboxSelectMultiple, label=_("Events")
     )
+
+
+class RuleForm(ConditionalForm):
+    field_order = (*DEFINITION_FIELDS, "description", "status", "hours", "conditions", "actions")
     status = forms.ChoiceField(
         choices=[(s.value, LABELS["status"][s.value]) for s in Status], label=_("Status")
     )
     hours = forms.IntegerField(
         min_value=1, help_text=_("Hours in that status before acting."), label=_("Hours")
-    )
-    conditions = forms.JSONField(
-        initial=dict,
-        required=False,
-        help_text=JSON_HELP,
-        widget=json_area(),
-        label=_("Conditions"),
-    )
-    actions = forms.JSONField(
-        initial=list, help_text=JSON_HELP, widget=json_area(), label=_("Actions")
     )
 
 
