@@ -77,6 +77,7 @@ def add_sla_timers() -> int:
 
     from deskline.desks.models import Desk
     from deskline.sla.models import SlaPolicy, SlaTimer, TimerState
+    from deskline.sla.services.attention import refresh
     from deskline.tickets.choices import ACTIVE_STATUSES, Status
     from deskline.tickets.models import Ticket
 
@@ -121,6 +122,9 @@ def add_sla_timers() -> int:
                 )
             )
     SlaTimer.objects.bulk_create(timers, batch_size=5000)
+    # The services keep each ticket's SLA attention moment; timers written here bypass
+    # them, so compute it as a data migration would.
+    refresh()
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
     return len(timers)

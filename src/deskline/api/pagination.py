@@ -5,7 +5,8 @@ import binascii
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
+from django.db.models.functions import Coalesce
 
 
 def encode_cursor(moment: datetime, pk: int) -> str:
@@ -23,9 +24,21 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
 
 
 def page_by(
-    queryset: QuerySet, field: str, cursor: str | None, limit: int, *, descending: bool = True
+    queryset: QuerySet,
+    field: str,
+    cursor: str | None,
+    limit: int,
+    *,
+    descending: bool = True,
+    walk_index: bool = True,
 ) -> tuple[list, str | None]:
-    """One page ordered by (field, id); returns the rows and the cursor of the next page."""
+    """One page ordered by (field, id); returns the rows and the cursor of the next page.
+
+    walk_index=False sorts by an expression of the field, which no index provides: for a
+    list narrowed by another column whose matches the field's index would find only far
+    along (recently updated tickets in order of creation: PostgreSQL walked 600,000 old
+    tickets for 50), reading the few matches and sorting them is the cheap plan.
+    """
     if cursor:
         moment, pk = decode_cursor(cursor)
         if descending:
@@ -38,7 +51,8 @@ def page_by(
             queryset = queryset.filter(**{f"{field}__gte": moment}).exclude(
                 **{field: moment, "id__lte": pk}
             )
-    order = (f"-{field}", "-id") if descending else (field, "id")
+    key = F(field) if walk_index else Coalesce(F(field), F(field))
+    order = (key.desc(), "-id") if descending else (key.asc(), "id")
     rows = list(queryset.order_by(*order)[: limit + 1])
     next_cursor = None
     if len(rows) > limit:

@@ -30,12 +30,18 @@ def page_tickets(
     descending: bool,
     cursor: str | None,
     limit: int,
+    *,
+    narrowed_by_update: bool = False,
 ) -> tuple[list[Ticket], str | None]:
+    """narrowed_by_update: the list holds only recently updated tickets (a small share),
+    so oldest created first it is read by its update and sorted, not walked by creation
+    (newest created first, the walk is cheap: new tickets are the recently updated ones)."""
     if sort == "priority":
         return by_priority(tickets, cursor, limit)
     if sort == "sla":
         return by_sla_due(tickets, cursor, limit)
-    return page_by(tickets, field, cursor, limit, descending=descending)
+    walk = not (narrowed_by_update and field == "created_at" and not descending)
+    return page_by(tickets, field, cursor, limit, descending=descending, walk_index=walk)
 
 
 def by_priority(

@@ -8,6 +8,7 @@ per change) and touch only the tickets and timers concerned.
 from django.db import transaction
 
 from deskline.sla.models import SlaTimer, TimerState
+from deskline.sla.services import attention
 from deskline.sla.services.timers import schedule, sync_ticket
 from deskline.tickets.choices import ACTIVE_STATUSES
 from deskline.tickets.models import Ticket
@@ -50,6 +51,7 @@ def reschedule_calendar(calendar_id: int) -> int:
             for timer in timers:
                 schedule(timer, timer.policy)
             SlaTimer.objects.bulk_update(timers, ["due_at", "warn_at", "check_at"])
+            attention.refresh({timer.ticket_id for timer in timers})
         if not timers:
             return done
         done += len(timers)

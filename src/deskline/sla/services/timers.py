@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from deskline.sla.calendar import add_business_time, business_time_between
 from deskline.sla.models import Metric, SlaPolicy, SlaTimer, TimerState
+from deskline.sla.services import attention
 from deskline.sla.services.calendars import business_calendar
 from deskline.sla.services.policies import select_policy
 from deskline.tickets.choices import Status
@@ -248,5 +249,6 @@ def sync_ticket(
 
         for metric in changed:
             timers[metric].save()
+        attention.store(ticket, timers.values())
         save_events(events)
     return list(timers.values())

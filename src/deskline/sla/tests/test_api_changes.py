@@ -10,6 +10,7 @@ from django_tasks.signals import task_enqueued
 from deskline.desks.services import create_desk
 from deskline.sla.calendar import WEEKDAYS, add_business_time
 from deskline.sla.models import Calendar, SlaPolicy, SlaTimer, TimerState
+from deskline.sla.services.attention import ticket_attention
 from deskline.sla.services.calendars import business_calendar
 from deskline.sla.services.resync import reschedule_calendar, resync_desk
 from deskline.sla.services.timers import sync_ticket
@@ -180,6 +181,10 @@ def test_running_clocks_follow_a_changed_policy_and_calendar(
     )
     assert timer.due_at == expected
     assert timer.due_at - timer.running_since > timedelta(days=2)
+    # The ticket's SLA attention moment moved with its timer (the at-risk queue reads it).
+    ticket.refresh_from_db()
+    assert ticket.sla_attention_at == ticket_attention(SlaTimer.objects.filter(ticket=ticket))
+    assert ticket.sla_attention_at - timezone.now() > timedelta(days=1)
 
     with django_capture_on_commit_callbacks(execute=True):
         admin.patch(f"/sla/policies/{policy_id}", {"is_active": False})

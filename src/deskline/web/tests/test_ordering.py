@@ -157,3 +157,32 @@ def test_sla_order_is_the_same_whether_the_soonest_timers_are_the_lists_or_not(a
             if cursor is None:
                 break
         assert seen == wanted
+
+
+def test_recently_updated_in_creation_order_pages_oldest_first(
+    agent, requester, it_desk, make_ticket, monkeypatch
+):
+    # The recent queue sorted by creation is read by update and sorted (walk_index=False):
+    # the order and the paging must be the same as the plain column order's.
+    import deskline.web.views.console as console
+
+    monkeypatch.setattr(console, "PAGE", 2)
+    now = timezone.now()
+    made = []
+    for days in (9, 3, 7, 1, 5):
+        ticket = make_ticket(it_desk, requester, subject=f"{days} days old")
+        Ticket.objects.filter(pk=ticket.pk).update(created_at=now - timedelta(days=days))
+        made.append((days, ticket.pk))
+    stale = make_ticket(it_desk, requester, subject="Not updated lately")
+    Ticket.objects.filter(pk=stale.pk).update(
+        created_at=now - timedelta(days=20), updated_at=now - timedelta(days=10)
+    )
+    client = client_for(agent)
+    seen, query = [], "queue=recent&sort=created"
+    for _ in range(5):
+        page = client.get(f"/tickets/?{query}").context
+        seen += [t.pk for t in page["tickets"]]
+        if not page["next_query"]:
+            break
+        query = page["next_query"]
+    assert seen == [pk for _, pk in sorted(made, reverse=True)]

@@ -76,11 +76,21 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     sort_key, field, descending = sort_of(request.GET)
     error = None
     try:
-        tickets = filtered_tickets(user, request.GET).select_related(
-            "desk", "requester", "assignee", "team"
+        # Only what a row shows: the desk, team and custom fields of 50 tickets cost a
+        # tenth of the page in building objects nobody reads.
+        tickets = (
+            filtered_tickets(user, request.GET)
+            .select_related("requester", "assignee")
+            .defer("custom_fields")
         )
         rows, next_cursor = page_tickets(
-            tickets, sort_key, field, descending, request.GET.get("cursor"), PAGE
+            tickets,
+            sort_key,
+            field,
+            descending,
+            request.GET.get("cursor"),
+            PAGE,
+            narrowed_by_update=request.GET.get("queue") == "recent",
         )
     except ValidationError as exc:
         error = "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.message_dict.items())
