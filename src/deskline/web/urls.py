@@ -26,6 +26,7 @@ urlpatterns = [
     path("preferences/", preferences.preferences, name="preferences"),
     path("notifications/", notifications.notification_list, name="notifications"),
     path("notifications/read/", notifications.notifications_read, name="notifications_read"),
+    path("notifications/<int:pk>/", notifications.notification_open, name="notification_open"),
     path("notifications/badge/", notifications.notification_badge, name="notification_badge"),
     # Agent console
     path("tickets/", console.ticket_list, name="ticket_list"),

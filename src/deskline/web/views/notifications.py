@@ -2,13 +2,16 @@
 live pushes refresh (web/live.py tells the page; the badge comes fresh over HTTP)."""
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from deskline.accounts.models import User
+from deskline.api.pagination import page_by
 from deskline.notifications.models import Notification
 from deskline.notifications.services import mark_read
 
@@ -22,15 +25,37 @@ def badge_context(user: User) -> dict[str, Any]:
 
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
-    rows = Notification.objects.filter(user=request.user).select_related("ticket")
-    return render(request, "web/notifications.html", {"rows": rows[:PAGE_SIZE]})
+    mine = Notification.objects.filter(user=request.user).select_related("ticket")
+    try:
+        rows, next_cursor = page_by(mine, "created_at", request.GET.get("cursor"), PAGE_SIZE)
+    except ValidationError:
+        # An edited or stale link: start again from the newest rather than fail.
+        rows, next_cursor = page_by(mine, "created_at", None, PAGE_SIZE)
+    context = {
+        "rows": rows,
+        "next_query": urlencode({"cursor": next_cursor}) if next_cursor else "",
+        "paged": bool(request.GET.get("cursor")),
+    }
+    return render(request, "web/notifications.html", context)
 
 
 @login_required
 @require_POST
 def notifications_read(request: HttpRequest) -> HttpResponse:
-    mark_read(request.user)
+    """Mark every unread notification read, or only the one named by `id`."""
+    one = request.POST.get("id", "")
+    mark_read(request.user, [int(one)] if one.isdigit() else None)
     return redirect("web:notifications")
+
+
+@login_required
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Follow a notification to its ticket; following it is reading it."""
+    note = get_object_or_404(Notification, pk=pk, user=request.user)
+    mark_read(request.user, [note.pk])
+    if note.ticket_id is None:
+        return redirect("web:notifications")
+    return redirect("web:ticket", note.ticket.number)
 
 
 @login_required
