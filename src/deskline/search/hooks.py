@@ -7,7 +7,7 @@ rebuilds everything.
 """
 
 from deskline.search import indexing
-from deskline.tickets.models import Ticket
+from deskline.tickets.models import Message, Ticket
 from deskline.tickets.services import hooks
 
 
@@ -29,6 +29,12 @@ def on_message_added(change: hooks.TicketChange) -> None:
 
 def on_ticket_updated(change: hooks.TicketChange) -> None:
     indexing.index_ticket(change.ticket_id)
+    if "messages" in change.fields:
+        # Messages moved here by a merge: their documents still name the old ticket.
+        for message_id in Message.objects.filter(ticket_id=change.ticket_id).values_list(
+            "pk", flat=True
+        ):
+            indexing.index_message(message_id)
 
 
 def register() -> None:

@@ -6,6 +6,7 @@ from deskline.accounts.models import User
 from deskline.core.errors import Conflict
 from deskline.tickets.choices import LinkKind, Status
 from deskline.tickets.models import Attachment, Message, Ticket, TicketFollower, TicketLink
+from deskline.tickets.services import hooks
 from deskline.tickets.services.events import event, save_events
 
 
@@ -96,6 +97,19 @@ def merge_tickets(source: Ticket, target: Ticket, *, actor: User | None) -> Tick
                 event(dst, actor, "merged_from", after=src.number, before={"messages": moved}),
             ]
         )
+        # The other apps follow as for any change: the source's clocks stop and its page
+        # shows it closed; the target's page, search and counts gain the moved messages.
+        actor_id = actor.pk if actor else None
+        for ticket_id, changed in ((src.pk, ("merged_into", "status")), (dst.pk, ("messages",))):
+            hooks.emit(
+                hooks.TicketChange(
+                    hooks.TICKET_UPDATED,
+                    ticket_id,
+                    actor_id,
+                    fields=changed,
+                    desk_id=dst.desk_id,
+                )
+            )
     source.refresh_from_db()
     target.refresh_from_db()
     return target
