@@ -34,6 +34,7 @@ from deskline.tickets.choices import Status
 from deskline.tickets.models import Ticket
 from deskline.tickets.services import update_ticket
 from deskline.tickets.services.events import event, save_events
+from deskline.triage.services.language import written_language
 
 ASSIGNABLE = (Status.NEW, Status.OPEN)
 
@@ -54,13 +55,19 @@ def route_team(ticket: Ticket, routing: DeskRouting) -> Team | None:
 
 
 def ticket_needs(ticket: Ticket) -> set[str]:
-    """Skills a ticket asks for: its category (and parents), the requester's language,
-    and the product custom field when the desk has one."""
+    """Skills a ticket asks for: its category (and parents), the language it is written
+    in (the requester's preferred language when the text does not tell), and the product
+    custom field when the desk has one."""
     needs = set()
     if ticket.category_id is not None:
         parts = ticket.category.path.split("/")
         needs |= {"category:" + "/".join(parts[: i + 1]) for i in range(len(parts))}
-    needs.add(f"language:{ticket.requester.language}")
+    # The agent has to read what was written: a requester whose profile says English
+    # but who writes in Arabic needs an Arabic reader.
+    # Skills name a language by its primary code ("zh"), as detection does, where a
+    # profile may say "zh-hans".
+    language = written_language(ticket) or ticket.requester.language.split("-")[0].lower()
+    needs.add(f"language:{language}")
     product = (ticket.custom_fields or {}).get("product")
     if isinstance(product, str) and product.strip():
         needs.add(f"product:{product.strip().lower()}")

@@ -156,3 +156,32 @@ def test_bad_availability_is_refused(desk_setup):
     with pytest.raises(ValidationError, match="capacity"):
         set_availability(agent, capacity=0)
     assert not AgentProfile.objects.filter(user=agent, status="sleeping").exists()
+
+
+def test_skills_routing_follows_the_language_a_ticket_is_written_in(
+    desk_setup, make_ticket, make_user, agent_on
+):
+    desk = desk_setup["desk"]
+    network = desk_setup["network"]
+    english, arabic, chinese = agent_on(desk), agent_on(desk), agent_on(desk)
+    for agent in (english, arabic, chinese):
+        TeamMembership.objects.create(team=network, user=agent)
+    desk_setup["routing"].default_team = network
+    desk_setup["routing"].save()
+    TeamRouting.objects.create(team=network, mode=Mode.SKILLS)
+    set_availability(english, skills=["language:en"])
+    set_availability(arabic, skills=["language:ar"])
+    set_availability(chinese, skills=["language:zh"])
+    # Every profile says English: the text decides.
+    requester = make_user(language="en")
+    written = {
+        arabic: ("لا أستطيع الدخول إلى الشبكة", "كلمة المرور لا تعمل منذ الصباح"),
+        chinese: ("无法连接VPN", "从今天早上开始密码一直不能用"),
+        english: ("Cannot reach the VPN", "The password has not worked since this morning"),
+    }
+    for agent, (subject, body) in written.items():
+        ticket = make_ticket(desk, requester, subject, body_text=body)
+        assert assign_ticket(ticket.pk) == agent, subject
+    # A text too short to tell falls back to the requester's preferred language.
+    ticket = make_ticket(desk, make_user(language="ar"), "VPN", body_text="123")
+    assert assign_ticket(ticket.pk) == arabic

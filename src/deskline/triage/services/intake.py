@@ -11,13 +11,12 @@ from deskline.tickets.services import update_ticket
 from deskline.triage.ml import ModelFileError, detect_language
 from deskline.triage.models import Outcome, Prediction, TriageModel
 from deskline.triage.services.fields import CHANGE_KEY, is_unset
+from deskline.triage.services.language import LANGUAGE
 from deskline.triage.services.loading import classifier_for
 from deskline.triage.services.similarity import flag_burst, link_similar
 from deskline.triage.services.texts import ticket_text
 
 log = logging.getLogger(__name__)
-
-LANGUAGE = "language"
 
 
 def triage_ticket(ticket_id: int) -> list[Prediction]:
