@@ -45,6 +45,15 @@ class ApiClient:
         return self._call("delete", path)
 
 
+@pytest.fixture(scope="module")
+def browser() -> Any:
+    """Debian's Chromium for one browser test module (see web/tests/served.py)."""
+    from deskline.web.tests.served import chromium
+
+    with chromium() as launched:
+        yield launched
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _empty_task_queue() -> None:
     """Jobs left in Redis by an earlier, interrupted run would be run by this run's

@@ -2,12 +2,10 @@
 for the admins and supervisors who manage a desk. Saving goes through the same
 services as the API."""
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -15,17 +13,9 @@ from django.views.decorators.http import require_POST
 from deskline.automation.hook_forms import InboundHookForm, WebhookForm
 from deskline.automation.models import InboundHook, Webhook
 from deskline.automation.services import definitions
-from deskline.automation.views import _desks
+from deskline.automation.views import _desks, managed_object
 
 DELIVERIES_SHOWN = 50
-
-
-def _managed(request: HttpRequest, model: Any, object_id: int) -> Any:
-    found = model.objects.select_related("desk").filter(pk=object_id, desk__in=_desks(request))
-    obj = found.first()
-    if obj is None:
-        raise Http404
-    return obj
 
 
 @login_required
@@ -41,7 +31,7 @@ def hooks(request: HttpRequest) -> HttpResponse:
 @login_required
 def webhook_edit(request: HttpRequest, object_id: int | None = None) -> HttpResponse:
     desks = _desks(request)
-    hook = _managed(request, Webhook, object_id) if object_id is not None else None
+    hook = managed_object(request, Webhook, object_id) if object_id is not None else None
     if request.method == "POST" and request.POST.get("delete") and hook is not None:
         hook.delete()
         messages.success(request, _("Deleted."))
@@ -80,7 +70,7 @@ def webhook_edit(request: HttpRequest, object_id: int | None = None) -> HttpResp
 
 @login_required
 def deliveries(request: HttpRequest, object_id: int) -> HttpResponse:
-    hook = _managed(request, Webhook, object_id)
+    hook = managed_object(request, Webhook, object_id)
     shown = (
         hook.deliveries.select_related("ticket")
         .prefetch_related("attempt_log")
@@ -114,6 +104,6 @@ def inbound_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def inbound_delete(request: HttpRequest, object_id: int) -> HttpResponse:
-    _managed(request, InboundHook, object_id).delete()
+    managed_object(request, InboundHook, object_id).delete()
     messages.success(request, _("Deleted."))
     return redirect("automation:hooks")

@@ -41,16 +41,20 @@ def _object(request: HttpRequest, kind: str, object_id: int | None) -> Any:
         raise Http404
     if object_id is None:
         return None
-    found = (
-        KINDS[kind]["model"]
-        .objects.select_related("desk")
-        .filter(pk=object_id, desk__in=_desks(request))
-        .first()
-    )
+    found = managed_object(request, KINDS[kind]["model"], object_id)
     # Personal macros are their owner's business (API), not the desk's setup pages.
-    if found is None or (kind == "macros" and found.owner_id is not None):
+    if kind == "macros" and found.owner_id is not None:
         raise Http404
     return found
+
+
+def managed_object(request: HttpRequest, model: Any, object_id: int) -> Any:
+    """One automation object of a desk the user manages, or 404."""
+    found = model.objects.select_related("desk").filter(pk=object_id, desk__in=_desks(request))
+    obj = found.first()
+    if obj is None:
+        raise Http404
+    return obj
 
 
 @login_required

@@ -9,18 +9,9 @@ import sys
 
 import pytest
 
-from deskline.web.tests.served import CHROMIUM, chromium, demo_server, sign_in
+from deskline.web.tests.served import browser_marks, demo_server, sign_in
 
-pytestmark = [
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium)",
-    ),
-    pytest.mark.skipif(
-        bool(os.environ.get("DATABASE_URL")) and not os.environ.get("REDIS_URL"),
-        reason="browser tests serve SQLite; run on the SQLite and the Redis CI passes",
-    ),
-]
+pytestmark = browser_marks()
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 ADMIN = "admin@deskline.demo"
@@ -33,12 +24,6 @@ SUPERVISOR = "emily.carter@deskline.demo"  # the support desk's supervisor
 def server():
     with demo_server(tickets=6) as served:
         yield served
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
 
 
 class Api:

@@ -125,6 +125,27 @@ def sign_in(page, base_url: str, email: str, password: str = DEMO_PASSWORD) -> N
     page.wait_for_url(lambda url: "/login/" not in url)
 
 
+def browser_marks(*, again_with_redis: bool = True) -> list:
+    """The marks of every browser test module: skipped without Chromium, and on a
+    PostgreSQL run (the served site keeps its data in its own SQLite folder, so that run
+    would repeat the SQLite one). With Redis, pages that use the channel layer run again."""
+    import pytest
+
+    skipped_on_postgres = bool(os.environ.get("DATABASE_URL"))
+    if again_with_redis:
+        skipped_on_postgres = skipped_on_postgres and not os.environ.get("REDIS_URL")
+    return [
+        pytest.mark.skipif(
+            not CHROMIUM.exists(),
+            reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium)",
+        ),
+        pytest.mark.skipif(
+            skipped_on_postgres,
+            reason="browser tests serve SQLite; the SQLite (and Redis) CI passes cover them",
+        ),
+    ]
+
+
 @contextmanager
 def chromium() -> Iterator:  # type: ignore[type-arg]
     """Debian's Chromium under Playwright, headless, for one test module."""

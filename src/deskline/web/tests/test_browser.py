@@ -7,20 +7,9 @@ import re
 
 import pytest
 
-from deskline.web.tests.served import CHROMIUM, chromium, demo_server, sign_in
+from deskline.web.tests.served import browser_marks, demo_server, sign_in
 
-pytestmark = [
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium)",
-    ),
-    # The served site always keeps its data in its own SQLite folder, so a PostgreSQL run
-    # would repeat the SQLite run; with Redis it runs again, over the Redis channel layer.
-    pytest.mark.skipif(
-        bool(os.environ.get("DATABASE_URL")) and not os.environ.get("REDIS_URL"),
-        reason="browser tests serve SQLite; run on the SQLite and the Redis CI passes",
-    ),
-]
+pytestmark = browser_marks()
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 
@@ -28,12 +17,6 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 def server():
     with demo_server(tickets=20) as served:
         yield served
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
 
 
 def _context(browser):

@@ -1,22 +1,11 @@
 """Text contrast (WCAG 2.x AA) on the key pages, as the browser paints them: every
 visible piece of text against the background it actually sits on, in English and Arabic."""
 
-import os
-
 import pytest
 
-from deskline.web.tests.served import CHROMIUM, REQUESTERS, chromium, demo_server, sign_in
+from deskline.web.tests.served import REQUESTERS, browser_marks, demo_server, sign_in
 
-pytestmark = [
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium)",
-    ),
-    pytest.mark.skipif(
-        bool(os.environ.get("DATABASE_URL")),
-        reason="the served site keeps its data in SQLite; the SQLite run covers it",
-    ),
-]
+pytestmark = browser_marks(again_with_redis=False)
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 AGENT = "layla.haddad@deskline.demo"
@@ -103,12 +92,6 @@ LOW_CONTRAST_JS = """
 def server():
     with demo_server(tickets=8) as served:
         yield served
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
 
 
 def _signed_in(browser, server, email: str, language: str):  # type: ignore[no-untyped-def]
