@@ -9,12 +9,14 @@ from typing import Any
 
 from django.db import transaction
 
+from deskline.search.access import document_access
 from deskline.search.indexing import TICKET_TEXT_CHARS, document_values
 from deskline.search.models import Kind, SearchDocument
 from deskline.tickets.models import Message, Ticket
 
 CHUNK = 1000
 _FIELDS = [
+    "access",
     "desk_id",
     "ticket_id",
     "status",
@@ -68,7 +70,16 @@ def _public_texts(ticket_ids: list[int]) -> dict[int, str]:
 
 def reindex_tickets(chunk: int = CHUNK) -> int:
     count = 0
-    fields = ["pk", "number", "subject", "desk_id", "status", "created_at"]
+    fields = [
+        "pk",
+        "number",
+        "subject",
+        "desk_id",
+        "requester_id",
+        "organization_id",
+        "status",
+        "created_at",
+    ]
     for rows in _chunks(Ticket.objects.all(), fields, chunk):
         texts = _public_texts([r["pk"] for r in rows])
         documents = [
@@ -81,6 +92,7 @@ def reindex_tickets(chunk: int = CHUNK) -> int:
                     ticket_id=r["pk"],
                     status=r["status"],
                     created_at=r["created_at"],
+                    access=document_access(r["desk_id"], r["requester_id"], r["organization_id"]),
                 ),
             )
             for r in rows
@@ -102,6 +114,8 @@ def reindex_messages(chunk: int = CHUNK) -> int:
         "ticket__subject",
         "ticket__desk_id",
         "ticket__status",
+        "ticket__requester_id",
+        "ticket__organization_id",
     ]
     for rows in _chunks(Message.objects.all(), fields, chunk):
         documents = [
@@ -115,6 +129,12 @@ def reindex_messages(chunk: int = CHUNK) -> int:
                     status=r["ticket__status"],
                     internal=r["internal"],
                     created_at=r["created_at"],
+                    access=document_access(
+                        r["ticket__desk_id"],
+                        r["ticket__requester_id"],
+                        r["ticket__organization_id"],
+                        internal=r["internal"],
+                    ),
                 ),
             )
             for r in rows

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from deskline.accounts.models import User
+from deskline.search.access import document_access, kind_access
 from deskline.search.models import Kind, SearchDocument
 from deskline.search.text import detect_language, index_text
 from deskline.tickets.models import Message, Ticket
@@ -33,9 +34,11 @@ def document_values(
     language: str = "",
     internal: bool = False,
     created_at: datetime | None = None,
+    access: str = "",
 ) -> dict[str, Any]:
     """The fields of a search document (tokens included), for one write or many."""
     return {
+        "access": access,
         "desk_id": desk_id,
         "ticket_id": ticket_id,
         "status": status,
@@ -62,8 +65,10 @@ def save_document(
     language: str = "",
     internal: bool = False,
     created_at: datetime | None = None,
+    access: str = "",
 ) -> SearchDocument:
     values = document_values(
+        access=access or kind_access(kind),
         title=title,
         body=body,
         desk_id=desk_id,
@@ -95,12 +100,19 @@ def _ticket_text(ticket: Ticket) -> str:
     return "\n".join(parts)[:TICKET_TEXT_CHARS]
 
 
+def _ticket_access(ticket: Ticket, *, internal: bool = False) -> str:
+    return document_access(
+        ticket.desk_id, ticket.requester_id, ticket.organization_id, internal=internal
+    )
+
+
 def index_ticket(ticket_id: int) -> None:
     """The ticket (subject + public messages) and the desk/status its messages carry."""
     ticket = Ticket.objects.filter(pk=ticket_id).first()
     if ticket is None:
         SearchDocument.objects.filter(ticket_id=ticket_id).delete()
         return
+    access = _ticket_access(ticket)
     with transaction.atomic():
         save_document(
             Kind.TICKET,
@@ -111,11 +123,16 @@ def index_ticket(ticket_id: int) -> None:
             ticket_id=ticket.pk,
             status=ticket.status,
             created_at=ticket.created_at,
+            access=access,
         )
-        # A moved or re-statused ticket moves its messages with it.
-        SearchDocument.objects.filter(kind=Kind.MESSAGE, ticket_id=ticket.pk).exclude(
-            desk_id=ticket.desk_id, status=ticket.status
-        ).update(desk_id=ticket.desk_id, status=ticket.status)
+        # A moved or re-statused ticket moves its messages with it (and their access
+        # tokens: the desk's, plus the requester's on public messages).
+        messages = SearchDocument.objects.filter(kind=Kind.MESSAGE, ticket_id=ticket.pk)
+        for internal in (False, True):
+            tokens = _ticket_access(ticket, internal=internal)
+            messages.filter(internal=internal).exclude(
+                desk_id=ticket.desk_id, status=ticket.status, access=tokens
+            ).update(desk_id=ticket.desk_id, status=ticket.status, access=tokens)
 
 
 def index_message(message_id: int) -> None:
@@ -134,6 +151,7 @@ def index_message(message_id: int) -> None:
         status=ticket.status,
         internal=message.internal,
         created_at=message.created_at,
+        access=_ticket_access(ticket, internal=message.internal),
     )
 
 

@@ -35,6 +35,12 @@ class SearchDocument(models.Model):
     text = models.TextField(blank=True)
     tokens_title = models.TextField(blank=True)
     tokens_body = models.TextField(blank=True)
+    # Who may find a ticket or message, as index tokens the full-text query can
+    # require, so that a search walks only what the user may see (search/access.py):
+    # "d<desk>" for the desk's agents, "r<requester>" and "o<organization>" for the
+    # requester side (not on internal notes); articles and people: their kind. The
+    # permission condition still runs in every query; these only narrow its scan.
+    access = models.CharField(max_length=100, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
     indexed_at = models.DateTimeField(default=timezone.now)
 

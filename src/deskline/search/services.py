@@ -13,14 +13,13 @@ from django.db.models import Q, QuerySet
 
 from deskline.accounts.models import User
 from deskline.conf import env_int
-from deskline.search import embeddings, semantic
+from deskline.search import access, embeddings, semantic
 from deskline.search.backends import Backend, get_backend
 from deskline.search.backends.base import ALL, ANY, FEW_KINDS
 from deskline.search.models import Kind, SearchDocument
 from deskline.search.permissions import visible_documents_condition
 from deskline.search.snippets import highlight
 from deskline.search.text import query_tokens
-from deskline.tickets.access import is_agent_anywhere
 
 MAX_LIMIT = 100
 # How deep each ranking is read before fusing them.
@@ -100,13 +99,15 @@ def _matching(
     mode: str,
     kinds: tuple[str, ...],
     limit: int,
+    desk_ids: tuple[int, ...] = (),
 ) -> list[SearchDocument]:
     """The best `limit` matching documents the user may see: all articles and people
     are ranked, and the newest window_size() tickets and messages.
 
     The permission and filter conditions are inside the window's query: documents
     hidden from the user never take a place in it. `documents`: what the user may
-    see, narrowed by the filters (visible_documents_condition and `narrowing`).
+    see, narrowed by the filters (visible_documents_condition and `narrowing`, whose
+    desk filter is `desk_ids`).
     """
     size = window_size()
     wanted = [k for k in Kind.values if not kinds or k in kinds]
@@ -114,41 +115,82 @@ def _matching(
     if not size or not windowed:
         return list(backend.matching(documents, terms, mode)[:limit])
     few = [k for k in wanted if k not in WINDOWED_KINDS]
-    if not is_agent_anywhere(user):
-        # A requester sees few documents: one pass over their matches, newest first,
-        # cut here, costs less than a query per part that each read every match.
-        ids: list[int] = []
-        taken = 0
-        scope = documents.filter(kind__in=wanted)
-        for doc_id, kind in backend.newest_matching(scope, terms, mode).values_list("id", "kind"):
-            if kind in WINDOWED_KINDS:
-                if taken == size:
-                    continue
-                taken += 1
-            ids.append(doc_id)
-        return list(backend.ranked(backend.only(documents, ids), terms, mode)[:limit])
     # Each part with only its kinds' permission terms: a simpler condition the planner
     # estimates well enough to stop early on the newest matches.
     window_scope = SearchDocument.objects.filter(
         visible_documents_condition(user, windowed), narrowing, kind__in=windowed
     )
-    newest = backend.newest_matching(window_scope, terms, mode).values_list("id", flat=True)
-    window = list(newest[:size])
-    rows: list[SearchDocument] = []
-    if window:
-        rows += backend.ranked_window(window_scope, window, terms, mode)[:limit]
+    ranks = _window_ranks(window_scope, user, backend, terms, mode, size, limit, desk_ids)
     if few:
         few_scope = SearchDocument.objects.filter(
             visible_documents_condition(user, few), narrowing, kind__in=few
         )
-        few_ids = list(
-            backend.newest_matching(few_scope, terms, mode, few=True).values_list("id", flat=True)
-        )
-        if few_ids:
-            rows += backend.ranked(backend.only(documents, few_ids), terms, mode)[:limit]
-    # Both rankings are the same function over the same index, so they merge.
-    rows.sort(key=lambda row: (row.rank, row.pk), reverse=True)  # type: ignore[attr-defined]
-    return rows[:limit]
+        # Ranked in one pass over the matches holding the kinds' tokens (access.py):
+        # looking each article up in the big index by id cost 70-130 ms for a few
+        # hundred articles at 1M tickets.
+        ranks += _ranks(backend.ranked(few_scope, terms, mode, access=few), limit)
+    # All rankings are the same function over the same index, so they merge.
+    ranks.sort(reverse=True)
+    return _rows(ranks[:limit])
+
+
+def _ranks(ranked: QuerySet[SearchDocument], limit: int) -> list[tuple[float, int]]:
+    # (rank, id) only: sorting thousands of whole rows (texts and tokens) cost more
+    # than reading the few kept ones again by id (_rows).
+    return [(rank, pk) for pk, rank in ranked.values_list("id", "rank")[:limit]]
+
+
+def _rows(ranks: list[tuple[float, int]]) -> list[SearchDocument]:
+    """The documents of (rank, id) pairs, in that order, each with its `rank`."""
+    by_id = SearchDocument.objects.in_bulk([pk for _, pk in ranks])
+    rows = []
+    for rank, pk in ranks:
+        row = by_id[pk]
+        row.rank = rank  # type: ignore[attr-defined]
+        rows.append(row)
+    return rows
+
+
+def _window_ranks(
+    scope: QuerySet[SearchDocument],
+    user: User,
+    backend: Backend,
+    terms: list[str],
+    mode: str,
+    size: int,
+    limit: int,
+    desk_ids: tuple[int, ...],
+) -> list[tuple[float, int]]:
+    """(rank, id) of the best `limit` of the newest `size` matching tickets and
+    messages of `scope`.
+
+    The window's candidates come from the index with the user's access tokens
+    (search/access.py), so its scan walks only documents the user may see, and from
+    the documents of the tickets the user follows (few; they carry no token).
+    `scope` (the permission condition) still applies to both.
+    """
+    tokens = access.user_tokens(user, desk_ids)
+    by_token: list[int] = []
+    if tokens is None or tokens:
+        by_token = backend.newest_ids(scope, terms, mode, size, access=tokens)
+    followed: list[tuple[float, int]] = []
+    followed_tickets = access.followed_ticket_ids(user)
+    if followed_tickets:
+        candidates = list(scope.filter(ticket_id__in=followed_tickets).values_list("id", flat=True))
+        if candidates:
+            ranked = backend.ranked(backend.only(scope, candidates), terms, mode)
+            followed = _ranks(ranked, len(candidates))
+    window = sorted({*by_token, *(pk for _, pk in followed)}, reverse=True)[:size]
+    if not window:
+        return []
+    oldest = window[-1]
+    kept = [pk for pk in by_token if pk >= oldest]
+    ranks: list[tuple[float, int]] = []
+    if kept:
+        ranks = _ranks(backend.ranked_window(scope, kept, terms, mode, access=tokens), limit)
+    seen = set(kept)
+    ranks += [(rank, pk) for rank, pk in followed if pk >= oldest and pk not in seen]
+    return ranks
 
 
 def _snippet(row: SearchDocument, terms: list[str]) -> str:
@@ -171,9 +213,10 @@ def _hybrid_rows(
     query: str,
     limit: int,
     kinds: tuple[str, ...],
+    desk_ids: tuple[int, ...] = (),
 ) -> list[SearchDocument]:
     depth = max(limit, HYBRID_DEPTH)
-    lexical = _matching(documents, user, narrowing, backend, terms, ANY, kinds, depth)
+    lexical = _matching(documents, user, narrowing, backend, terms, ANY, kinds, depth, desk_ids)
     meaning = embeddings.semantic_ranking(documents, query, limit=depth)
     if not meaning:
         return lexical[:limit]
@@ -209,23 +252,28 @@ def search(
     hybrid (articles only, `ai` extra): fuse the lexical ranking with the semantic one;
     None means whenever the search is for articles and embeddings are installed.
     """
-    narrowing = _filter_condition(filters or Filters())
+    filters = filters or Filters()
+    narrowing = _filter_condition(filters)
     terms = query_tokens(query)
     if not terms:
         return []
     limit = max(1, min(limit, MAX_LIMIT))
     documents = SearchDocument.objects.filter(visible_documents_condition(user), narrowing)
     backend = get_backend()
-    kinds = (filters or Filters()).kinds
+    kinds = filters.kinds
     if hybrid is None:
         hybrid = kinds == (Kind.ARTICLE,) and semantic.available()
     rows: list[SearchDocument] = []
     if hybrid:
-        rows = _hybrid_rows(documents, user, narrowing, backend, terms, query, limit, kinds)
+        rows = _hybrid_rows(
+            documents, user, narrowing, backend, terms, query, limit, kinds, filters.desk_ids
+        )
     else:
         modes = [match] if match else ([ALL, ANY] if len(terms) > 1 else [ANY])
         for mode in modes:
-            rows = _matching(documents, user, narrowing, backend, terms, mode, kinds, limit)
+            rows = _matching(
+                documents, user, narrowing, backend, terms, mode, kinds, limit, filters.desk_ids
+            )
             if rows:
                 break
     return [

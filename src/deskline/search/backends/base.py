@@ -28,12 +28,31 @@ class Backend(Protocol):
         ...
 
     def newest_matching(
-        self, documents: QuerySet[SearchDocument], tokens: list[str], match: str, few: bool = False
+        self,
+        documents: QuerySet[SearchDocument],
+        tokens: list[str],
+        match: str,
+        few: bool = False,
+        access: list[str] | None = None,
     ) -> QuerySet[SearchDocument]:
         """Matches, unranked, newest (highest id) first, in the index's own order, so
         that a LIMIT stops reading early: its cost then follows the limit, not the
         number of documents holding the words. few=True: `documents` are articles and
-        people only (FEW_KINDS), which have an index of their own."""
+        people only (FEW_KINDS), which have an index of their own. access: only
+        documents holding one of these access tokens (search/access.py; tickets and
+        messages only), matched in the index itself; None: no such condition."""
+        ...
+
+    def newest_ids(
+        self,
+        documents: QuerySet[SearchDocument],
+        tokens: list[str],
+        match: str,
+        limit: int,
+        access: list[str] | None = None,
+    ) -> list[int]:
+        """Ids of the newest `limit` matches of `documents` (tickets and messages),
+        newest first: newest_matching cut, read however suits the backend."""
         ...
 
     def only(self, documents: QuerySet[SearchDocument], ids: list[int]) -> QuerySet[SearchDocument]:
@@ -42,14 +61,24 @@ class Backend(Protocol):
         ...
 
     def ranked_window(
-        self, documents: QuerySet[SearchDocument], ids: list[int], tokens: list[str], match: str
+        self,
+        documents: QuerySet[SearchDocument],
+        ids: list[int],
+        tokens: list[str],
+        match: str,
+        access: list[str] | None = None,
     ) -> QuerySet[SearchDocument]:
-        """The window `ids` (newest_matching of `documents`, cut) with `rank`, ordered
-        by it: every match of `documents` from the oldest of them on."""
+        """The window `ids` (newest_matching of `documents` with the same `access`,
+        cut) with `rank`, ordered by it: every such match from the oldest of them on."""
         ...
 
     def ranked(
-        self, candidates: QuerySet[SearchDocument], tokens: list[str], match: str
+        self,
+        candidates: QuerySet[SearchDocument],
+        tokens: list[str],
+        match: str,
+        access: list[str] | None = None,
     ) -> QuerySet[SearchDocument]:
-        """`candidates` (already known to match) with `rank`, ordered by it."""
+        """`candidates` (already known to match, unless `access` is given: then
+        those matching and holding one of these tokens) with `rank`, ordered by it."""
         ...
