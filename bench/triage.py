@@ -5,7 +5,12 @@ training split, or training on train and scoring on val. Nothing is tuned on val
 
     .venv/bin/python bench/triage.py                       # all sets, results as JSON
     .venv/bin/python bench/triage.py --only banking77 clinc150
-    .venv/bin/python bench/triage.py --embeddings          # needs the `ai` extra
+    .venv/bin/python bench/triage.py --embeddings          # the ensemble (`ai` extra)
+    nice -n 10 .venv/bin/python bench/triage.py --embed-only &  # fill the cache first
+
+With --embeddings each set's sentence embeddings are computed once and kept in
+~/.cache/deskline-bench (DESKLINE_BENCH_CACHE), so repeated runs and every CV fold reuse
+them; training times then leave out embedding, which is reported per text instead.
 
 Prints one JSON object per set as it finishes, and writes them all to
 bench/results/triage-<time>.json.
@@ -13,6 +18,7 @@ bench/results/triage-<time>.json.
 
 import argparse
 import csv
+import hashlib
 import json
 import os
 import platform
@@ -32,6 +38,10 @@ from deskline.triage.ml.evaluation import summarize  # noqa: E402
 from deskline.triage.ml.text import join_fields  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
+# Sentence embeddings of each set, computed once and reused by every run and CV fold:
+# embedding costs 20-60 ms per text here, tens of minutes per set. Outside the repo.
+CACHE = Path(os.environ.get("DESKLINE_BENCH_CACHE", Path.home() / ".cache" / "deskline-bench"))
+CHUNK = 250
 
 
 def _csv(relative: str) -> list[dict[str, str]]:
@@ -39,15 +49,103 @@ def _csv(relative: str) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+def _cache_key(texts: list[str]) -> str:
+    digest = hashlib.sha256()
+    for text in texts:
+        digest.update(text.encode("utf-8") + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def _claim(lock: Path) -> bool:
+    """Take a chunk for this process (several may fill one cache at once); a lock left
+    by a process that died is taken over."""
+    try:
+        with lock.open("x") as handle:
+            handle.write(str(os.getpid()))
+        return True
+    except FileExistsError:
+        try:
+            os.kill(int(lock.read_text() or 0), 0)
+            return False
+        except (ProcessLookupError, ValueError):
+            lock.unlink(missing_ok=True)
+            return _claim(lock)
+
+
+def cached_embeddings(name: str, texts: list[str], compute: bool = True) -> np.ndarray | None:
+    """Embeddings of `texts` from the disk cache, computing missing chunks unless told
+    not to (then None when the cache is incomplete)."""
+    from deskline.triage.ml import embeddings
+
+    key = f"{name}-{embeddings.MODEL_ID}-{_cache_key(texts)}"
+    final = CACHE / f"{key}.npy"
+    if final.exists():
+        return np.load(final)
+    parts = CACHE / key
+    parts.mkdir(parents=True, exist_ok=True)
+    chunks = range(0, len(texts), CHUNK)
+    for start in chunks:
+        done = parts / f"{start:07d}.npy"
+        if done.exists() or not compute or not _claim(parts / f"{start:07d}.lock"):
+            continue
+        vectors = embeddings.embed(texts[start : start + CHUNK])
+        np.save(parts / f"{start:07d}.tmp.npy", vectors)
+        os.replace(parts / f"{start:07d}.tmp.npy", done)
+        (parts / f"{start:07d}.lock").unlink(missing_ok=True)
+        print(f"{name}: {start + len(vectors)}/{len(texts)} embedded", file=sys.stderr)
+    files = [parts / f"{start:07d}.npy" for start in chunks]
+    if not all(f.exists() for f in files):
+        return None
+    matrix = np.vstack([np.load(f) for f in files]) if files else np.zeros((0, 384))
+    np.save(final, matrix.astype(np.float32))
+    for f in files:
+        f.unlink()
+    return matrix
+
+
+def embedding_sets() -> dict[str, list[str]]:
+    """Every text list the benchmarks embed, most needed first."""
+    clinc = json.loads((DATA / "intents/clinc150/data.json").read_text(encoding="utf-8"))
+    ar = "intents/arbanking77/Banking77_Arabized_MSA_PAL_"
+    return {
+        "banking77-train": [r["text"] for r in _csv("intents/banking77/train.csv")],
+        "clinc150-val": [t for t, _ in clinc["val"]],
+        "clinc150-oos_val": [t for t, _ in clinc["oos_val"]],
+        "clinc150-oos_train": [t for t, _ in clinc["oos_train"]],
+        "clinc150-train": [t for t, _ in clinc["train"]],
+        "arbanking77-val": [r["text"] for r in _csv(ar + "val.csv")],
+        "arbanking77-train": [r["text"] for r in _csv(ar + "train.csv")],
+    }
+
+
+def precompute() -> None:
+    for name, texts in embedding_sets().items():
+        cached_embeddings(name, texts)
+
+
 def _config(args: argparse.Namespace, **extra: object) -> ClassifierConfig:
     settings = {"cv_folds": args.folds, "use_embeddings": args.embeddings, **extra}
     return ClassifierConfig(**settings)  # type: ignore[arg-type]
 
 
-def _cross_validated(name: str, texts: list[str], labels: list[str], args) -> dict:
+def _vectors(args: argparse.Namespace, cache: str, texts: list[str]) -> np.ndarray | None:
+    """Cached embeddings of `texts` with --embeddings (computed now when missing)."""
+    return cached_embeddings(cache, texts) if args.embeddings else None
+
+
+def _ensemble_metrics(metrics: dict) -> dict:
+    """Out-of-fold accuracy of each half of the ensemble, on the same folds."""
+    keys = ("features", "accuracy_tfidf_only", "accuracy_embeddings_only", "tfidf_weight")
+    return {k: metrics[k] for k in keys if k in metrics}
+
+
+def _cross_validated(
+    name: str, texts: list[str], labels: list[str], args, cache: str
+) -> tuple[dict, np.ndarray | None]:
     """The classifier's own k-fold cross-validation (out-of-fold predictions)."""
+    vectors = _vectors(args, cache, texts)
     started = time.perf_counter()
-    classifier = TextClassifier(_config(args)).fit(texts, labels)
+    classifier = TextClassifier(_config(args)).fit(texts, labels, vectors)
     metrics = classifier.metrics
     return {
         "set": name,
@@ -59,17 +157,26 @@ def _cross_validated(name: str, texts: list[str], labels: list[str], args) -> di
         "majority_accuracy": metrics["majority_accuracy"],
         "accuracy_when_accepted": metrics["accuracy_when_accepted"],
         "auto_apply_labels": sum(t is not None for t in classifier.label_thresholds.values()),
+        **_ensemble_metrics(metrics),
+        # With --embeddings: without the embedding itself (cached; see embed_ms_per_text).
         "fit_seconds_with_cv": round(time.perf_counter() - started, 1),
-    }
+    }, vectors
 
 
-def _held_out(name: str, train: list, test: list, args, **config: object) -> tuple[dict, object]:
+def _held_out(
+    name: str,
+    train: list,
+    test: list,
+    args,
+    vectors: tuple[np.ndarray | None, np.ndarray | None] = (None, None),
+    **config: object,
+) -> tuple[dict, object]:
     started = time.perf_counter()
     classifier = TextClassifier(_config(args, **config)).fit(
-        [t for t, _ in train], [y for _, y in train]
+        [t for t, _ in train], [y for _, y in train], vectors[0]
     )
     fit_seconds = time.perf_counter() - started
-    predictions = classifier.predict([t for t, _ in test])
+    predictions = classifier.predict([t for t, _ in test], vectors=vectors[1])
     truth = [y for _, y in test]
     metrics = summarize(truth, [p.best_label for p in predictions], classifier.labels)
     return {
@@ -81,6 +188,8 @@ def _held_out(name: str, train: list, test: list, args, **config: object) -> tup
         "accuracy": metrics["accuracy"],
         "macro_f1": metrics["macro_f1"],
         "majority_accuracy": round(Counter(truth).most_common(1)[0][1] / len(truth), 4),
+        "cv_accuracy_on_train": classifier.metrics.get("accuracy"),
+        **_ensemble_metrics(classifier.metrics),
         "fit_seconds_with_cv": round(fit_seconds, 1),
     }, classifier
 
@@ -88,21 +197,18 @@ def _held_out(name: str, train: list, test: list, args, **config: object) -> tup
 def assignment_group(args) -> list[dict]:
     rows = _csv("tickets/it_ticket_assignment_grp/input_data.csv")
     texts = [join_fields([r["Short description"], r["Description"]]) for r in rows]
-    return [
-        _cross_validated(
-            "it_ticket_assignment_grp: assignment group",
-            texts,
-            [r["Assignment group"] for r in rows],
-            args,
-        )
-    ]
+    labels = [r["Assignment group"] for r in rows]
+    name = "it_ticket_assignment_grp: assignment group"
+    return [_cross_validated(name, texts, labels, args, "assignment")[0]]
 
 
 def endava(args) -> list[dict]:
     rows = _csv("tickets/endava_it_tickets/all_tickets.csv")
     texts = [join_fields([r["title"], r["body"]]) for r in rows]
     return [
-        _cross_validated(f"endava_it_tickets: {field}", texts, [r[field] for r in rows], args)
+        _cross_validated(
+            f"endava_it_tickets: {field}", texts, [r[field] for r in rows], args, "endava"
+        )[0]
         for field in ("category", "urgency")
     ]
 
@@ -110,12 +216,26 @@ def endava(args) -> list[dict]:
 def banking77(args) -> list[dict]:
     rows = _csv("intents/banking77/train.csv")
     texts = [r["text"] for r in rows]
-    result = _cross_validated("banking77", texts, [r["category"] for r in rows], args)
+    labels = [r["category"] for r in rows]
+    result, vectors = _cross_validated("banking77", texts, labels, args, "banking77-train")
     # Training time for 10k tickets, without the cross-validation pass.
     started = time.perf_counter()
-    classifier = TextClassifier(_config(args, cv_folds=0)).fit(texts, [r["category"] for r in rows])
+    classifier = TextClassifier(_config(args, cv_folds=0)).fit(texts, labels, vectors)
     result["fit_seconds_10k_without_cv"] = round(time.perf_counter() - started, 1)
-    result["latency_ms"] = _latency(classifier, texts[::50])
+    sample = texts[::50]
+    result["latency_ms"] = _latency(classifier, sample)
+    if args.embeddings:
+        # The embeddings came from the cache: what computing them costs, per text.
+        from deskline.triage.ml import embeddings
+
+        started = time.perf_counter()
+        embeddings.embed(sample)
+        result["embed_ms_per_text"] = round((time.perf_counter() - started) * 1000 / len(sample), 1)
+        plain = TextClassifier(_config(args, cv_folds=0, use_embeddings=False))
+        started = time.perf_counter()
+        plain.fit(texts, labels)
+        result["fit_seconds_10k_without_cv_tfidf_only"] = round(time.perf_counter() - started, 1)
+        result["latency_ms_tfidf_only"] = _latency(plain, sample)
     return [result]
 
 
@@ -128,7 +248,11 @@ def arbanking77(args) -> list[dict]:
         (r["text"], r["label"])
         for r in _csv("intents/arbanking77/Banking77_Arabized_MSA_PAL_val.csv")
     ]
-    result, classifier = _held_out("arbanking77 (MSA+PAL val)", train, test, args)
+    vectors = (
+        _vectors(args, "arbanking77-train", [t for t, _ in train]),
+        _vectors(args, "arbanking77-val", [t for t, _ in test]),
+    )
+    result, classifier = _held_out("arbanking77 (MSA+PAL val)", train, test, args, vectors)
     result["latency_ms"] = _latency(classifier, [t for t, _ in test[::25]])
     return [result]
 
@@ -138,19 +262,31 @@ def clinc150(args) -> list[dict]:
     train = [tuple(r) for r in data["train"]]
     test = [tuple(r) for r in data["val"]]
     oos = [t for t, _ in data["oos_val"]]
+    oos_train = [t for t, _ in data["oos_train"]]
+    train_vectors = _vectors(args, "clinc150-train", [t for t, _ in train])
+    test_vectors = _vectors(args, "clinc150-val", [t for t, _ in test])
+    oos_vectors = _vectors(args, "clinc150-oos_val", oos)
+    with_oos = None
+    if args.embeddings:
+        with_oos = np.vstack([train_vectors, _vectors(args, "clinc150-oos_train", oos_train)])
     results = []
     variants = [
-        ("threshold only", {}, train),
+        ("threshold only", {}, train, train_vectors),
         (
             "oos_train as a label",
             {"out_of_scope_label": "oos"},
-            train + [(t, "oos") for t, _ in data["oos_train"]],
+            train + [(t, "oos") for t in oos_train],
+            with_oos,
         ),
     ]
-    for variant, config, rows in variants:
-        result, classifier = _held_out(f"clinc150 ({variant})", rows, test, args, **config)
-        probabilities = classifier.probabilities([t for t, _ in test])
-        oos_probabilities = classifier.probabilities(oos)
+    if args.clinc_variants == 1:
+        variants = variants[:1]
+    for variant, config, rows, vectors in variants:
+        result, classifier = _held_out(
+            f"clinc150 ({variant})", rows, test, args, (vectors, test_vectors), **config
+        )
+        probabilities = classifier.probabilities([t for t, _ in test], test_vectors)
+        oos_probabilities = classifier.probabilities(oos, oos_vectors)
         labels = np.array(classifier.labels, dtype=object)
         truth = np.array([y for _, y in test], dtype=object)
         best = labels[probabilities.argmax(axis=1)]
@@ -160,7 +296,7 @@ def clinc150(args) -> list[dict]:
         # The classifier's threshold was set on training folds at reject_rate; the
         # other rates show the trade-off (their thresholds also come from training).
         trade_off = []
-        for rate in (0.05, 0.1, 0.2, 0.3):
+        for rate in (0.01, 0.02, 0.05, 0.1, 0.2, 0.3):
             threshold = float(np.quantile(classifier.cv_confidence, rate))
             kept = probabilities.max(axis=1) >= threshold
             if config:
@@ -178,8 +314,52 @@ def clinc150(args) -> list[dict]:
                 }
             )
         result["trade_off"] = trade_off
+        if vectors is not None and not config:
+            result["centroid_trade_off"] = _centroid_trade_off(
+                vectors, [y for _, y in rows], test_vectors, oos_vectors, best == truth
+            )
         results.append(result)
     return results
+
+
+def _centroid_trade_off(
+    vectors: np.ndarray,
+    labels: list[str],
+    test_vectors: np.ndarray,
+    oos_vectors: np.ndarray,
+    right: np.ndarray,
+) -> list[dict]:
+    """Experiment, not in the shipped model: reject a text whose embedding is far from
+    every intent's centroid. The threshold is the given quantile of the training texts'
+    similarity to centroids of the other folds (so a text never meets its own centroid)."""
+    names = sorted(set(labels))
+    y = np.array([names.index(label) for label in labels])
+
+    def centroids(mask: np.ndarray) -> np.ndarray:
+        c = np.stack([vectors[mask & (y == k)].mean(axis=0) for k in range(len(names))])
+        return c / np.linalg.norm(c, axis=1, keepdims=True)
+
+    fold = np.random.default_rng(0).integers(0, 5, len(y))
+    held = np.zeros(len(y))
+    for f in range(5):
+        held[fold == f] = (vectors[fold == f] @ centroids(fold != f).T).max(axis=1)
+    everything = centroids(np.ones(len(y), dtype=bool))
+    test_similarity = (test_vectors @ everything.T).max(axis=1)
+    oos_similarity = (oos_vectors @ everything.T).max(axis=1)
+    rows = []
+    for rate in (0.01, 0.02, 0.05, 0.1):
+        threshold = float(np.quantile(held, rate))
+        kept = test_similarity >= threshold
+        rows.append(
+            {
+                "reject_rate": rate,
+                "threshold": round(threshold, 4),
+                "in_scope_accuracy": round(float(np.mean(right & kept)), 4),
+                "in_scope_rejected": round(float(np.mean(~kept)), 4),
+                "oos_recall": round(float(np.mean(oos_similarity < threshold)), 4),
+            }
+        )
+    return rows
 
 
 def _latency(classifier, texts: list[str]) -> dict:
@@ -210,8 +390,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", choices=sorted(SETS), default=list(SETS))
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--embeddings", action="store_true")
+    parser.add_argument(
+        "--embeddings", action="store_true", help="the ensemble (needs the `ai` extra)"
+    )
+    parser.add_argument(
+        "--clinc-variants",
+        type=int,
+        choices=[1, 2],
+        default=2,
+        help="1: skip the variant that teaches oos_train as a label",
+    )
+    parser.add_argument(
+        "--embed-only",
+        action="store_true",
+        help="fill the embedding cache and stop (run two at once to use both cores)",
+    )
     args = parser.parse_args()
+    if args.embed_only:
+        precompute()
+        return
     if not DATA.exists():
         sys.exit(f"no data at {DATA}")
     machine = {

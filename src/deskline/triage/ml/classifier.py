@@ -1,5 +1,10 @@
 """A text classifier for tickets: linear model on multilingual features, calibrated
-confidence, per-label thresholds for applying a prediction, and "none of these"."""
+confidence, per-label thresholds for applying a prediction, and "none of these".
+
+With the `ai` extra it is an ensemble: the TF-IDF SVM's scores averaged with those of a
+logistic regression on sentence embeddings, mixed in the proportion that was right most
+often on out-of-fold scores of the training data. Without it, TF-IDF alone.
+"""
 
 import time
 import warnings
@@ -11,6 +16,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
 from deskline.triage.ml import calibration, embeddings
+from deskline.triage.ml.ensemble import Fusion, dense_model, fit_fusion
 from deskline.triage.ml.evaluation import summarize
 from deskline.triage.ml.features import FeatureConfig, Featurizer
 from deskline.triage.ml.text import normalize
@@ -24,7 +30,12 @@ class ClassifierConfig:
     class_weight: str | None = None
     cv_folds: int = 5
     # None: use sentence embeddings when the `ai` extra is installed.
-    use_embeddings: bool | None = False
+    use_embeddings: bool | None = None
+    # How embeddings join the TF-IDF model: "average" a separate model's scores, or
+    # "stack" them as extra columns of the one SVM (`features.embedding_weight`).
+    combine: str = "average"
+    # Regularization of the logistic regression on embeddings (larger: less smooth).
+    dense_c: float = 100.0
     # A prediction is applied (not just suggested) when its label reached this precision
     # at or above the label's threshold in cross-validation.
     target_precision: float = 0.9
@@ -60,9 +71,31 @@ class TextClassifier:
         self.trained_at = 0.0
         self.training_seconds = 0.0
         self.embedded = False
+        self.combine = "stack"  # meaningful only when embedded
+        self.embedding_model = ""
+        self.fusion = Fusion()
         self.cv_confidence = np.zeros(0, dtype=np.float32)
         self._featurizer: Featurizer | None = None
         self._model: LinearSVC | None = None
+        self._dense: Any = None
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Model files written before the ensemble: embeddings, if any, were stacked.
+        defaults = {
+            "combine": "stack",
+            "embedding_model": embeddings.MODEL_ID if state.get("embedded") else "",
+            "fusion": Fusion(),
+            "_dense": None,
+        }
+        self.__dict__.update({**defaults, **state})
+
+    @property
+    def features(self) -> list[str]:
+        """What prediction needs: a model trained with embeddings needs the same model."""
+        needed = ["tfidf"]
+        if self.embedded:
+            needed.append(f"embeddings:{self.embedding_model}")
+        return needed
 
     def _resolve_embeddings(self) -> bool:
         wanted = self.config.use_embeddings
@@ -70,10 +103,18 @@ class TextClassifier:
             raise RuntimeError("embeddings need the `ai` extra: pip install 'deskline[ai]'")
         return embeddings.available() if wanted is None else bool(wanted)
 
-    def fit(self, texts: list[str], labels: list[str]) -> "TextClassifier":
-        """Cross-validate (metrics, calibration, thresholds), then fit on everything."""
+    def fit(
+        self, texts: list[str], labels: list[str], vectors: np.ndarray | None = None
+    ) -> "TextClassifier":
+        """Cross-validate (metrics, calibration, thresholds), then fit on everything.
+
+        `vectors`: the texts' embeddings when already computed (benchmarks cache them);
+        they must come from `embeddings.embed` of the same texts.
+        """
         if len(texts) != len(labels):
             raise ValueError(f"{len(texts)} texts but {len(labels)} labels")
+        if self.config.combine not in ("average", "stack"):
+            raise ValueError(f"combine must be 'average' or 'stack', not {self.config.combine!r}")
         started = time.perf_counter()
         clean = [normalize(t) for t in texts]
         self.labels = sorted(set(labels))
@@ -82,42 +123,75 @@ class TextClassifier:
         index = {label: i for i, label in enumerate(self.labels)}
         y = np.array([index[label] for label in labels])
         # Decided once at training: a model keeps the features it was trained with.
-        self.embedded = self._resolve_embeddings()
-        vectors = embeddings.embed(list(texts)) if self.embedded else None
+        self.embedded = vectors is not None or self._resolve_embeddings()
+        self.combine = self.config.combine
+        self.embedding_model = embeddings.MODEL_ID if self.embedded else ""
+        if self.embedded and vectors is None:
+            vectors = embeddings.embed(list(texts))
+        if vectors is not None and len(vectors) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(vectors)} embeddings")
+        if not self.embedded:
+            vectors = None
 
         folds = min(self.config.cv_folds, int(np.bincount(y).max()))
         if folds >= 2:
             self._cross_validate(clean, y, vectors, folds)
-        self._featurizer, self._model = self._fit_once(clean, y, vectors)
+        self._featurizer, self._model, self._dense = self._fit_once(clean, y, vectors)
+        if folds < 2 and self._dense is not None:
+            # No folds to learn the mix from: put both models' scores on the same spread
+            # (on the training texts) and weigh them equally, rather than drop one.
+            text_scores, dense_scores = self._parts(
+                (self._featurizer, self._model, self._dense), clean, vectors
+            )
+            self.fusion = Fusion(
+                float(text_scores.std()) or 1.0, float(dense_scores.std()) or 1.0, 0.5
+            )
         self.training_seconds = round(time.perf_counter() - started, 3)
         self.trained_at = time.time()
         return self
 
     def _fit_once(
         self, texts: list[str], y: np.ndarray, vectors: np.ndarray | None
-    ) -> tuple[Featurizer, LinearSVC]:
+    ) -> tuple[Featurizer, LinearSVC, Any]:
         featurizer = Featurizer(self.config.features)
-        x = featurizer.fit_transform(texts, vectors)
+        stacked = vectors if self.combine == "stack" else None
+        x = featurizer.fit_transform(texts, stacked)
         model = LinearSVC(C=self.config.c, class_weight=self.config.class_weight)
         model.fit(x, y)
-        return featurizer, model
+        dense = None
+        if vectors is not None and self.combine == "average":
+            dense = dense_model(self.config.dense_c, self.config.seed).fit(vectors, y)
+        return featurizer, model, dense
 
-    def _scores(
-        self, featurizer: Featurizer, model: LinearSVC, texts: list[str], vectors: np.ndarray | None
-    ) -> np.ndarray:
+    def _label_scores(self, model: Any, raw: np.ndarray, n: int) -> np.ndarray:
         """Scores for every label (columns in self.labels order, even for labels a fold
         never saw: those get a score no softmax will pick)."""
-        raw = model.decision_function(featurizer.transform(texts, vectors))
         if raw.ndim == 1:  # two classes: one signed score
             raw = np.column_stack([-raw, raw])
-        scores = np.full((len(texts), len(self.labels)), -10.0, dtype=np.float64)
+        scores = np.full((n, len(self.labels)), -10.0, dtype=np.float64)
         scores[:, model.classes_] = raw
         return scores
+
+    def _parts(
+        self,
+        fitted: tuple[Featurizer, LinearSVC, Any],
+        texts: list[str],
+        vectors: np.ndarray | None,
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """The TF-IDF model's scores, and the embedding model's (None without one)."""
+        featurizer, model, dense = fitted
+        stacked = vectors if self.combine == "stack" else None
+        raw = model.decision_function(featurizer.transform(texts, stacked))
+        text_scores = self._label_scores(model, raw, len(texts))
+        if dense is None or vectors is None:
+            return text_scores, None
+        return text_scores, self._label_scores(dense, dense.decision_function(vectors), len(texts))
 
     def _cross_validate(
         self, texts: list[str], y: np.ndarray, vectors: np.ndarray | None, folds: int
     ) -> None:
-        scores = np.zeros((len(texts), len(self.labels)))
+        text_scores = np.zeros((len(texts), len(self.labels)))
+        dense_scores = np.zeros((len(texts), len(self.labels)))
         splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.config.seed)
         # Labels rarer than the number of folds make StratifiedKFold warn; they are
         # still placed in some folds, which is all that is needed here.
@@ -128,9 +202,18 @@ class TextClassifier:
             if len(set(y[train].tolist())) < 2:
                 continue
             part = vectors[train] if vectors is not None else None
-            featurizer, model = self._fit_once([texts[i] for i in train], y[train], part)
+            fitted = self._fit_once([texts[i] for i in train], y[train], part)
             held = vectors[test] if vectors is not None else None
-            scores[test] = self._scores(featurizer, model, [texts[i] for i in test], held)
+            text_part, dense_part = self._parts(fitted, [texts[i] for i in test], held)
+            text_scores[test] = text_part
+            if dense_part is not None:
+                dense_scores[test] = dense_part
+        averaged = vectors is not None and self.combine == "average"
+        if averaged:
+            self.fusion = fit_fusion(text_scores, dense_scores, y)
+        else:
+            self.fusion = Fusion()
+        scores = self.fusion.mix(text_scores, dense_scores if averaged else None)
         self.temperature = calibration.fit_temperature(scores, y)
         probabilities = calibration.softmax(scores, self.temperature)
         predicted = probabilities.argmax(axis=1)
@@ -148,6 +231,16 @@ class TextClassifier:
         names = np.array(self.labels, dtype=object)
         self.metrics = summarize(names[y], names[predicted], self.labels)
         self.metrics["cv_folds"] = folds
+        self.metrics["features"] = self.features
+        if averaged:
+            # Each half alone, on the same folds: what the ensemble adds.
+            self.metrics["accuracy_tfidf_only"] = round(
+                float(np.mean(text_scores.argmax(axis=1) == y)), 4
+            )
+            self.metrics["accuracy_embeddings_only"] = round(
+                float(np.mean(dense_scores.argmax(axis=1) == y)), 4
+            )
+            self.metrics["tfidf_weight"] = self.fusion.text_weight
         accepted = in_scope & (confidence >= self.oos_threshold)
         self.metrics["accuracy_when_accepted"] = round(
             float(np.mean(predicted[accepted] == y[accepted])) if accepted.any() else 0.0, 4
@@ -159,22 +252,40 @@ class TextClassifier:
             return np.ones(len(y), dtype=bool)
         return y != self.labels.index(oos)
 
-    def probabilities(self, texts: list[str]) -> np.ndarray:
+    def probabilities(self, texts: list[str], vectors: np.ndarray | None = None) -> np.ndarray:
+        """Calibrated probabilities, one row per text; `vectors` as for `fit`."""
         if self._model is None or self._featurizer is None:
             raise RuntimeError("the classifier is not trained")
-        if self.embedded and not embeddings.available():
+        if self.embedded:
+            if vectors is None:
+                vectors = self._embed(texts)
+        else:
+            vectors = None
+        clean = [normalize(t) for t in texts]
+        text_scores, dense_scores = self._parts(
+            (self._featurizer, self._model, self._dense), clean, vectors
+        )
+        scores = self.fusion.mix(text_scores, dense_scores)
+        return calibration.softmax(scores, self.temperature)
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        if not embeddings.available():
             raise RuntimeError(
                 "this model was trained with embeddings; install the `ai` extra to use it"
             )
-        vectors = embeddings.embed(list(texts)) if self.embedded else None
-        clean = [normalize(t) for t in texts]
-        scores = self._scores(self._featurizer, self._model, clean, vectors)
-        return calibration.softmax(scores, self.temperature)
+        if self.embedding_model != embeddings.MODEL_ID:
+            raise RuntimeError(
+                f"this model was trained with {self.embedding_model} embeddings, but this "
+                f"install has {embeddings.MODEL_ID}: retrain the model"
+            )
+        return embeddings.embed(list(texts))
 
-    def predict(self, texts: list[str], alternatives: int = 3) -> list[LabelPrediction]:
+    def predict(
+        self, texts: list[str], alternatives: int = 3, vectors: np.ndarray | None = None
+    ) -> list[LabelPrediction]:
         if not texts:
             return []
-        probabilities = self.probabilities(texts)
+        probabilities = self.probabilities(texts, vectors)
         oos_label = self.config.out_of_scope_label
         results = []
         for row in probabilities:
@@ -205,6 +316,9 @@ class TextClassifier:
             "oos_threshold": self.oos_threshold,
             "label_thresholds": self.label_thresholds,
             "uses_embeddings": self.embedded,
+            "features": self.features,
+            "combine": self.combine if self.embedded else None,
+            "tfidf_weight": self.fusion.text_weight,
             "config": config,
             "metrics": self.metrics,
         }

