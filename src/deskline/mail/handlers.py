@@ -6,7 +6,16 @@ from deskline.tickets.services import hooks
 
 
 def on_message_added(change: hooks.TicketChange) -> None:
-    if change.message_id is None:
+    if change.message_id is None or change.internal:
+        return
+    # A narrow read first: most messages (every mail from a requester) stop here, and
+    # the full read below costs several times more.
+    brief = (
+        Message.objects.filter(pk=change.message_id)
+        .values_list("internal", "author_id", "ticket__requester_id")
+        .first()
+    )
+    if brief is None or brief[0] or brief[1] is None or brief[1] == brief[2]:
         return
     message = (
         Message.objects.select_related("ticket__desk", "ticket__requester", "author")

@@ -136,8 +136,10 @@ def message_bytes(message: Message) -> bytes:
 
 
 class Walker:
-    def __init__(self, hints: tuple[str, ...]) -> None:
+    def __init__(self, hints: tuple[str, ...], *, message_files: bool = True) -> None:
         self.hints = hints
+        # False: attached messages are listed without their bytes (see walk_message).
+        self.message_files = message_files
         self.out = Collected()
 
     def add_attachment(self, part: Message | None, attachment: ParsedAttachment) -> None:
@@ -245,9 +247,9 @@ class Walker:
             name = default_filename(ctype, len(self.out.attachments) + 1, subject)
         elif not name.lower().endswith(".eml"):
             name += ".eml"
+        content = message_bytes(inner) if self.message_files else b""
         self.add_attachment(
-            part,
-            ParsedAttachment(filename=name, content_type=ctype, content=message_bytes(inner)),
+            part, ParsedAttachment(filename=name, content_type=ctype, content=content)
         )
         self.out.messages.append((inner, in_report))
 
@@ -286,7 +288,12 @@ def _defect_names(part: Message) -> list[str]:
     return [type(defect).__name__ for defect in getattr(part, "defects", [])]
 
 
-def walk_message(message: EmailMessage | Message, hints: tuple[str, ...]) -> Collected:
-    walker = Walker(hints)
+def walk_message(
+    message: EmailMessage | Message, hints: tuple[str, ...], *, message_files: bool = True
+) -> Collected:
+    """message_files=False leaves attached messages' content empty: writing a message
+    back to bytes is the costliest step of a walk, and a forwarded message's own
+    attachments are never stored (only its text joins the outer mail)."""
+    walker = Walker(hints, message_files=message_files)
     walker.walk(message)
     return walker.out

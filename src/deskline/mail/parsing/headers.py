@@ -28,6 +28,15 @@ def raw_header(message: Message, name: str) -> str:
     return ""
 
 
+def header_index(message: Message) -> dict[str, str]:
+    """Lower-case name → the first value as it came in (what raw_header returns), for
+    reading many headers of one message with one pass over them."""
+    index: dict[str, str] = {}
+    for key, value in message.raw_items():
+        index.setdefault(key.lower(), str(value))
+    return index
+
+
 def raw_to_str(value: str, hints: tuple[str, ...] = ()) -> str:
     """A header value as stored by the bytes parser: 8-bit bytes are surrogate escapes."""
     if value.isascii():

@@ -11,7 +11,14 @@ from .automated import automated_reason
 from .bodies import charset_of, walk_message
 from .bounces import find_bounce
 from .forwards import inline_forward_sender
-from .headers import decode_header, emails_in, message_ids, parse_addresses, parse_date, raw_header
+from .headers import (
+    decode_header,
+    emails_in,
+    header_index,
+    message_ids,
+    parse_addresses,
+    parse_date,
+)
 from .htmltext import html_to_text
 from .types import MailParseError, ParsedMail
 
@@ -84,13 +91,16 @@ def _forward_block(inner: ParsedMail) -> str:
 
 def parse_tree(message: Message, depth: int = 0) -> ParsedMail:
     hints = _charset_hints(message)
-    raw = {name: raw_header(message, name) for name in ("from", "subject", "return-path")}
+    # Over thirty headers are read below: one pass over them instead of one per read.
+    index = header_index(message)
+    raw = {name: index.get(name, "") for name in ("from", "subject", "return-path")}
     subject = decode_header(raw["subject"], hints)
     senders = parse_addresses(raw["from"], hints)
     from_name, from_email = senders[0] if senders else ("", "")
     return_path = raw["return-path"].strip()
     null_sender = return_path.replace(" ", "") == "<>" or not from_email
-    collected = walk_message(message, hints)
+    # Below the top, only the text and the headers of a message are used, not its files.
+    collected = walk_message(message, hints, message_files=depth == 0)
     defects = list(dict.fromkeys(collected.defects))
 
     html_source = "\n".join(collected.htmls)
@@ -140,22 +150,22 @@ def parse_tree(message: Message, depth: int = 0) -> ParsedMail:
 
     kept = {}
     for name in KEPT_HEADERS:
-        value = raw_header(message, name)
+        value = index.get(name, "")
         if value:
             kept[name] = decode_header(value, hints).replace("\x00", "")[:2000]
     language = kept.get("content-language", "").split(",")[0].strip()
 
     return ParsedMail(
-        message_id=(message_ids(raw_header(message, "message-id")) or [""])[0],
-        in_reply_to=message_ids(raw_header(message, "in-reply-to")),
-        references=message_ids(raw_header(message, "references")),
+        message_id=(message_ids(index.get("message-id", "")) or [""])[0],
+        in_reply_to=message_ids(index.get("in-reply-to", "")),
+        references=message_ids(index.get("references", "")),
         subject=subject,
         from_name=from_name,
         from_email=from_email,
-        reply_to=emails_in(raw_header(message, "reply-to"), hints),
-        to=emails_in(raw_header(message, "to"), hints),
-        cc=emails_in(raw_header(message, "cc"), hints),
-        date=parse_date(raw_header(message, "date")),
+        reply_to=emails_in(index.get("reply-to", ""), hints),
+        to=emails_in(index.get("to", ""), hints),
+        cc=emails_in(index.get("cc", ""), hints),
+        date=parse_date(index.get("date", "")),
         text_body=text_body,
         html_body=html_body,
         attachments=collected.attachments,

@@ -41,12 +41,26 @@ def ticket_id_for_token(tag: str) -> int | None:
     return int(match.group(1))
 
 
-def find_desk_address(emails: Iterable[str]) -> DeskAddress | None:
-    """The first of these recipients that is a desk address (plus tags ignored)."""
+def desk_addresses(emails: Iterable[str]) -> dict[str, DeskAddress]:
+    """The desk addresses among these emails (plus tags ignored), with their desks, by
+    address: one query answers every desk-address question about one mail."""
+    bases = {split_address(e)[0] for e in emails if e}
+    if not bases:
+        return {}
+    return {a.email: a for a in DeskAddress.objects.select_related("desk").filter(email__in=bases)}
+
+
+def find_desk_address(
+    emails: Iterable[str], known: dict[str, DeskAddress] | None = None
+) -> DeskAddress | None:
+    """The first of these recipients that is a desk address (plus tags ignored).
+
+    `known` is desk_addresses() of a superset of these emails, already read.
+    """
     bases = [split_address(e)[0] for e in emails if e]
     if not bases:
         return None
-    found = {a.email: a for a in DeskAddress.objects.filter(email__in=set(bases))}
+    found = desk_addresses(bases) if known is None else known
     return next((found[b] for b in bases if b in found), None)
 
 

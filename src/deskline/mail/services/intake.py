@@ -24,7 +24,7 @@ from deskline.mail.models import DeskAddress, RawMail
 from deskline.mail.models.raw import RawState
 from deskline.mail.parsing import ParsedMail, parse_message, rewrite_cid, strip_reply
 from deskline.mail.services import loops, threads
-from deskline.mail.services.addresses import find_desk_address
+from deskline.mail.services.addresses import desk_addresses, find_desk_address
 from deskline.mail.services.languages import requester_language
 from deskline.tickets.access import AGENT_ROLES, role_on_desk
 from deskline.tickets.choices import Channel
@@ -77,9 +77,11 @@ def store_raw(
     sha = hashlib.sha256(raw).hexdigest()
     message_id = header_message_id(raw)
     key = dedupe_key(message_id, sha)
-    existing = RawMail.objects.filter(dedupe_key=key).first()
-    if existing is not None:
-        return existing, False
+    # The key is unique: its id alone says whether the mail was seen (a lighter query
+    # than reading the row, which only a repeat needs).
+    seen = RawMail.objects.filter(dedupe_key=key).order_by().values_list("pk", flat=True)[:1]
+    if seen:
+        return RawMail.objects.defer("raw").get(pk=seen[0]), False
     try:
         # durable: refuses to run inside another transaction, so returning means committed.
         with transaction.atomic(durable=True):
@@ -133,11 +135,16 @@ def _with_reply_text(headers: dict, text: str) -> dict:
     return headers
 
 
-def _record_automated(parsed: ParsedMail, raw_mail: RawMail, recipients: list[str]) -> None:
+def _record_automated(
+    parsed: ParsedMail,
+    raw_mail: RawMail,
+    recipients: list[str],
+    outbound: dict[str, int | None],
+) -> None:
     """Automated mail never opens a ticket and is never answered; it is noted where it fits."""
     if parsed.bounce is not None or parsed.automated == "bounce":
         loops.record_bounce(parsed, raw_mail)
-    ticket = threads.thread_ticket(parsed, recipients)
+    ticket = threads.thread_ticket(parsed, recipients, outbound)
     raw_mail.state = RawState.REJECTED
     raw_mail.reason = (parsed.automated or "automated")[:64]
     if ticket is None:
@@ -176,11 +183,19 @@ def _requester_for_forward(
     return parsed.forwarded_from
 
 
-def _open_or_continue(parsed: ParsedMail, raw_mail: RawMail, recipients: list[str]) -> None:
-    address = find_desk_address(recipients)
+def _open_or_continue(
+    parsed: ParsedMail,
+    raw_mail: RawMail,
+    recipients: list[str],
+    known: dict[str, DeskAddress],
+    outbound: dict[str, int | None],
+) -> None:
+    address = find_desk_address(recipients, known)
     desk = address.desk if address else raw_mail.default_desk
     sender = User.objects.filter(email=parsed.from_email).first()
-    ticket = threads.find_ticket(parsed, recipients, desk, sender)
+    ticket = threads.find_ticket(parsed, recipients, desk, sender, outbound)
+    if ticket is not None and desk is not None and ticket.desk_id == desk.pk:
+        ticket.desk = desk  # already loaded: spare the query for it
     if ticket is None and desk is None:
         raw_mail.state = RawState.REJECTED
         raw_mail.reason = "no-desk"
@@ -191,15 +206,19 @@ def _open_or_continue(parsed: ParsedMail, raw_mail: RawMail, recipients: list[st
     if forwarded:
         name, email = forwarded
     has_content = parsed.text_body.strip() or parsed.html_body or parsed.attachments
+    target = ticket.desk if ticket else desk
+    # The language only matters when the requester's account is created
+    # (get_or_create_requester): skip detecting it for a sender we already know.
+    known_requester = sender is not None and email == sender.email
     inbound = InboundMessage(
-        desk=ticket.desk if ticket else desk,
+        desk=target,
         channel=Channel.EMAIL,
         sender_email=email,
         sender_name=name,
         subject=" ".join(parsed.subject.split()) or "(no subject)",
         body_text=parsed.text_body if has_content else "(empty message)",
         body_html=parsed.html_body,
-        language=requester_language(parsed, (ticket.desk if ticket else desk).default_language),
+        language="" if known_requester else requester_language(parsed, target.default_language),
         source_headers=(
             _with_reply_text(_source_headers(parsed, raw_mail), parsed.text_body)
             if ticket
@@ -238,24 +257,37 @@ def _apply(raw_mail: RawMail, parsed: ParsedMail) -> None:
     raw_mail.sender = parsed.from_email[:254]
     raw_mail.subject = parsed.subject[:998]
     recipients = _recipients(parsed, raw_mail)
-    if loops.is_own_mail(parsed):
+    # Desk addresses among the sender and the recipients, read once for both questions.
+    known = desk_addresses([parsed.from_email, *recipients])
+    # The mail's own Message-ID (is it ours?) and those it answers (which thread?) are
+    # all looked up among the mail we sent, in one query.
+    outbound = threads.outbound_ticket_ids(
+        [parsed.message_id, *threads.reference_ids(parsed)]
+        if parsed.message_id
+        else threads.reference_ids(parsed)
+    )
+    if loops.is_own_mail(parsed, known, outbound):
         raw_mail.state = RawState.DUPLICATE
         raw_mail.reason = "own-mail"
         return
     if parsed.automated or not parsed.from_email:
-        _record_automated(parsed, raw_mail, recipients)
+        _record_automated(parsed, raw_mail, recipients, outbound)
         return
-    _open_or_continue(parsed, raw_mail, recipients)
+    _open_or_continue(parsed, raw_mail, recipients, known, outbound)
 
 
-def _parse_outside_transaction(raw_mail_id: int) -> ParsedMail | Exception | None:
+def _parse_outside_transaction(
+    raw_mail_id: int, raw: bytes | None = None
+) -> ParsedMail | Exception | None:
     """Parse before taking any lock: parsing is pure and the slowest step, and on SQLite
-    a transaction holds the one write lock that storing new mail (the SMTP 250) needs."""
-    raw = (
-        RawMail.objects.filter(pk=raw_mail_id, state=RawState.RECEIVED)
-        .values_list("raw", flat=True)
-        .first()
-    )
+    a transaction holds the one write lock that storing new mail (the SMTP 250) needs.
+    `raw`, when the caller just stored it, spares reading the bytes back."""
+    if raw is None:
+        raw = (
+            RawMail.objects.filter(pk=raw_mail_id, state=RawState.RECEIVED)
+            .values_list("raw", flat=True)
+            .first()
+        )
     if raw is None:
         return None
     try:
@@ -264,11 +296,29 @@ def _parse_outside_transaction(raw_mail_id: int) -> ParsedMail | Exception | Non
         return exc
 
 
-def process(raw_mail_id: int) -> RawMail:
-    """Turn a received mail into a ticket, a reply or a rejection; failures are kept."""
-    parsed = _parse_outside_transaction(raw_mail_id)
+# What processing changes on the row, saved alone: the stored bytes (up to 50 MB) are
+# not sent back to the database with every state change.
+_PROCESSED_FIELDS = [
+    "attempts", "error", "state", "reason", "sender", "subject", "ticket", "ticket_message",
+    "processed_at",
+]  # fmt: skip
+
+
+def process(raw_mail_id: int, *, raw: bytes | None = None) -> RawMail:
+    """Turn a received mail into a ticket, a reply or a rejection; failures are kept.
+
+    `raw` is the row's stored bytes when the caller has them at hand (it just stored
+    them); they are never read from anywhere else.
+    """
+    parsed = _parse_outside_transaction(raw_mail_id, raw)
     with transaction.atomic():
-        raw_mail = RawMail.objects.select_for_update().get(pk=raw_mail_id)
+        raw_mail = (
+            # "of": on PostgreSQL lock the mail only, not the desk joined to it.
+            RawMail.objects.select_for_update(of=("self",))
+            .select_related("default_desk")
+            .defer("raw")
+            .get(pk=raw_mail_id)
+        )
         if raw_mail.state != RawState.RECEIVED:
             return raw_mail  # someone else did it
         raw_mail.attempts += 1
@@ -290,7 +340,7 @@ def process(raw_mail_id: int) -> RawMail:
             raw_mail.ticket = None
             raw_mail.ticket_message = None
         raw_mail.processed_at = timezone.now()
-        raw_mail.save()
+        raw_mail.save(update_fields=_PROCESSED_FIELDS)
     return raw_mail
 
 
@@ -306,7 +356,8 @@ def ingest(
     _crash_point("after-store")
     if not created and raw_mail.state != RawState.RECEIVED:
         return raw_mail
-    return process(raw_mail.pk)
+    # A new row holds exactly these bytes; an earlier one (same Message-ID) may not.
+    return process(raw_mail.pk, raw=raw if created else None)
 
 
 def reprocess(raw_mail_id: int) -> RawMail:

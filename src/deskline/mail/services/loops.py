@@ -2,61 +2,83 @@
 
 from datetime import timedelta
 
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from deskline.mail import config
-from deskline.mail.models import Bounce, OutboundMail, RawMail
+from deskline.mail.models import Bounce, DeskAddress, OutboundMail, RawMail
 from deskline.mail.models.outbound import OutboundKind, OutboundState
 from deskline.mail.parsing import ParsedMail
-from deskline.mail.services.addresses import is_desk_address
+from deskline.mail.services.addresses import is_desk_address, split_address
 from deskline.tickets.models import Ticket
 
 LOOP_MARKER = "deskline"
 
 
-def record_bounce(parsed: ParsedMail, raw_mail: RawMail) -> Bounce | None:
-    """Count a delivery failure against the address that failed."""
+def record_bounce(parsed: ParsedMail, raw_mail: RawMail) -> bool:
+    """Count a delivery failure against the address that failed; False when none is named."""
     bounce = parsed.bounce
     address = (bounce.recipient if bounce else "") or parsed.headers.get("x-failed-recipients", "")
     address = address.strip().lower()[:254]
     if not address or "@" not in address:
-        return None
+        return False
     now = timezone.now()
     hard = bool(bounce and bounce.hard)
-    record, created = Bounce.objects.get_or_create(
-        address=address,
-        defaults={
-            "hard": hard,
-            "status": (bounce.status if bounce else "")[:16],
-            "reason": (bounce.reason if bounce else "")[:64],
-            "count": 1,
-            "first_at": now,
-            "last_at": now,
-            "last_raw_mail": raw_mail,
-        },
-    )
-    if not created:
-        Bounce.objects.filter(pk=record.pk).update(
-            # Once hard, an address stays hard until an admin clears it.
-            hard=True if hard else F("hard"),
-            status=(bounce.status if bounce else record.status)[:16],
-            reason=(bounce.reason if bounce else record.reason)[:64],
-            count=F("count") + 1,
-            last_at=now,
-            last_raw_mail=raw_mail,
-        )
-        record.refresh_from_db()
-    return record
-
-
-def is_own_mail(parsed: ParsedMail) -> bool:
-    """Mail we sent coming back (our Message-ID, our loop marker, a desk address as sender)."""
-    if parsed.message_id and OutboundMail.objects.filter(message_id=parsed.message_id).exists():
+    # Update first: most bounces name an address that bounced before, and one UPDATE
+    # does what reading, updating and reading the row back did.
+    update = {
+        # Once hard, an address stays hard until an admin clears it.
+        "hard": True if hard else F("hard"),
+        "status": bounce.status[:16] if bounce else F("status"),
+        "reason": bounce.reason[:64] if bounce else F("reason"),
+        "count": F("count") + 1,
+        "last_at": now,
+        "last_raw_mail": raw_mail,
+    }
+    if Bounce.objects.filter(address=address).update(**update):
         return True
+    try:
+        # A savepoint, so a concurrent first bounce of the same address does not
+        # abort the caller's transaction; that one's row is then updated instead.
+        with transaction.atomic():
+            Bounce.objects.create(
+                address=address,
+                hard=hard,
+                status=(bounce.status if bounce else "")[:16],
+                reason=(bounce.reason if bounce else "")[:64],
+                count=1,
+                first_at=now,
+                last_at=now,
+                last_raw_mail=raw_mail,
+            )
+    except IntegrityError:
+        Bounce.objects.filter(address=address).update(**update)
+    return True
+
+
+def is_own_mail(
+    parsed: ParsedMail,
+    known: dict[str, DeskAddress] | None = None,
+    outbound: dict[str, int | None] | None = None,
+) -> bool:
+    """Mail we sent coming back (our Message-ID, our loop marker, a desk address as sender).
+
+    `known` is desk_addresses() of emails including the sender, `outbound` is
+    threads.outbound_ticket_ids() of ids including the mail's own: both already read.
+    """
     if LOOP_MARKER in parsed.headers.get("x-loop", "").lower():
+        return True  # no query needed
+    if known is not None and parsed.from_email:
+        if split_address(parsed.from_email)[0] in known:
+            return True
+    elif is_desk_address(parsed.from_email):
         return True
-    return is_desk_address(parsed.from_email)
+    if not parsed.message_id:
+        return False
+    if outbound is not None:
+        return parsed.message_id in outbound
+    return OutboundMail.objects.filter(message_id=parsed.message_id).exists()
 
 
 def suppression_reason(address: str, ticket: Ticket | None, kind: str) -> str:

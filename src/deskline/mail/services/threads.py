@@ -51,39 +51,83 @@ def _by_token(recipients: Iterable[str]) -> Ticket | None:
     return None
 
 
-def _by_message_ids(ids: list[str]) -> Ticket | None:
-    # Newest reference first: In-Reply-To, then References from the end.
-    for message_id in ids:
-        ticket_id = (
-            OutboundMail.objects.filter(message_id=message_id).values_list("ticket_id", flat=True)
-        ).first() or (
-            RawMail.objects.filter(message_id=message_id, ticket__isnull=False)
-            .values_list("ticket_id", flat=True)
-            .first()
+# Bounded IN lists (SQLite's variable limit); a References header rarely has more.
+_CHUNK = 500
+
+
+def _first_ticket_ids(
+    model: type[OutboundMail] | type[RawMail], ids: list[str], **filters: object
+) -> dict[str, int | None]:
+    """message id → ticket id of the row with that Message-ID that .first() would read
+    (the first in the model's ordering)."""
+    found: dict[str, int | None] = {}
+    for start in range(0, len(ids), _CHUNK):
+        rows = (
+            model.objects.filter(message_id__in=ids[start : start + _CHUNK], **filters)
+            .order_by(*(model._meta.ordering or ["pk"]))
+            .values_list("message_id", "ticket_id")
         )
+        for message_id, ticket_id in rows:
+            found.setdefault(message_id, ticket_id)
+    return found
+
+
+def outbound_ticket_ids(ids: list[str]) -> dict[str, int | None]:
+    """Message-ID → ticket id of the mail we sent with it, for those of these ids we sent."""
+    return _first_ticket_ids(OutboundMail, ids) if ids else {}
+
+
+def reference_ids(parsed: ParsedMail) -> list[str]:
+    """The Message-IDs this mail answers, newest first: In-Reply-To, then References
+    from the end."""
+    ids = dict.fromkeys([*parsed.in_reply_to, *reversed(parsed.references)])
+    return [i for i in ids if i]
+
+
+def _by_message_ids(ids: list[str], outbound: dict[str, int | None] | None) -> Ticket | None:
+    # Two queries for all of them instead of two per id; `outbound` when already read.
+    if not ids:
+        return None
+    if outbound is None:
+        outbound = outbound_ticket_ids(ids)
+    missing = [i for i in ids if not outbound.get(i)]
+    received = _first_ticket_ids(RawMail, missing, ticket__isnull=False) if missing else {}
+    for message_id in ids:
+        ticket_id = outbound.get(message_id) or received.get(message_id)
         if ticket_id:
             return Ticket.objects.filter(pk=ticket_id).first()
     return None
 
 
-def thread_ticket(parsed: ParsedMail, recipients: list[str]) -> Ticket | None:
-    """A ticket named by proof only a thread member has: reply token or Message-IDs."""
+def thread_ticket(
+    parsed: ParsedMail,
+    recipients: list[str],
+    outbound: dict[str, int | None] | None = None,
+) -> Ticket | None:
+    """A ticket named by proof only a thread member has: reply token or Message-IDs.
+
+    `outbound` is outbound_ticket_ids() of (at least) reference_ids(parsed), when the
+    caller already read it.
+    """
     ticket = _by_token(recipients)
     if ticket is None:
-        ids = list(dict.fromkeys([*parsed.in_reply_to, *reversed(parsed.references)]))
-        ticket = _by_message_ids([i for i in ids if i])
+        ticket = _by_message_ids(reference_ids(parsed), outbound)
     return _follow_merges(ticket)
 
 
 def find_ticket(
-    parsed: ParsedMail, recipients: list[str], desk: Desk | None, sender: User | None
+    parsed: ParsedMail,
+    recipients: list[str],
+    desk: Desk | None,
+    sender: User | None,
+    outbound: dict[str, int | None] | None = None,
 ) -> Ticket | None:
     """The open ticket this mail continues, or None for a new one.
 
     A number in the subject and a same-subject match only count for people already on
     the ticket: anyone can type "[IT-12]", not everyone may write into IT-12.
     """
-    ticket = thread_ticket(parsed, recipients)
+    ticket = thread_ticket(parsed, recipients, outbound)
     if ticket is None and sender is not None:
         match = NUMBER.search(parsed.subject or "")
         if match:

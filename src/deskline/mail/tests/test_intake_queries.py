@@ -1,0 +1,76 @@
+"""Queries per mail through the intake: bounded, so a change that adds some fails here.
+
+Measured the way production runs: the other apps' ticket hooks queued for the worker
+(one task row), the inline ones (mail's own reply hook, the live update) run at commit.
+The counts include the SAVEPOINT statements the test's own transaction turns the
+intake's transactions into.
+"""
+
+import pytest
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+
+from deskline.mail.models import Bounce
+from deskline.mail.services.intake import ingest
+from deskline.mail.tests.conftest import build_mail
+
+pytestmark = pytest.mark.django_db
+
+BOUNCE = (
+    b"From: MAILER-DAEMON@mx.example.net\r\nTo: it@desk.test\r\n"
+    b"Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <%s@mx>\r\n"
+    b"Content-Type: multipart/report; report-type=delivery-status; boundary=XX\r\n\r\n"
+    b"--XX\r\nContent-Type: text/plain\r\n\r\nUser unknown\r\n"
+    b"--XX\r\nContent-Type: message/delivery-status\r\n\r\n"
+    b"Reporting-MTA: dns; mx.example.net\r\n\r\n"
+    b"Final-Recipient: rfc822; gone@example.org\r\nAction: failed\r\n"
+    b"Status: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 User unknown\r\n\r\n--XX--\r\n"
+)
+
+
+@pytest.fixture
+def count(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    def run(raw: bytes):  # type: ignore[no-untyped-def]
+        with (
+            CaptureQueriesContext(connection) as queries,
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            raw_mail = ingest(raw, "pipe")
+        return raw_mail, len(queries)
+
+    return run
+
+
+@override_settings(TICKET_HOOKS_INLINE=False)
+def test_queries_per_mail_stay_bounded(it_address, count):
+    # The first mail of a requester: a ticket, an account, the acknowledgement check.
+    opened, queries = count(build_mail(message_id="<q1@example.com>"))
+    assert opened.state == "processed", opened.error
+    assert queries <= 30, queries  # 33 before the intake was tuned
+
+    # A reply found by In-Reply-To: the desk, the sender and the thread take a query
+    # each, the rest is the reply itself.
+    reply, queries = count(
+        build_mail(subject="Re: other", message_id="<q2@example.com>",
+                   in_reply_to="<q1@example.com>")
+    )  # fmt: skip
+    assert reply.state == "processed" and reply.ticket_id == opened.ticket_id
+    assert queries <= 27, queries  # 33 before
+
+    # A reply found by its subject, with references that match nothing: the thread
+    # lookups stay two queries however many Message-IDs the mail names.
+    references = " ".join(f"<old{n}@example.com>" for n in range(30))
+    again, queries = count(
+        build_mail(subject="Re: VPN drops every hour", message_id="<q3@example.com>",
+                   references=references)
+    )  # fmt: skip
+    assert again.state == "processed" and again.ticket_id == opened.ticket_id
+    assert queries <= 27, queries  # 91 before: two per Message-ID
+
+    # A bounce: stored, recorded on the address (one UPDATE once the address is known).
+    first_bounce, _ = count(BOUNCE % b"b1")
+    bounce, queries = count(BOUNCE % b"b2")
+    assert first_bounce.state == bounce.state == "rejected"
+    assert Bounce.objects.get(address="gone@example.org").count == 2
+    assert queries <= 13, queries  # 16 before
