@@ -55,32 +55,26 @@ def refresh(
     (a calendar's reschedule, the data migration, the benchmarks). None: every ticket
     that has a live timer or a moment. Returns how many tickets changed. The models are
     parameters so that a migration can pass its historical ones."""
-    Ticket = ticket_model  # noqa: N806 - the model class, as everywhere else
     live = timer_model.objects.filter(state__in=(TimerState.RUNNING, TimerState.PAUSED))
     if ticket_ids is None:
         ids = set(live.values_list("ticket_id", flat=True))
-        ids.update(
-            Ticket.objects.filter(sla_attention_at__isnull=False).values_list("pk", flat=True)
-        )
+        marked = ticket_model.objects.filter(sla_attention_at__isnull=False)
+        ids.update(marked.values_list("pk", flat=True))
     else:
         ids = set(ticket_ids)
     ordered = sorted(ids)
     changed = 0
     for start in range(0, len(ordered), chunk):
         part = ordered[start : start + chunk]
-        wanted: dict[int, datetime] = {}
+        by_ticket: dict[int, list[SlaTimer]] = {}
         for timer in live.filter(ticket_id__in=part).only("ticket_id", "state", *RUNNING_MOMENTS):
-            moment = timer_attention(timer)
-            if moment is not None:
-                known = wanted.get(timer.ticket_id)
-                wanted[timer.ticket_id] = moment if known is None else min(known, moment)
+            by_ticket.setdefault(timer.ticket_id, []).append(timer)
+        stored = ticket_model.objects.filter(pk__in=part).values_list("pk", "sla_attention_at")
         rows = [
-            Ticket(pk=pk, sla_attention_at=wanted.get(pk))
-            for pk, moment in Ticket.objects.filter(pk__in=part).values_list(
-                "pk", "sla_attention_at"
-            )
-            if wanted.get(pk) != moment
+            ticket_model(pk=pk, sla_attention_at=moment)
+            for pk, current in stored
+            if (moment := ticket_attention(by_ticket.get(pk, []))) != current
         ]
-        Ticket.objects.bulk_update(rows, ["sla_attention_at"])
+        ticket_model.objects.bulk_update(rows, ["sla_attention_at"])
         changed += len(rows)
     return changed
