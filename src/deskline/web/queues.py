@@ -41,7 +41,7 @@ SORTS = {
     "created": ("created_at", False),
     # Not columns: web/ordering.py pages these its own way.
     "priority": ("priority", True),
-    "sla": ("sla_due", False),
+    "sla": ("sla_due_at", False),
 }
 RECENT = timedelta(days=1)
 

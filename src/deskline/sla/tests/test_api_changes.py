@@ -185,6 +185,7 @@ def test_running_clocks_follow_a_changed_policy_and_calendar(
     ticket.refresh_from_db()
     assert ticket.sla_attention_at == ticket_attention(SlaTimer.objects.filter(ticket=ticket))
     assert ticket.sla_attention_at - timezone.now() > timedelta(days=1)
+    assert ticket.sla_due_at == timer.due_at
 
     with django_capture_on_commit_callbacks(execute=True):
         admin.patch(f"/sla/policies/{policy_id}", {"is_active": False})

@@ -1,5 +1,6 @@
-"""The ticket's SLA attention moment: what the console's "SLA at risk" queue reads instead
-of every active ticket's timers. It must always agree with the timers themselves."""
+"""The ticket's SLA moments: attention (what the console's "SLA at risk" queue reads
+instead of every active ticket's timers) and the soonest due time (the list's SLA
+order). They must always agree with the timers themselves."""
 
 from datetime import timedelta
 
@@ -75,7 +76,20 @@ def test_the_at_risk_queue_agrees_with_the_timers_through_every_change(it_desk, 
         tickets = visible_tickets_for_user(agent).filter(status__in=["new", "open", "pending"])
         return set(filter_tickets(tickets, "at_risk,breached").values_list("pk", flat=True))
 
+    def due_by_timers() -> dict[int, object]:
+        running = SlaTimer.objects.filter(state=TimerState.RUNNING, due_at__isnull=False)
+        soonest: dict[int, object] = {}
+        for ticket_id, due in running.values_list("ticket_id", "due_at"):
+            soonest[ticket_id] = min(due, soonest.get(ticket_id, due))
+        return soonest
+
+    def due_stored() -> dict[int, object]:
+        return dict(Ticket.objects.filter(sla_due_at__isnull=False).values_list("pk", "sla_due_at"))
+
     assert queue() == by_timers() == {late.pk, risky.pk, paused_late.pk}
+    # The SLA order's due time: the soonest running timer's, none once paused or solved.
+    assert due_stored() == due_by_timers()
+    assert set(due_stored()) == {late.pk, risky.pk, fine.pk}
     for ticket in (fine, solved, paused_fine):
         ticket.refresh_from_db()
     assert solved.sla_attention_at is None
@@ -86,9 +100,11 @@ def test_the_at_risk_queue_agrees_with_the_timers_through_every_change(it_desk, 
     update_ticket(paused_fine, actor=agent, changes={"status": "open"})
     sync_ticket(paused_fine.pk)
     assert queue() == by_timers()
+    assert due_stored() == due_by_timers()
+    assert paused_fine.pk in due_stored()
 
     # A bulk recomputation finds what the services stored.
-    stored = dict(Ticket.objects.values_list("pk", "sla_attention_at"))
-    Ticket.objects.update(sla_attention_at=None)
+    stored = list(Ticket.objects.values_list("pk", "sla_attention_at", "sla_due_at"))
+    Ticket.objects.update(sla_attention_at=None, sla_due_at=timezone.now())
     assert refresh() > 0
-    assert dict(Ticket.objects.values_list("pk", "sla_attention_at")) == stored
+    assert list(Ticket.objects.values_list("pk", "sla_attention_at", "sla_due_at")) == stored

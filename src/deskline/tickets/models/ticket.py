@@ -74,6 +74,8 @@ class Ticket(models.Model):
     # sla.services.attention whenever timers change, so the "SLA at risk" queue is one
     # index range instead of a probe of every active ticket's timers.
     sla_attention_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the soonest running SLA timer is due, kept the same way: the list's SLA order.
+    sla_due_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -113,6 +115,21 @@ class Ticket(models.Model):
                 fields=["desk", "sla_attention_at", "id"],
                 name="ticket_sla_attention",
                 condition=ACTIVE & models.Q(sla_attention_at__isnull=False),
+            ),
+            # The SLA order: the broad lists walk the first, a status's queue (waiting
+            # on the requester, where timers are mostly paused) the second. Only active
+            # tickets have running timers; saying so in the condition (and in the query,
+            # web/ordering.py) keeps PostgreSQL from multiplying the two conditions'
+            # selectivities as if they were independent, which made it sort instead.
+            models.Index(
+                fields=["sla_due_at", "id"],
+                name="ticket_sla_due",
+                condition=ACTIVE & models.Q(sla_due_at__isnull=False),
+            ),
+            models.Index(
+                fields=["status", "sla_due_at", "id"],
+                name="ticket_status_sla_due",
+                condition=ACTIVE & models.Q(sla_due_at__isnull=False),
             ),
         ]
 
