@@ -27,7 +27,12 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 DEMO_PASSWORD = "demo-password"
-REQUESTERS = ("james.wilson@meridian.example",)
+# Employees who sign in to the portal in the tests: English, Arabic, Chinese.
+REQUESTERS = (
+    "james.wilson@meridian.example",
+    "ahmed.alrashid@meridian.example",
+    "liu.yang@meridian.example",
+)
 
 
 @dataclass

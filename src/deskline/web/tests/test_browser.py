@@ -111,6 +111,61 @@ def test_requester_asks_and_sees_the_reply_live(server, browser):
     requester.wait_for_selector("text=Did you try turning it off", timeout=10000)
 
 
+@pytest.mark.parametrize(
+    ("requester_email", "agent_email", "language", "direction", "subject", "description"),
+    [
+        (
+            "ahmed.alrashid@meridian.example",
+            "omar.farouk@deskline.demo",
+            "ar",
+            "rtl",
+            "لا أستطيع الاتصال بشبكة VPN",
+            "منذ صباح اليوم يظهر خطأ 809 عند الاتصال بشبكة VPN من المنزل، "
+            "وكان يعمل أمس بشكل طبيعي.",
+        ),
+        (
+            "liu.yang@meridian.example",
+            "wang.wei@deskline.demo",
+            "zh-hans",
+            "ltr",
+            "无法连接 VPN",
+            "从今天早上开始，在家连接公司 VPN 时一直提示错误 809，昨天还可以正常使用。",
+        ),
+    ],
+)
+def test_requester_asks_and_follows_in_arabic_and_chinese(
+    server, browser, requester_email, agent_email, language, direction, subject, description
+):
+    requester = _context(browser).new_page()
+    sign_in(requester, server.url, requester_email)
+    requester.goto(f"{server.url}/portal/it/")
+    html = requester.locator("html")
+    assert (html.get_attribute("lang"), html.get_attribute("dir")) == (language, direction)
+    requester.fill("#r-subject", subject)
+    requester.fill("#r-description", description[:8])
+    requester.click("#request-form button[type=submit]")
+    assert requester.locator("#e-description").is_visible()
+    requester.fill("#r-description", description)
+    requester.click("#request-form button[type=submit]")
+    requester.wait_for_url(re.compile(r"/portal/requests/IT-\d+/$"))
+    number = requester.url.rstrip("/").rsplit("/", 1)[1]
+    assert subject in requester.inner_text("main")
+
+    agent = _context(browser).new_page()
+    sign_in(agent, server.url, agent_email)
+    agent.goto(f"{server.url}/tickets/{number}/")
+    agent.wait_for_selector(f"#timeline >> text={description[:20]}")
+    answer = f"{number}: 809 — please reinstall the VPN profile from the portal."
+    agent.fill("#reply-body", answer)
+    agent.click("#reply-form button[type=submit]")
+    # The requester's open page shows the answer without reload, and their reply
+    # reaches the agent's open page the same way.
+    requester.wait_for_selector(f"text={answer}", timeout=10_000)
+    requester.fill("#reply-body", f"{subject} — OK")
+    requester.click("#reply-form button[type=submit]")
+    agent.wait_for_selector(f"#timeline >> text={subject} — OK", timeout=10_000)
+
+
 def _x(page, selector: str) -> float:
     return page.locator(selector).first.bounding_box()["x"]
 
