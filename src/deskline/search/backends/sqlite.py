@@ -2,14 +2,14 @@ import json
 
 from django.db.models import QuerySet
 
+from deskline.search.backends import sqlite_bm25
 from deskline.search.backends.base import ALL
 from deskline.search.models import SearchDocument
 
 # bm25 column weights: a word in the title counts as much as four in the body; the
-# access tokens (search/access.py) are matched, never scored.
+# access tokens (search/access.py) are matched, never scored (sqlite_bm25).
 TITLE_WEIGHT = 4.0
 BODY_WEIGHT = 1.0
-ACCESS_WEIGHT = 0.0
 
 
 def fts_expression(tokens: list[str], match: str, access: list[str] | None = None) -> str:
@@ -107,11 +107,11 @@ class SqliteBackend:
         match: str,
         access: list[str] | None = None,
     ) -> QuerySet[SearchDocument]:
-        # bm25() needs the MATCH in its own SELECT, so the candidates are matched again
-        # (only they are: the planner looks them up by rowid).
-        weights = f"{TITLE_WEIGHT}, {BODY_WEIGHT}, {ACCESS_WEIGHT}"
+        # The MATCH only finds the candidates; the score is bm25 computed from their
+        # tokens (sqlite_bm25): FTS5's bm25() first reads the whole index list of
+        # every word and access token of the query, whatever the rows ranked.
+        rank, params = sqlite_bm25.expression(tokens, TITLE_WEIGHT, BODY_WEIGHT)
         joined = self._joined(candidates, tokens, match, access=access)
-        return joined.extra(  # noqa: S610 - fixed SQL
-            select={"rank": f"-bm25(search_fts, {weights})"},
-            order_by=["-rank", "-id"],
+        return joined.extra(  # noqa: S610 - fixed SQL, the words are bound parameters
+            select={"rank": rank}, select_params=params, order_by=["-rank", "-id"]
         )
