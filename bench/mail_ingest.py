@@ -1,12 +1,14 @@
 """Email intake throughput on the shared corpus repeated to >= 10,000 messages.
 
-    .venv/bin/python bench/mail_ingest.py [--total 10000] [--smtp 10000] [--pipe 50]
+    .venv/bin/python bench/mail_ingest.py [--total 10000] [--smtp 10000] [--pipe 50] [--procs N]
 
 Runs on a fresh SQLite database in a temporary data dir (DATABASE_URL=postgres://... to
 measure PostgreSQL instead; the database must be empty). Message-IDs are made unique per
 repetition so every copy is a new mail, not a duplicate. Three measures:
 in-process store_raw + process (what the pipe and the poller run), the real
 `deskline mail ingest` command for a sample, and SMTP (smtplib against `deskline smtpd`).
+With --procs N the in-process part runs in N processes at once (each one every Nth
+mail), as N pipe deliveries or pollers would; the wall time is until the last one ends.
 """
 
 import argparse
@@ -90,6 +92,36 @@ def bench_in_process(mails: list[bytes], desk) -> tuple[float, float]:  # type: 
     return time.perf_counter() - start, time.process_time() - cpu
 
 
+def _ingest_share(args: tuple[list[bytes], int]) -> float:
+    """One process's share: every Nth mail; returns its CPU seconds."""
+    from django.db import connections
+
+    from deskline.desks.models import Desk
+    from deskline.mail.services.intake import ingest
+
+    mails, desk_id = args
+    desk = Desk.objects.get(pk=desk_id)
+    cpu = time.process_time()
+    for raw in mails:
+        ingest(raw, "pipe", default_desk=desk)
+    connections.close_all()
+    return time.process_time() - cpu
+
+
+def bench_processes(mails: list[bytes], desk, procs: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """(wall seconds until every process ended, CPU seconds of them all)."""
+    import multiprocessing
+
+    from django.db import connections
+
+    connections.close_all()  # a forked child must open its own connection
+    shares = [(mails[n::procs], desk.pk) for n in range(procs)]
+    start = time.perf_counter()
+    with multiprocessing.get_context("fork").Pool(procs) as pool:
+        cpu = sum(pool.map(_ingest_share, shares))
+    return time.perf_counter() - start, cpu
+
+
 def load() -> str:
     return "load average " + " ".join(f"{n:.2f}" for n in os.getloadavg())
 
@@ -155,6 +187,7 @@ def main() -> None:
     parser.add_argument("--total", type=int, default=10_000, help="in-process messages")
     parser.add_argument("--smtp", type=int, default=10_000, help="messages sent over SMTP")
     parser.add_argument("--pipe", type=int, default=50, help="`deskline mail ingest` runs")
+    parser.add_argument("--procs", type=int, default=1, help="in-process ingesting processes")
     args = parser.parse_args()
     if not CORPUS.is_dir():
         sys.exit(f"corpus not found at {CORPUS}")
@@ -167,9 +200,13 @@ def main() -> None:
 
     mails = workload(args.total)
     print(f"in-process start: {time.strftime('%H:%M:%S', time.gmtime())} UTC, {load()}")
-    seconds, cpu = bench_in_process(mails, desk)
+    if args.procs > 1:
+        seconds, cpu = bench_processes(mails, desk, args.procs)
+    else:
+        seconds, cpu = bench_in_process(mails, desk)
     seconds, cpu = seconds or 1e-9, cpu or 1e-9
-    print(f"in-process store_raw+process: {len(mails)} mails in {seconds:.1f} s "
+    print(f"in-process store_raw+process, {args.procs} process(es): {len(mails)} mails "
+          f"in {seconds:.1f} s "
           f"= {len(mails) / seconds:.0f} mails/s ({cpu:.1f} s CPU = {len(mails) / cpu:.0f} "
           f"mails per CPU second); states {dict(states())}; end {load()}")  # fmt: skip
 

@@ -6,8 +6,8 @@ from deskline.tickets.services import hooks
 
 
 def on_message_added(change: hooks.TicketChange) -> None:
-    if change.message_id is None or change.internal:
-        return
+    if change.message_id is None or change.internal or change.by_requester:
+        return  # by_requester: the requester's own words are not mailed back to them
     # A narrow read first: most messages (every mail from a requester) stop here, and
     # the full read below costs several times more.
     brief = (

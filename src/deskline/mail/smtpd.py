@@ -19,11 +19,16 @@ from deskline.mail.services.intake import process, store_raw
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE_BYTES = 50 * 1024 * 1024
+HANDED_BYTES = 256 * 1024
 
 
 def _with_connection(func: Any, *args: Any) -> Any:
     close_old_connections()  # drop a connection the database closed meanwhile
     return func(*args)
+
+
+def _process(raw_mail_id: int, raw: bytes | None) -> None:
+    process(raw_mail_id, raw=raw)
 
 
 def _store(raw: bytes, recipients: list[str]) -> tuple[int, bool]:
@@ -67,7 +72,10 @@ class IntakeHandler:
             return "451 4.3.0 Temporary failure storing the message, try again later"
         if created:
             # Processed after the answer; a crash here leaves it for process_pending_mail.
-            self.process_thread.submit(_with_connection, process, raw_mail_id)
+            # A new row holds exactly these bytes: hand them over rather than read them
+            # back, unless large (a backlog of queued mail would hold them in memory).
+            handed = raw if len(raw) <= HANDED_BYTES else None
+            self.process_thread.submit(_with_connection, _process, raw_mail_id, handed)
         return f"250 2.0.0 OK stored as {raw_mail_id}"
 
     def drain(self) -> None:

@@ -77,11 +77,8 @@ def store_raw(
     sha = hashlib.sha256(raw).hexdigest()
     message_id = header_message_id(raw)
     key = dedupe_key(message_id, sha)
-    # The key is unique: its id alone says whether the mail was seen (a lighter query
-    # than reading the row, which only a repeat needs).
-    seen = RawMail.objects.filter(dedupe_key=key).order_by().values_list("pk", flat=True)[:1]
-    if seen:
-        return RawMail.objects.defer("raw").get(pk=seen[0]), False
+    # The key is unique: the insert itself says whether the mail was seen, so new
+    # mail (nearly all of it) costs no lookup first; a repeat costs a refused insert.
     try:
         # durable: refuses to run inside another transaction, so returning means committed.
         with transaction.atomic(durable=True):
@@ -96,8 +93,8 @@ def store_raw(
                 envelope_to=[e.lower() for e in envelope_to or []],
             )
     except IntegrityError:
-        # The same mail stored at this moment by another process (two mailboxes).
-        return RawMail.objects.get(dedupe_key=key), False
+        # Seen before (a re-poll, a second mailbox), or stored by another process now.
+        return RawMail.objects.defer("raw").get(dedupe_key=key), False
     return raw_mail, True
 
 
@@ -230,6 +227,7 @@ def _open_or_continue(
             for a in parsed.attachments
         ],
         rewrite_inline=rewrite_cid,
+        requester=sender if known_requester else None,
     )
     opened_ticket, message = receive_inbound(inbound)
     if message is None:

@@ -193,6 +193,8 @@ def clean_custom_fields(
     A value of None removes the field.
     """
     result = dict(current or {})
+    if not values and not enforce_required:
+        return result  # nothing to check against the definitions: spare reading them
     definitions = {field.key: field for field in CustomField.objects.filter(desk=desk)}
     for key, value in (values or {}).items():
         definition = definitions.get(key)

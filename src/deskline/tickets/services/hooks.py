@@ -48,6 +48,8 @@ class TicketChange:
     # them back; None when not given (tasks queued by an older version).
     desk_id: int | None = None
     internal: bool | None = None
+    # For message_added: whether the ticket's requester wrote it (None when not given).
+    by_requester: bool | None = None
 
     def as_task_args(self) -> dict:
         data = asdict(self)

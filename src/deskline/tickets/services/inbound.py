@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from deskline.accounts.models import User
-from deskline.accounts.services import get_or_create_requester
+from deskline.accounts.services import clean_email, get_or_create_requester
 from deskline.desks.models import Desk
 from deskline.tickets.models import Attachment, Message, Ticket
 from deskline.tickets.services.messages import add_message
@@ -51,6 +51,9 @@ class InboundMessage:
     attachments: list[InboundAttachment] = field(default_factory=list)
     # Points inline references of body_html at the stored attachments' URLs.
     rewrite_inline: InlineRewriter | None = None
+    # The account of sender_email when the channel already read it: spares looking the
+    # address up again (get_or_create_requester still runs when it would write).
+    requester: User | None = None
     # Filled by receive_inbound: files refused (blocked type, too large) with the reason.
     refused_attachments: list[tuple[str, str]] = field(default_factory=list)
 
@@ -95,9 +98,16 @@ def receive_inbound(inbound: InboundMessage) -> tuple[Ticket, Message | None]:
     Returns the ticket and, for a continuation, the message added. Attachments are
     stored with the message; the caller owns the transaction.
     """
-    requester = get_or_create_requester(
-        inbound.sender_email, inbound.sender_name, language=inbound.language
-    )
+    requester = inbound.requester
+    if (
+        requester is None
+        # clean_email as get_or_create_requester would: a bad address fails the same way
+        or requester.email != clean_email(inbound.sender_email)
+        or (inbound.sender_name and not requester.name)  # get_or_create fills the name in
+    ):
+        requester = get_or_create_requester(
+            inbound.sender_email, inbound.sender_name, language=inbound.language
+        )
     if inbound.ticket is not None:
         files = _store_files(inbound, inbound.ticket, requester)
         message = add_message(

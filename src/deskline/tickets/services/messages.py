@@ -2,7 +2,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from deskline.accounts.models import User
@@ -72,6 +72,21 @@ def create_message(
     return message
 
 
+def _take_saved_state(ticket: Ticket, saved: Ticket) -> None:
+    """What refresh_from_db() does, from a row already in hand: `saved` holds what the
+    database holds for this ticket, so reading it back would return the same values."""
+    deferred = ticket.get_deferred_fields()
+    for field in Ticket._meta.concrete_fields:
+        if field.attname in deferred:
+            continue
+        setattr(ticket, field.attname, getattr(saved, field.attname))
+        if field.is_relation and field.is_cached(ticket):
+            field.delete_cached_value(ticket)
+    for related in Ticket._meta.related_objects:
+        if related.is_cached(ticket):
+            related.delete_cached_value(ticket)
+
+
 def add_message(
     ticket: Ticket,
     *,
@@ -96,6 +111,9 @@ def add_message(
     from deskline.tickets.access import AGENT_ROLES, REQUESTER, ticket_role
 
     author = author or actor
+    # Inside the caller's transaction the hooks run at its commit, later: nothing can
+    # change the ticket between our save and our return, so the reload is spared.
+    in_callers_transaction = connection.in_atomic_block
     with transaction.atomic():
         locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
         if locked.status == Status.CLOSED:
@@ -170,7 +188,11 @@ def add_message(
                 message.pk,
                 desk_id=locked.desk_id,
                 internal=message.internal,
+                by_requester=author is not None and author.pk == locked.requester_id,
             )
         )
-    ticket.refresh_from_db()
+    if in_callers_transaction:
+        _take_saved_state(ticket, locked)
+    else:  # the inline hooks have run at our commit and may have changed the ticket
+        ticket.refresh_from_db()
     return message
