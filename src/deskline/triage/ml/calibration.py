@@ -1,6 +1,6 @@
 """Turning raw linear-model scores into confidences that mean what they say.
 
-All three quantities are learned from out-of-fold scores of the training data (cross-
+All these quantities are learned from out-of-fold scores of the training data (cross-
 validation), never from the data a model is later judged on.
 """
 
@@ -39,6 +39,36 @@ def rejection_threshold(confidence: np.ndarray, reject_rate: float) -> float:
     if len(confidence) == 0 or reject_rate <= 0:
         return 0.0
     return float(np.quantile(confidence, reject_rate))
+
+
+def risk_threshold(confidence: np.ndarray, right: np.ndarray, cost: float) -> float:
+    """Confidence under which a text counts as out of scope, from the cost of a refusal.
+
+    A refusal ("none of these") is counted as `cost` of a wrong answer (0.5: an agent
+    triages the ticket by hand, which is better than a misrouted ticket but not free).
+    The threshold is the one that costs least on out-of-fold predictions of the training
+    texts: wrong answers above it count 1, refusals below it count `cost`. So the model
+    refuses where its own past answers were right less than `1 - cost` of the time, and
+    the rate follows from the data instead of being picked.
+    """
+    if len(confidence) == 0 or cost >= 1:
+        return 0.0
+    order = np.argsort(confidence, kind="stable")
+    conf = confidence[order].astype(np.float64)
+    wrong = 1.0 - right[order].astype(np.float64)
+    # Threshold just above the k lowest confidences: k refusals, errors of the rest.
+    errors_kept = wrong.sum() - np.concatenate([[0.0], np.cumsum(wrong)])
+    loss = errors_kept + cost * np.arange(len(conf) + 1)
+    # Only cut between different confidences (ties are refused or kept together).
+    allowed = np.ones(len(conf) + 1, dtype=bool)
+    allowed[1:-1] = conf[1:] > conf[:-1]
+    k = int(np.flatnonzero(allowed)[np.argmin(loss[allowed])])
+    if k == 0:
+        return 0.0
+    if k == len(conf):
+        return float(np.nextafter(conf[-1], np.inf))
+    # Midway between the last refused and the first kept text.
+    return float((conf[k - 1] + conf[k]) / 2)
 
 
 def apply_thresholds(

@@ -16,7 +16,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
 from deskline.triage.ml import calibration, embeddings
-from deskline.triage.ml.ensemble import Fusion, dense_model, fit_fusion
+from deskline.triage.ml.ensemble import Fusion, dense_model, fit_fusion, fit_gate
 from deskline.triage.ml.evaluation import summarize
 from deskline.triage.ml.features import FeatureConfig, Featurizer
 from deskline.triage.ml.text import normalize
@@ -36,11 +36,21 @@ class ClassifierConfig:
     combine: str = "average"
     # Regularization of the logistic regression on embeddings (larger: less smooth).
     dense_c: float = 100.0
+    # Skip embedding a text the TF-IDF model is sure enough of (ensemble.fit_gate), if
+    # that cost at most this share of the training texts' out-of-fold answers (None:
+    # always embed).
+    gate_tolerance: float | None = 0.001
     # A prediction is applied (not just suggested) when its label reached this precision
     # at or above the label's threshold in cross-validation.
     target_precision: float = 0.9
-    # Share of in-scope training texts the out-of-scope threshold may reject.
-    reject_rate: float = 0.05
+    # "None of these": refuse this share of in-scope training texts (the threshold is
+    # that quantile of their out-of-fold confidences).
+    reject_rate: float | None = 0.05
+    # Instead, when reject_rate is None: a refusal costs this share of a wrong answer,
+    # and the threshold is the one that costs least on out-of-fold predictions
+    # (calibration.risk_threshold). On CLINC150 it refused fewer in-scope requests but
+    # caught far fewer out-of-scope ones than the 5 % rate (docs/benchmarks.md).
+    reject_cost: float = 0.5
     # Training rows with this label are examples of "none of these" (optional).
     out_of_scope_label: str | None = None
     seed: int = 0
@@ -73,8 +83,12 @@ class TextClassifier:
         self.embedded = False
         self.combine = "stack"  # meaningful only when embedded
         self.embedding_model = ""
+        # Tokens each text is cut to before embedding (None: the first 2,000 characters,
+        # as files from before the cap were trained).
+        self.embedding_max_tokens: int | None = None
         self.fusion = Fusion()
         self.cv_confidence = np.zeros(0, dtype=np.float32)
+        self.cv_right = np.zeros(0, dtype=bool)
         self._featurizer: Featurizer | None = None
         self._model: LinearSVC | None = None
         self._dense: Any = None
@@ -86,8 +100,17 @@ class TextClassifier:
             "embedding_model": embeddings.MODEL_ID if state.get("embedded") else "",
             "fusion": Fusion(),
             "_dense": None,
+            "cv_right": np.zeros(0, dtype=bool),
+            "embedding_max_tokens": None,
         }
         self.__dict__.update({**defaults, **state})
+
+    @property
+    def reject_rule(self) -> str:
+        """How the out-of-scope threshold was set, for the model's metadata."""
+        if self.config.reject_rate is not None:
+            return f"in-scope rate {self.config.reject_rate}"
+        return f"least cost, refusal = {self.config.reject_cost} error"
 
     @property
     def features(self) -> list[str]:
@@ -126,8 +149,9 @@ class TextClassifier:
         self.embedded = vectors is not None or self._resolve_embeddings()
         self.combine = self.config.combine
         self.embedding_model = embeddings.MODEL_ID if self.embedded else ""
+        self.embedding_max_tokens = embeddings.MAX_TOKENS if self.embedded else None
         if self.embedded and vectors is None:
-            vectors = embeddings.embed(list(texts))
+            vectors = embeddings.embed(list(texts), self.embedding_max_tokens)
         if vectors is not None and len(vectors) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(vectors)} embeddings")
         if not self.embedded:
@@ -209,21 +233,33 @@ class TextClassifier:
             if dense_part is not None:
                 dense_scores[test] = dense_part
         averaged = vectors is not None and self.combine == "average"
+        skipped = None
         if averaged:
             self.fusion = fit_fusion(text_scores, dense_scores, y)
+            if self.config.gate_tolerance is not None:
+                self.fusion = fit_gate(
+                    self.fusion, text_scores, dense_scores, y, self.config.gate_tolerance
+                )
+            skipped = self.fusion.skips(text_scores)
         else:
             self.fusion = Fusion()
-        scores = self.fusion.mix(text_scores, dense_scores if averaged else None)
+        scores = self.fusion.mix(text_scores, dense_scores if averaged else None, skipped)
         self.temperature = calibration.fit_temperature(scores, y)
         probabilities = calibration.softmax(scores, self.temperature)
         predicted = probabilities.argmax(axis=1)
         confidence = probabilities.max(axis=1)
         in_scope = self._in_scope_mask(y)
-        # Kept so that another rejection rate can be read off without retraining.
+        # Kept so that another rejection rule can be read off without retraining.
         self.cv_confidence = confidence[in_scope].astype(np.float32)
-        self.oos_threshold = calibration.rejection_threshold(
-            self.cv_confidence, self.config.reject_rate
-        )
+        self.cv_right = (predicted == y)[in_scope]
+        if self.config.reject_rate is not None:
+            self.oos_threshold = calibration.rejection_threshold(
+                self.cv_confidence, self.config.reject_rate
+            )
+        else:
+            self.oos_threshold = calibration.risk_threshold(
+                self.cv_confidence, self.cv_right, self.config.reject_cost
+            )
         thresholds = calibration.apply_thresholds(
             predicted, confidence, y, len(self.labels), self.config.target_precision
         )
@@ -241,6 +277,16 @@ class TextClassifier:
                 float(np.mean(dense_scores.argmax(axis=1) == y)), 4
             )
             self.metrics["tfidf_weight"] = self.fusion.text_weight
+            self.metrics["embedding_gate"] = self.fusion.gate
+            self.metrics["cv_embedding_skipped"] = round(float(np.mean(skipped)), 4)
+            # The ensemble without the gate, on the same folds: what the gate costs.
+            self.metrics["accuracy_without_gate"] = round(
+                float(np.mean(self.fusion.mix(text_scores, dense_scores).argmax(axis=1) == y)), 4
+            )
+        self.metrics["reject_rule"] = self.reject_rule
+        self.metrics["cv_in_scope_rejected"] = round(
+            float(np.mean(self.cv_confidence < self.oos_threshold)), 4
+        )
         accepted = in_scope & (confidence >= self.oos_threshold)
         self.metrics["accuracy_when_accepted"] = round(
             float(np.mean(predicted[accepted] == y[accepted])) if accepted.any() else 0.0, 4
@@ -256,19 +302,48 @@ class TextClassifier:
         """Calibrated probabilities, one row per text; `vectors` as for `fit`."""
         if self._model is None or self._featurizer is None:
             raise RuntimeError("the classifier is not trained")
-        if self.embedded:
-            if vectors is None:
-                vectors = self._embed(texts)
-        else:
-            vectors = None
         clean = [normalize(t) for t in texts]
-        text_scores, dense_scores = self._parts(
-            (self._featurizer, self._model, self._dense), clean, vectors
-        )
-        scores = self.fusion.mix(text_scores, dense_scores)
+        if not self.embedded:
+            text_scores = self._text_scores(clean)
+            return calibration.softmax(self.fusion.mix(text_scores, None), self.temperature)
+        if self.combine == "stack" or self._dense is None:
+            vectors = self._embed(texts) if vectors is None else vectors
+            text_scores, dense_scores = self._parts(
+                (self._featurizer, self._model, self._dense), clean, vectors
+            )
+            scores = self.fusion.mix(text_scores, dense_scores)
+            return calibration.softmax(scores, self.temperature)
+        # Averaged: the TF-IDF model first; only the texts it is unsure of are embedded.
+        if vectors is None:
+            self._check_embedder()  # even when no text needs embedding this time
+        text_scores = self._text_scores(clean)
+        skipped = self.fusion.skips(text_scores)
+        asked = np.flatnonzero(~skipped)
+        dense_scores = np.zeros_like(text_scores)
+        if len(asked):
+            part = self._embed([texts[i] for i in asked]) if vectors is None else vectors[asked]
+            raw = self._dense.decision_function(part)
+            dense_scores[asked] = self._label_scores(self._dense, raw, len(asked))
+        scores = self.fusion.mix(text_scores, dense_scores, skipped)
         return calibration.softmax(scores, self.temperature)
 
+    def _text_scores(self, clean: list[str]) -> np.ndarray:
+        """The TF-IDF model's scores alone (not for stacked embeddings)."""
+        if self._model is None or self._featurizer is None:
+            raise RuntimeError("the classifier is not trained")
+        return self._parts((self._featurizer, self._model, None), clean, None)[0]
+
+    def skips_embedding(self, texts: list[str]) -> np.ndarray:
+        """Which texts prediction answers without embedding them (TF-IDF sure enough)."""
+        if not self.embedded or self.combine != "average" or self._dense is None:
+            return np.zeros(len(texts), dtype=bool)
+        return self.fusion.skips(self._text_scores([normalize(t) for t in texts]))
+
     def _embed(self, texts: list[str]) -> np.ndarray:
+        self._check_embedder()
+        return embeddings.embed(list(texts), self.embedding_max_tokens)
+
+    def _check_embedder(self) -> None:
         if not embeddings.available():
             raise RuntimeError(
                 "this model was trained with embeddings; install the `ai` extra to use it"
@@ -278,7 +353,6 @@ class TextClassifier:
                 f"this model was trained with {self.embedding_model} embeddings, but this "
                 f"install has {embeddings.MODEL_ID}: retrain the model"
             )
-        return embeddings.embed(list(texts))
 
     def predict(
         self, texts: list[str], alternatives: int = 3, vectors: np.ndarray | None = None
@@ -314,8 +388,10 @@ class TextClassifier:
             "training_seconds": self.training_seconds,
             "temperature": self.temperature,
             "oos_threshold": self.oos_threshold,
+            "reject_rule": self.reject_rule,
             "label_thresholds": self.label_thresholds,
             "uses_embeddings": self.embedded,
+            "embedding_max_tokens": self.embedding_max_tokens,
             "features": self.features,
             "combine": self.combine if self.embedded else None,
             "tfidf_weight": self.fusion.text_weight,

@@ -112,3 +112,10 @@ def test_bad_columns_and_paths_fail_clearly(files, tmp_path):
     )
     assert missing.returncode != 0 and "no model file at" in missing.stderr
     assert not model.exists()
+    bad_cost = _run(
+        ["train", "--csv", str(training), "--text", "Body", "--label", "Group"]
+        + ["--model", str(model), "--reject-cost", "1.5"],
+        tmp_path,
+    )
+    assert bad_cost.returncode != 0 and "--reject-cost must be in [0, 1]" in bad_cost.stderr
+    assert not model.exists()

@@ -126,3 +126,42 @@ def test_unreadable_model_files_are_reported(tmp_path):
 def test_training_refuses_a_single_label():
     with pytest.raises(ValueError, match="two different labels"):
         TextClassifier().fit(["a", "b", "c"], ["x", "x", "x"])
+
+
+def test_the_refusal_threshold_is_the_cheapest_on_cross_validated_predictions():
+    from deskline.triage.ml.calibration import risk_threshold
+
+    confidence = np.array([0.1, 0.2, 0.3, 0.4, 0.6, 0.7, 0.8, 0.9])
+    right = np.array([0, 0, 1, 0, 1, 1, 0, 1], dtype=bool)
+    # Refusing the two lowest costs 2 x 0.5 and leaves 2 errors: 3, the least (refusing
+    # the four lowest also costs 3; the fewer refusals win).
+    assert risk_threshold(confidence, right, 0.5) == pytest.approx(0.25)
+    # Refusals free: refuse everything up to the last error; as dear as an error: never.
+    assert risk_threshold(confidence, right, 0.0) == pytest.approx(0.85)
+    assert risk_threshold(confidence, right, 1.0) == 0.0
+    assert risk_threshold(confidence, np.ones(8, dtype=bool), 0.5) == 0.0
+    # Equal confidences are refused or kept together.
+    tied = np.array([0.3, 0.3, 0.3, 0.9])
+    assert risk_threshold(tied, np.array([0, 0, 1, 1], dtype=bool), 0.5) == pytest.approx(0.6)
+
+
+def test_by_cost_none_of_these_is_where_the_model_was_mostly_wrong():
+    data = shared_data.clinc150()
+    intents = sorted({label for _, label in data["train"]})[::15][:10]
+    train = [(t, y) for t, y in data["train"] if y in intents]
+    known = [(t, y) for t, y in data["val"] if y in intents]
+    classifier = _train(train, reject_rate=None)
+    assert classifier.describe()["reject_rule"] == "least cost, refusal = 0.5 error"
+    refused = classifier.cv_confidence < classifier.oos_threshold
+    # Refusing is worth it only where the folds' answers were right at most half the time.
+    assert refused.any() and np.mean(classifier.cv_right[refused]) <= 0.5
+    assert classifier.metrics["cv_in_scope_rejected"] == round(float(np.mean(refused)), 4)
+    in_scope_rejected = np.mean([p.out_of_scope for p in classifier.predict([t for t, _ in known])])
+    oos_recall = np.mean(
+        [p.out_of_scope for p in classifier.predict([t for t, _ in data["oos_val"]])]
+    )
+    assert oos_recall > in_scope_rejected + 0.3
+    # The default rule: a fixed share of in-scope training texts.
+    by_rate = _train(train)
+    assert np.mean(by_rate.cv_confidence < by_rate.oos_threshold) == pytest.approx(0.05, abs=0.01)
+    assert by_rate.describe()["reject_rule"] == "in-scope rate 0.05"

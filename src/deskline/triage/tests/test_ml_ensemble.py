@@ -102,3 +102,46 @@ def test_without_cross_validation_both_models_still_count(neighbours):
     assert quick.fusion.text_weight == 0.5 and not quick.metrics
     plain = _fit(neighbours, use_embeddings=False, cv_folds=0)
     assert _accuracy(quick, neighbours) >= _accuracy(plain, neighbours)
+
+
+@pytest.fixture(scope="module")
+def distinct() -> dict:
+    """Eight BANKING77 intents far apart (distinct topics): TF-IDF is sure of many."""
+    train, test = shared_data.split(shared_data.banking77(labels=8, per_label=40))
+    return {
+        "train": train,
+        "test": test,
+        "train_vectors": embeddings.embed([t for t, _ in train]),
+        "test_vectors": embeddings.embed([t for t, _ in test]),
+    }
+
+
+def test_texts_tfidf_is_sure_of_are_not_embedded(distinct):
+    gated = _fit(distinct, use_embeddings=True)
+    metrics = gated.metrics
+    assert 0.5 <= gated.fusion.gate <= 0.99 and metrics["embedding_gate"] == gated.fusion.gate
+    assert 0.0 < metrics["cv_embedding_skipped"] < 1.0
+    # The gate cost at most 0.1 % of the training folds' answers.
+    assert metrics["accuracy"] >= metrics["accuracy_without_gate"] - 0.001
+    texts = [t for t, _ in distinct["test"]]
+    vectors = distinct["test_vectors"]
+    skipped = gated.skips_embedding(texts)
+    assert skipped.any() and not skipped.all()
+    # Whatever the vectors of the skipped texts, their answers do not change: they
+    # were not read. Those of the others do.
+    noise = np.random.default_rng(0).normal(size=vectors.shape).astype(np.float32)
+    scrambled = np.where(skipped[:, None], noise, vectors)
+    np.testing.assert_allclose(
+        gated.probabilities(texts, scrambled), gated.probabilities(texts, vectors)
+    )
+    everything = np.where(skipped[:, None], vectors, noise)
+    assert not np.allclose(
+        gated.probabilities(texts, everything), gated.probabilities(texts, vectors)
+    )
+    # Embedding only the texts that need it gives what the given vectors give.
+    np.testing.assert_allclose(
+        gated.probabilities(texts), gated.probabilities(texts, vectors), atol=1e-5
+    )
+    ungated = _fit(distinct, use_embeddings=True, gate_tolerance=None)
+    assert ungated.fusion.gate > 1 and ungated.metrics["cv_embedding_skipped"] == 0.0
+    assert not ungated.fusion.skips(np.eye(3) * 100).any()

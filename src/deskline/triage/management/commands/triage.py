@@ -29,6 +29,13 @@ class Command(BaseCommand):
             default=0.05,
             help="share of known texts the out-of-scope threshold may reject",
         )
+        train.add_argument(
+            "--reject-cost",
+            type=float,
+            default=None,
+            help="instead of --reject-rate: cost of answering 'none of these', as a share "
+            "of a wrong label; the threshold is the cheapest on cross-validated predictions",
+        )
         train.add_argument("--oos-label", default=None, help="label of out-of-scope examples")
         train.add_argument(
             "--embeddings",
@@ -65,6 +72,9 @@ class Command(BaseCommand):
             raise CommandError("--folds must be 0 (no cross-validation) or at least 2")
         if not 0 <= options["reject_rate"] < 1:
             raise CommandError("--reject-rate must be in [0, 1)")
+        cost = options["reject_cost"]
+        if cost is not None and not 0 <= cost <= 1:
+            raise CommandError("--reject-cost must be in [0, 1]")
         table = read_table(options["csv"])
         texts = table.texts(split_columns(options["text"]))
         labels = table.values(options["label"])
@@ -75,7 +85,8 @@ class Command(BaseCommand):
         skipped = len(texts) - len(keep)
         config = ClassifierConfig(
             cv_folds=options["folds"],
-            reject_rate=options["reject_rate"],
+            reject_rate=None if cost is not None else options["reject_rate"],
+            reject_cost=0.5 if cost is None else cost,
             out_of_scope_label=options["oos_label"],
             use_embeddings={"auto": None, "yes": True, "no": False}[options["embeddings"]],
         )
