@@ -101,26 +101,18 @@ class PostgresBackend:
         tokens: list[str],
         match: str,
         access: list[str] | None = None,
+        *,
+        indexed: bool = True,
     ) -> QuerySet[SearchDocument]:
-        # A plain `vector @@ query` in WHERE, so the GIN index is used; the access
-        # tokens join the same query, so the index reads only what the user may see.
-        query, params = _query(tokens, match, access)
-        return documents.extra(  # noqa: S610 - fixed SQL, the query is a bound parameter
-            where=[f"search_searchdocument.vector @@ {query}"], params=params
-        )
-
-    def _tested(
-        self,
-        documents: QuerySet[SearchDocument],
-        tokens: list[str],
-        match: str,
-        access: list[str] | None = None,
-    ) -> QuerySet[SearchDocument]:
-        # The same condition as _matched as a function call, which no index serves:
+        # indexed: a plain `vector @@ query` in WHERE, so the GIN index is used; the
+        # access tokens join the same query, so the index reads only what the user may
+        # see. Otherwise the same condition as a function call, which no index serves:
         # the rows are read by primary key and each one tested.
         query, params = _query(tokens, match, access)
+        vector = "search_searchdocument.vector"
+        where = f"{vector} @@ {query}" if indexed else f"ts_match_vq({vector}, {query})"
         return documents.extra(  # noqa: S610 - fixed SQL, the query is a bound parameter
-            where=[f"ts_match_vq(search_searchdocument.vector, {query})"], params=params
+            where=[where], params=params
         )
 
     def matching(
@@ -161,7 +153,7 @@ class PostgresBackend:
         # largest desk at 1M tickets) whatever the band, where a walk stops at the
         # window.
         matched = self._matched(documents, tokens, match, access)
-        tested = self._tested(documents, tokens, match, access)
+        tested = self._matched(documents, tokens, match, access, indexed=False)
         top = SearchDocument.objects.aggregate(top=Max("id"))["top"] or 0
         ids: list[int] = []
         high = top + 1
