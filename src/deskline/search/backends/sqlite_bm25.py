@@ -32,10 +32,6 @@ COUNT_DRIFT = 0.01
 
 _counts: dict[str, tuple[int, int, float]] = {}
 
-# The row's title and body columns, padded so that every token is " token ": the
-# spaces are doubled, so that " a a " counts two "a".
-_PADDED = "(' ' || replace(search_searchdocument.{column}, ' ', '  ') || ' ')"
-
 
 def _varints(blob: bytes) -> list[int]:
     """SQLite's varints (the format of FTS5's records)."""
@@ -107,6 +103,8 @@ def expression(
     )
     # Each level computes its values once per row: a subquery with OFFSET is not
     # merged into the one above it, which would repeat its expressions in every use.
+    # The title and body are padded so that every token is " token ", spaces doubled
+    # so that " a a " counts two "a".
     padded = (
         f"SELECT ' ' || replace({row}.tokens_title, ' ', '  ') || ' ' AS title, "
         f"' ' || replace({row}.tokens_body, ' ', '  ') || ' ' AS body, "
