@@ -8,7 +8,7 @@ from deskline.mail.models import Bounce, DeskAddress, RawMail
 from deskline.mail.services.addresses import reply_to_for
 from deskline.mail.services.intake import ingest, process, reprocess, store_raw
 from deskline.mail.services.threads import normalize_subject
-from deskline.mail.tests.conftest import build_mail
+from deskline.mail.tests.conftest import BOUNCE, build_mail
 from deskline.tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
@@ -141,16 +141,7 @@ def test_out_of_office_is_recorded_on_its_ticket_not_a_new_ticket(it_address):
 
 
 def test_bounce_is_recorded_on_the_address():
-    raw = (
-        b"From: MAILER-DAEMON@mx.example.net\r\nTo: it@desk.test\r\n"
-        b"Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <b1@mx>\r\n"
-        b"Content-Type: multipart/report; report-type=delivery-status; boundary=XX\r\n\r\n"
-        b"--XX\r\nContent-Type: text/plain\r\n\r\nUser unknown\r\n"
-        b"--XX\r\nContent-Type: message/delivery-status\r\n\r\n"
-        b"Reporting-MTA: dns; mx.example.net\r\n\r\n"
-        b"Final-Recipient: rfc822; gone@example.org\r\nAction: failed\r\n"
-        b"Status: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 User unknown\r\n\r\n--XX--\r\n"
-    )
+    raw = BOUNCE % b"b1"
     recorded = ingest(raw, "pipe")
     assert recorded.state == "rejected" and Ticket.objects.count() == 0
     bounce = Bounce.objects.get(address="gone@example.org")

@@ -13,20 +13,9 @@ from django.test.utils import CaptureQueriesContext
 
 from deskline.mail.models import Bounce
 from deskline.mail.services.intake import ingest
-from deskline.mail.tests.conftest import build_mail
+from deskline.mail.tests.conftest import BOUNCE, build_mail
 
 pytestmark = pytest.mark.django_db
-
-BOUNCE = (
-    b"From: MAILER-DAEMON@mx.example.net\r\nTo: it@desk.test\r\n"
-    b"Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <%s@mx>\r\n"
-    b"Content-Type: multipart/report; report-type=delivery-status; boundary=XX\r\n\r\n"
-    b"--XX\r\nContent-Type: text/plain\r\n\r\nUser unknown\r\n"
-    b"--XX\r\nContent-Type: message/delivery-status\r\n\r\n"
-    b"Reporting-MTA: dns; mx.example.net\r\n\r\n"
-    b"Final-Recipient: rfc822; gone@example.org\r\nAction: failed\r\n"
-    b"Status: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 User unknown\r\n\r\n--XX--\r\n"
-)
 
 
 @pytest.fixture
