@@ -170,9 +170,9 @@ def _window_ranks(
     `scope` (the permission condition) still applies to both.
     """
     tokens = access.user_tokens(user, desk_ids)
-    by_token: list[int] = []
+    by_token: list[tuple[int, float]] = []
     if tokens is None or tokens:
-        by_token = backend.newest_ids(scope, terms, mode, size, access=tokens)
+        by_token = backend.newest_ranked(scope, terms, mode, size, access=tokens)
     followed: list[tuple[float, int]] = []
     followed_tickets = access.followed_ticket_ids(user)
     if followed_tickets:
@@ -180,15 +180,12 @@ def _window_ranks(
         if candidates:
             ranked = backend.ranked(backend.only(scope, candidates), terms, mode)
             followed = _ranks(ranked, len(candidates))
-    window = sorted({*by_token, *(pk for _, pk in followed)}, reverse=True)[:size]
+    window = sorted({*(pk for pk, _ in by_token), *(pk for _, pk in followed)}, reverse=True)
     if not window:
         return []
-    oldest = window[-1]
-    kept = [pk for pk in by_token if pk >= oldest]
-    ranks: list[tuple[float, int]] = []
-    if kept:
-        ranks = _ranks(backend.ranked_window(scope, kept, terms, mode, access=tokens), limit)
-    seen = set(kept)
+    oldest = window[:size][-1]
+    ranks = sorted(((rank, pk) for pk, rank in by_token if pk >= oldest), reverse=True)[:limit]
+    seen = {pk for pk, _ in by_token}
     ranks += [(rank, pk) for rank, pk in followed if pk >= oldest and pk not in seen]
     return ranks
 

@@ -43,33 +43,22 @@ class Backend(Protocol):
         messages only), matched in the index itself; None: no such condition."""
         ...
 
-    def newest_ids(
+    def newest_ranked(
         self,
         documents: QuerySet[SearchDocument],
         tokens: list[str],
         match: str,
         limit: int,
         access: list[str] | None = None,
-    ) -> list[int]:
-        """Ids of the newest `limit` matches of `documents` (tickets and messages),
-        newest first: newest_matching cut, read however suits the backend."""
+    ) -> list[tuple[int, float]]:
+        """(id, rank) of the newest `limit` matches of `documents` (tickets and
+        messages), newest first: newest_matching cut, read and ranked however suits
+        the backend, the rank the same as ranked() gives."""
         ...
 
     def only(self, documents: QuerySet[SearchDocument], ids: list[int]) -> QuerySet[SearchDocument]:
         """`documents` narrowed to these ids, as one bound parameter (the list may be
         longer than the database's limit on parameters)."""
-        ...
-
-    def ranked_window(
-        self,
-        documents: QuerySet[SearchDocument],
-        ids: list[int],
-        tokens: list[str],
-        match: str,
-        access: list[str] | None = None,
-    ) -> QuerySet[SearchDocument]:
-        """The window `ids` (newest_matching of `documents` with the same `access`,
-        cut) with `rank`, ordered by it: every such match from the oldest of them on."""
         ...
 
     def ranked(

@@ -3,6 +3,7 @@ import time
 
 from django.db import connection
 from django.db.models import F, Max, QuerySet
+from django.db.models.expressions import RawSQL
 
 from deskline.search.backends.base import ALL
 from deskline.search.models import SearchDocument
@@ -12,14 +13,18 @@ from deskline.search.models import SearchDocument
 NORMALIZATION = 1
 # Ids in the narrowest band newest_ids reads (the first one, without statistics).
 FIRST_BAND = 20_000
-# The most ids newest_ids walks by primary key, testing each row (see walks): about
-# 1 microsecond an id at 1M tickets, where a GIN band costs a bitmap entry for every
-# match of the words and tokens in the whole table and a permission check for each
-# one in the band.
-WALK_SPAN = 100_000
+# The most ids newest_ranked walks by primary key, testing each row (see walks): about
+# 1.2 microseconds an id at 1M tickets, where a GIN band costs about 0.3 microseconds
+# for every match of the words in the whole table (of the desk's words for an agent),
+# and a read and a permission check (about 6 microseconds) for each one in the band:
+# at 2M documents the two meet near a density of 5 %, i.e. 50,000 ids for a window of
+# 2,000 (it was 100,000 before the desk-scoped words made an agent's GIN scan cheap).
+WALK_SPAN = 50_000
+# The widest first band of a user whose documents are dense (walks): see newest_ranked.
+BAND_CAP = 100_000
 # How long a process keeps the lexeme statistics (lexeme_frequencies).
 STATS_TTL = 300.0
-_stats: tuple[float, tuple[dict[str, float], float] | None] | None = None
+_stats: dict[str, tuple[float, tuple[dict[str, float], float] | None]] = {}
 
 
 def tsquery_expression(tokens: list[str], match: str) -> str:
@@ -43,44 +48,94 @@ def _query(tokens: list[str], match: str, access: list[str] | None) -> tuple[str
     return query, params
 
 
-def lexeme_frequencies() -> tuple[dict[str, float], float] | None:
-    """Share of documents holding each common lexeme, and a share below every other
-    one's, from the planner's statistics of the vector column (ANALYZE, autovacuum);
-    None before the first ANALYZE. Read at most every STATS_TTL seconds per process."""
-    global _stats
+def desk_words_query(tokens: list[str], match: str, desks: list[str]) -> str:
+    """The words as desk-scoped lexemes of `desk_vector` (migration 0006): "vpn@d1"
+    is the word "vpn" in a document holding the desk token "d1"."""
+    joiner = " & " if match == ALL else " | "
+    return " | ".join(
+        "(" + joiner.join(f"'{token}@{desk}'" for token in tokens) + ")" for desk in desks
+    )
+
+
+def _indexed_query(
+    tokens: list[str], match: str, access: list[str] | None
+) -> tuple[str, list[str]]:
+    """The condition the GIN indexes answer: for desk tokens, the desk's own words
+    (desk_vector), whose lists hold only that desk's matches, instead of the words and
+    the desk lexeme of `vector`, whose lists hold every document of either; the other
+    tokens (a requester's own, few) with the words in `vector`."""
+    desks = [t for t in access or () if t.startswith("d")]
+    if not desks:
+        query, params = _query(tokens, match, access)
+        return f"search_searchdocument.vector @@ {query}", params
+    condition = "search_searchdocument.desk_vector @@ %s::tsquery"
+    params = [desk_words_query(tokens, match, desks)]
+    others = [t for t in access or () if not t.startswith("d")]
+    if others:
+        query, more = _query(tokens, match, others)
+        condition = f"({condition} OR search_searchdocument.vector @@ {query})"
+        params += more
+    return condition, params
+
+
+def lexeme_frequencies(column: str = "vector") -> tuple[dict[str, float], float] | None:
+    """Share of documents holding each common lexeme of the column (`vector`, or
+    `desk_vector` for desk-scoped words), and a share below every other one's, from the
+    planner's statistics (ANALYZE, autovacuum); None before the first ANALYZE. Read at
+    most every STATS_TTL seconds per process."""
     now = time.monotonic()
-    if _stats is None or now - _stats[0] > STATS_TTL:
+    cached = _stats.get(column)
+    if cached is None or now - cached[0] > STATS_TTL:
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats"
                 " WHERE schemaname = current_schema() AND tablename = 'search_searchdocument'"
-                " AND attname = 'vector'"
+                " AND attname = %s",
+                [column],
             )
             row = cursor.fetchone()
         known = None
         if row and row[0]:
             # The frequencies end with the lowest and highest of them and a null share.
             known = (dict(zip(row[0], row[1], strict=False)), row[1][len(row[0])] / 2)
-        _stats = (now, known)
-    return _stats[1]
+        cached = _stats[column] = (now, known)
+    return cached[1]
+
+
+def _density(shares: list[float], match: str) -> float:
+    """Share of documents holding every (ALL) or any of the words, taken as independent."""
+    if match == ALL:
+        return math.prod(shares)
+    return 1 - math.prod(1 - share for share in shares)
 
 
 def first_span(
     tokens: list[str], match: str, access: list[str] | None, limit: int, high: int
 ) -> int:
     """How many of the newest ids the first band covers: as many as should hold the
-    window at the density the statistics predict for the words and tokens (taken as
-    independent), with a margin, or every id when that is most of them (rare words:
-    one GIN scan finds them all, where bands would scan the index once each)."""
+    window at the density the statistics predict for the words and tokens, with a
+    margin, or every id when that is most of them (rare words: one GIN scan finds them
+    all, where bands would scan the index once each). A desk's words are counted in
+    that desk (desk_vector): words common elsewhere are often rare in a small desk."""
     stats = lexeme_frequencies()
     if stats is None:
         return FIRST_BAND
     frequencies, rare = stats
-    shares = [frequencies.get(t, rare) for t in tokens]
-    every = match == ALL
-    density = math.prod(shares) if every else 1 - math.prod(1 - share for share in shares)
-    if access is not None:
-        density *= min(1.0, sum(frequencies.get(f"~{t}", rare) for t in access))
+    words = _density([frequencies.get(t, rare) for t in tokens], match)
+    desks = [t for t in access or () if t.startswith("d")]
+    by_desk = lexeme_frequencies("desk_vector") if desks else None
+    if access is None:
+        density = words
+    elif by_desk is None:
+        density = words * min(1.0, sum(frequencies.get(f"~{t}", rare) for t in access))
+    else:
+        desk_shares, desk_rare = by_desk
+        density = sum(
+            _density([desk_shares.get(f"{t}@{desk}", desk_rare) for t in tokens], match)
+            for desk in desks
+        )
+        others = [t for t in access if not t.startswith("d")]
+        density += words * min(1.0, sum(frequencies.get(f"~{t}", rare) for t in others))
     wanted = limit * 1.3 / density if density > 0 else high
     return high if wanted * 2 > high else max(int(wanted), FIRST_BAND)
 
@@ -104,13 +159,15 @@ class PostgresBackend:
         *,
         indexed: bool = True,
     ) -> QuerySet[SearchDocument]:
-        # indexed: a plain `vector @@ query` in WHERE, so the GIN index is used; the
-        # access tokens join the same query, so the index reads only what the user may
-        # see. Otherwise the same condition as a function call, which no index serves:
-        # the rows are read by primary key and each one tested.
-        query, params = _query(tokens, match, access)
-        vector = "search_searchdocument.vector"
-        where = f"{vector} @@ {query}" if indexed else f"ts_match_vq({vector}, {query})"
+        # indexed: plain `@@` conditions in WHERE, so the GIN indexes are used; the
+        # access tokens are part of them, so the index reads only what the user may
+        # see (_indexed_query). Otherwise the same condition as a function call, which
+        # no index serves: the rows are read by primary key and each one tested.
+        if indexed:
+            where, params = _indexed_query(tokens, match, access)
+        else:
+            query, params = _query(tokens, match, access)
+            where = f"ts_match_vq(search_searchdocument.vector, {query})"
         return documents.extra(  # noqa: S610 - fixed SQL, the query is a bound parameter
             where=[where], params=params
         )
@@ -134,14 +191,14 @@ class PostgresBackend:
         # the planner use the partial GIN index of migration 0004.
         return self._matched(documents, tokens, match, access).order_by("-id")
 
-    def newest_ids(
+    def newest_ranked(
         self,
         documents: QuerySet[SearchDocument],
         tokens: list[str],
         match: str,
         limit: int,
         access: list[str] | None = None,
-    ) -> list[int]:
+    ) -> list[tuple[int, float]]:
         # GIN returns its matches unordered, so "newest first" meant reading every
         # match from the table and sorting (8,700 rows for one common word at 100k
         # tickets, ten times that at 1M). Asking for the newest band of ids first, then
@@ -151,11 +208,13 @@ class PostgresBackend:
         # user's tokens are dense (walks) and the ids expected few: a GIN scan reads
         # every match of the words and of the desk token (900,000 documents for the
         # largest desk at 1M tickets) whatever the band, where a walk stops at the
-        # window.
+        # window. Each band's rows are ranked in the query that finds them: ranking
+        # the window in a query of its own read 2,000 rows again by id and checked
+        # their permissions a second time (20-40 ms at 1M tickets).
         matched = self._matched(documents, tokens, match, access)
         tested = self._matched(documents, tokens, match, access, indexed=False)
         top = SearchDocument.objects.aggregate(top=Max("id"))["top"] or 0
-        ids: list[int] = []
+        found: list[tuple[int, float]] = []
         high = top + 1
         # The ids expected to hold the rest of the window: walked by primary key when
         # they are few enough, else read with GIN, a band at a time.
@@ -170,43 +229,43 @@ class PostgresBackend:
             # Words are not independent ("error vpn" are together in 87,000 of the IT
             # desk's documents, 14 times what their frequencies predict): a first
             # band of every id would test each of those against the permissions.
-            span = min(span, WALK_SPAN)
-        while high > 0 and len(ids) < limit:
+            span = min(span, BAND_CAP)
+        while high > 0 and len(found) < limit:
             low = max(high - span, 0)
+            wanted = limit - len(found)
             if dense and not every and expected <= WALK_SPAN:
+                # The rank is computed for the rows the walk keeps, as it finds them.
                 band = tested.filter(id__gte=low, id__lt=high).order_by("-id")
+                found += self._with_rank(band, tokens, match).values_list("id", "rank")[:wanted]
             else:
                 # Sorted by an expression no index provides: ordered by id, the planner
                 # estimated a word pair's matches from each word's frequency and walked
                 # the primary key through the band, every row of it when no document
                 # held both words (1 s for "password vpn" at 1M).
                 band = matched.filter(id__gte=low, id__lt=high).order_by((F("id") + 0).desc())
-            ids += band.values_list("id", flat=True)[: limit - len(ids)]
+                # Ranked after the cut, in the same statement: the sort reads every
+                # match of the band, and ranking them all could cost more than the rest.
+                # Raw, not a queryset: Django would alias the table of a subquery, but
+                # the fixed SQL of _matched names it, so it would test the outer row.
+                cut, params = band.values("id")[:wanted].query.sql_with_params()
+                cut_ids = RawSQL(cut, params)  # noqa: S611 - compiled SQL, bound parameters
+                kept = SearchDocument.objects.filter(id__in=cut_ids)
+                rows = self._with_rank(kept, tokens, match).values_list("id", "rank")
+                found += sorted(rows, reverse=True)
             high = low
             covered = top + 1 - high
             # Enough ids for the rest at the density seen so far, with a margin; when
             # that is most of what is left (rare words, a requester's few tickets), the
             # rest in one query, each band costing a read of the words' GIN entries.
-            needed = (limit - len(ids)) * covered * 1.3 / len(ids) if ids else high
+            needed = (limit - len(found)) * covered * 1.3 / len(found) if found else high
             span = high if needed * 2 > high else max(int(needed), FIRST_BAND)
             expected = span
-        return ids
+        return found
 
     def only(self, documents: QuerySet[SearchDocument], ids: list[int]) -> QuerySet[SearchDocument]:
         return documents.extra(  # noqa: S610 - fixed SQL, the ids are a bound parameter
             where=["search_searchdocument.id = ANY(%s)"], params=[ids]
         )
-
-    def ranked_window(
-        self,
-        documents: QuerySet[SearchDocument],
-        ids: list[int],
-        tokens: list[str],
-        match: str,
-        access: list[str] | None = None,
-    ) -> QuerySet[SearchDocument]:
-        # By primary key: a range of ids would read hidden and non-matching rows too.
-        return self.ranked(self.only(documents, ids), tokens, match)
 
     def ranked(
         self,
@@ -217,11 +276,15 @@ class PostgresBackend:
     ) -> QuerySet[SearchDocument]:
         if access is not None:
             candidates = self._matched(candidates, tokens, match, access)
-        return candidates.extra(  # noqa: S610 - fixed SQL, the query is a bound parameter
+        return self._with_rank(candidates, tokens, match).extra(order_by=["-rank", "-id"])
+
+    def _with_rank(
+        self, documents: QuerySet[SearchDocument], tokens: list[str], match: str
+    ) -> QuerySet[SearchDocument]:
+        return documents.extra(  # noqa: S610 - fixed SQL, the query is a bound parameter
             select={
                 "rank": "ts_rank_cd(search_searchdocument.vector, "
                 f"to_tsquery('simple', %s), {NORMALIZATION})"
             },
             select_params=[tsquery_expression(tokens, match)],
-            order_by=["-rank", "-id"],
         )

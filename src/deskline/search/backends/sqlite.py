@@ -64,16 +64,28 @@ class SqliteBackend:
         joined = self._joined(documents, tokens, match, table, None if few else access)
         return joined.extra(order_by=[f"-{table}.rowid"])
 
-    def newest_ids(
+    def newest_ranked(
         self,
         documents: QuerySet[SearchDocument],
         tokens: list[str],
         match: str,
         limit: int,
         access: list[str] | None = None,
-    ) -> list[int]:
+    ) -> list[tuple[int, float]]:
         newest = self.newest_matching(documents, tokens, match, access=access)
-        return list(newest.values_list("id", flat=True)[:limit])
+        ids = list(newest.values_list("id", flat=True)[:limit])
+        if not ids:
+            return []
+        # A rowid range FTS5 reads in one sweep; a list of rowids made it look each one
+        # up in the word lists again (92 ms for 2,300 rows of a three-word query at 1M).
+        # With the same access tokens as the window's query, the sweep finds exactly
+        # the window's rows, skipping what the user may not see as that query did.
+        since = documents.extra(  # noqa: S610 - fixed SQL, the bound is a parameter
+            where=["search_fts.rowid >= %s"], params=[ids[-1]]
+        )
+        ranked = self.ranked(since, tokens, match, access).order_by()
+        ranks = dict(ranked.values_list("id", "rank"))
+        return [(pk, ranks[pk]) for pk in ids if pk in ranks]
 
     def only(self, documents: QuerySet[SearchDocument], ids: list[int]) -> QuerySet[SearchDocument]:
         # With a list to walk, the planner reads each candidate by rowid and asks FTS5
@@ -82,23 +94,6 @@ class SqliteBackend:
             where=["search_searchdocument.id IN (SELECT value FROM json_each(%s))"],
             params=[json.dumps(ids)],
         )
-
-    def ranked_window(
-        self,
-        documents: QuerySet[SearchDocument],
-        ids: list[int],
-        tokens: list[str],
-        match: str,
-        access: list[str] | None = None,
-    ) -> QuerySet[SearchDocument]:
-        # A rowid range FTS5 reads in one sweep; a list of rowids made it look each one
-        # up in the word lists again (92 ms for 2,300 rows of a three-word query at 1M).
-        # With the same access tokens as the window's query, the sweep skips what
-        # the user may not see as that query did.
-        since = documents.extra(  # noqa: S610 - fixed SQL, the bound is a parameter
-            where=["search_fts.rowid >= %s"], params=[min(ids)]
-        )
-        return self.ranked(since, tokens, match, access)
 
     def ranked(
         self,

@@ -101,11 +101,13 @@ def plans() -> list[tuple[str, Callable[[pytest.MonkeyPatch], None]]]:
         def walk(m: pytest.MonkeyPatch) -> None:
             m.setattr(postgres, "FIRST_BAND", 3)
             m.setattr(postgres, "WALK_SPAN", 10**12)
+            m.setattr(postgres, "BAND_CAP", 10**12)
             m.setattr(postgres, "walks", lambda access: True)
 
         def mixed(m: pytest.MonkeyPatch) -> None:
             m.setattr(postgres, "FIRST_BAND", 2)
             m.setattr(postgres, "WALK_SPAN", 4)
+            m.setattr(postgres, "BAND_CAP", 4)
             m.setattr(postgres, "walks", lambda access: True)
 
         def estimated(m: pytest.MonkeyPatch) -> None:
