@@ -68,11 +68,19 @@ def existing_requester(email: str, name: str = "", *, field: str = "email") -> U
 
 
 def get_or_create_requester(
-    email: str, name: str = "", *, language: str = "", field: str = "email"
+    email: str,
+    name: str = "",
+    *,
+    language: str = "",
+    field: str = "email",
+    known_absent: bool = False,
 ) -> User:
-    """The user behind an address, created as a requester on first contact."""
+    """The user behind an address, created as a requester on first contact.
+
+    known_absent: the caller looked this (cleaned) address up in its transaction and
+    found no one, so the lookup is skipped (a concurrent creator is still handled)."""
     email = clean_email(email, field=field)
-    user = User.objects.filter(email=email).first()
+    user = None if known_absent else User.objects.filter(email=email).first()
     if user is not None:
         if name and not user.name:
             user.name = name[:200]

@@ -17,6 +17,11 @@ class SmtpSettings:
     timeout: float = 30.0
 
 
+def smtp_configured() -> bool:
+    """Whether DESKLINE_SMTP_URL is set at all (smtp_settings() is None exactly when not)."""
+    return bool(env_str("DESKLINE_SMTP_URL").strip())
+
+
 def smtp_settings() -> SmtpSettings | None:
     """DESKLINE_SMTP_URL (smtp://user:pass@host:port, smtps://…, ?starttls); None when unset."""
     url = env_str("DESKLINE_SMTP_URL").strip()

@@ -60,3 +60,19 @@ class AcknowledgementTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.desk} ({self.language})"
+
+
+class AddressesVersion(models.Model):
+    """One row whose token changes with every change to a desk or a desk address.
+
+    Each process keeps the desk addresses (with their desks) in memory and reads only
+    this token per mail: a different token, whichever process wrote it, means read
+    them again (mail.services.addresses). A random token rather than a counter: a
+    rolled-back change restores the old token, and a counter would then be reused
+    for other data.
+    """
+
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return self.token

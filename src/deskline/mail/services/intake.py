@@ -17,14 +17,14 @@ from email.policy import compat32
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from deskline.accounts.models import User
+from deskline.accounts.models import User, normalize_email
 from deskline.core.errors import Conflict
 from deskline.desks.models import Desk
 from deskline.mail.models import DeskAddress, RawMail
 from deskline.mail.models.raw import RawState
 from deskline.mail.parsing import ParsedMail, parse_message, rewrite_cid, strip_reply
 from deskline.mail.services import loops, threads
-from deskline.mail.services.addresses import desk_addresses, find_desk_address
+from deskline.mail.services.addresses import desk_addresses_and_desk, find_desk_address
 from deskline.mail.services.languages import requester_language
 from deskline.tickets.access import AGENT_ROLES, role_on_desk
 from deskline.tickets.choices import Channel
@@ -185,11 +185,14 @@ def _open_or_continue(
     raw_mail: RawMail,
     recipients: list[str],
     known: dict[str, DeskAddress],
+    default_desk: Desk | None,
     outbound: dict[str, int | None],
 ) -> None:
     address = find_desk_address(recipients, known)
-    desk = address.desk if address else raw_mail.default_desk
-    sender = User.objects.filter(email=parsed.from_email).first()
+    # The default desk as the process keeps it; read (the row's relation) when not kept.
+    desk = address.desk if address else (default_desk or raw_mail.default_desk)
+    # The email is unique: no ORDER BY (.first() would add one, dearer to build than to run).
+    sender = next(iter(User.objects.filter(email=parsed.from_email).order_by()[:1]), None)
     ticket = threads.find_ticket(parsed, recipients, desk, sender, outbound)
     if ticket is not None and desk is not None and ticket.desk_id == desk.pk:
         ticket.desk = desk  # already loaded: spare the query for it
@@ -228,10 +231,13 @@ def _open_or_continue(
         ],
         rewrite_inline=rewrite_cid,
         requester=sender if known_requester else None,
+        # Looked up above by this very address (already lower case, as clean_email
+        # leaves it), in this transaction: no account yet, create it without asking again.
+        requester_absent=sender is None and email == parsed.from_email == normalize_email(email),
     )
     opened_ticket, message = receive_inbound(inbound)
     if message is None:
-        message = opened_ticket.messages.order_by("id").first()
+        message = inbound.opening_message
     raw_mail.ticket = opened_ticket
     raw_mail.ticket_message = message
     raw_mail.state = RawState.PROCESSED
@@ -255,8 +261,11 @@ def _apply(raw_mail: RawMail, parsed: ParsedMail) -> None:
     raw_mail.sender = parsed.from_email[:254]
     raw_mail.subject = parsed.subject[:998]
     recipients = _recipients(parsed, raw_mail)
-    # Desk addresses among the sender and the recipients, read once for both questions.
-    known = desk_addresses([parsed.from_email, *recipients])
+    # Desk addresses among the sender and the recipients, read once for both questions,
+    # and the default desk: from the process's cache, which one short read validates.
+    known, default_desk = desk_addresses_and_desk(
+        [parsed.from_email, *recipients], raw_mail.default_desk_id
+    )
     # The mail's own Message-ID (is it ours?) and those it answers (which thread?) are
     # all looked up among the mail we sent, in one query.
     outbound = threads.outbound_ticket_ids(
@@ -271,7 +280,7 @@ def _apply(raw_mail: RawMail, parsed: ParsedMail) -> None:
     if parsed.automated or not parsed.from_email:
         _record_automated(parsed, raw_mail, recipients, outbound)
         return
-    _open_or_continue(parsed, raw_mail, recipients, known, outbound)
+    _open_or_continue(parsed, raw_mail, recipients, known, default_desk, outbound)
 
 
 def _parse_outside_transaction(
@@ -310,13 +319,9 @@ def process(raw_mail_id: int, *, raw: bytes | None = None) -> RawMail:
     """
     parsed = _parse_outside_transaction(raw_mail_id, raw)
     with transaction.atomic():
-        raw_mail = (
-            # "of": on PostgreSQL lock the mail only, not the desk joined to it.
-            RawMail.objects.select_for_update(of=("self",))
-            .select_related("default_desk")
-            .defer("raw")
-            .get(pk=raw_mail_id)
-        )
+        # The default desk is not joined: most mail does not need it, and the rest
+        # takes it from the desks the process keeps (_apply).
+        raw_mail = RawMail.objects.select_for_update().defer("raw").get(pk=raw_mail_id)
         if raw_mail.state != RawState.RECEIVED:
             return raw_mail  # someone else did it
         raw_mail.attempts += 1

@@ -25,6 +25,8 @@ LEASE = timedelta(minutes=10)
 
 
 def _schedule(ticket: Ticket, message: Message | None, kind: str) -> OutboundMail | None:
+    if not config.smtp_configured():
+        return None  # nothing is sent: spare the reads below (the same answer)
     address = sending_address(ticket.desk)
     to = ticket.requester.email
     if address is None or not to or config.smtp_settings() is None:
@@ -47,7 +49,8 @@ def _schedule(ticket: Ticket, message: Message | None, kind: str) -> OutboundMai
 
 
 def schedule_acknowledgement(ticket: Ticket, message: Message | None) -> OutboundMail | None:
-    if not compose.acknowledgement_enabled(ticket):
+    # No SMTP server: _schedule would return None whatever the template says.
+    if not config.smtp_configured() or not compose.acknowledgement_enabled(ticket):
         return None
     return _schedule(ticket, message, OutboundKind.ACKNOWLEDGEMENT)
 

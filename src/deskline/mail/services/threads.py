@@ -3,6 +3,8 @@
 import re
 from collections.abc import Iterable
 
+from django.db import connection
+
 from deskline.accounts.models import User
 from deskline.desks.models import Desk
 from deskline.mail.models import OutboundMail, RawMail
@@ -43,11 +45,17 @@ def _follow_merges(ticket: Ticket | None) -> Ticket | None:
     return ticket
 
 
+def _ticket(ticket_id: int) -> Ticket | None:
+    # By primary key: no ORDER BY, which .first() would add (and which costs more to
+    # build than the read takes).
+    return next(iter(Ticket.objects.filter(pk=ticket_id).order_by()[:1]), None)
+
+
 def _by_token(recipients: Iterable[str]) -> Ticket | None:
     for email in recipients:
         ticket_id = ticket_id_for_token(split_address(email)[1])
         if ticket_id is not None:
-            return Ticket.objects.filter(pk=ticket_id).first()
+            return _ticket(ticket_id)
     return None
 
 
@@ -55,20 +63,40 @@ def _by_token(recipients: Iterable[str]) -> Ticket | None:
 _CHUNK = 500
 
 
+def _order_by_sql(model: type[OutboundMail] | type[RawMail]) -> str:
+    quote = connection.ops.quote_name
+    terms = []
+    for name in model._meta.ordering or ["pk"]:
+        field = name.lstrip("-")
+        column = (model._meta.pk if field == "pk" else model._meta.get_field(field)).column
+        terms.append(quote(column) + (" DESC" if name.startswith("-") else " ASC"))
+    return ", ".join(terms)
+
+
 def _first_ticket_ids(
-    model: type[OutboundMail] | type[RawMail], ids: list[str], **filters: object
+    model: type[OutboundMail] | type[RawMail], ids: list[str], *, with_ticket: bool = False
 ) -> dict[str, int | None]:
     """message id → ticket id of the row with that Message-ID that .first() would read
-    (the first in the model's ordering)."""
+    (the first in the model's ordering); with_ticket: among rows that have a ticket.
+
+    Plain SQL: it runs for every mail, and building it with the ORM cost about ten
+    times what the database takes to answer it."""
+    quote = connection.ops.quote_name
     found: dict[str, int | None] = {}
     for start in range(0, len(ids), _CHUNK):
-        rows = (
-            model.objects.filter(message_id__in=ids[start : start + _CHUNK], **filters)
-            .order_by(*(model._meta.ordering or ["pk"]))
-            .values_list("message_id", "ticket_id")
+        chunk = ids[start : start + _CHUNK]
+        # Only names from the model's metadata are formatted in; the values are parameters.
+        sql = (
+            f"SELECT {quote('message_id')}, {quote('ticket_id')} "  # noqa: S608
+            f"FROM {quote(model._meta.db_table)} "
+            f"WHERE {quote('message_id')} IN ({', '.join(['%s'] * len(chunk))})"
+            + (f" AND {quote('ticket_id')} IS NOT NULL" if with_ticket else "")
+            + f" ORDER BY {_order_by_sql(model)}"
         )
-        for message_id, ticket_id in rows:
-            found.setdefault(message_id, ticket_id)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, chunk)
+            for message_id, ticket_id in cursor.fetchall():
+                found.setdefault(message_id, ticket_id)
     return found
 
 
@@ -91,11 +119,11 @@ def _by_message_ids(ids: list[str], outbound: dict[str, int | None] | None) -> T
     if outbound is None:
         outbound = outbound_ticket_ids(ids)
     missing = [i for i in ids if not outbound.get(i)]
-    received = _first_ticket_ids(RawMail, missing, ticket__isnull=False) if missing else {}
+    received = _first_ticket_ids(RawMail, missing, with_ticket=True) if missing else {}
     for message_id in ids:
         ticket_id = outbound.get(message_id) or received.get(message_id)
         if ticket_id:
-            return Ticket.objects.filter(pk=ticket_id).first()
+            return _ticket(ticket_id)
     return None
 
 

@@ -14,7 +14,7 @@ from deskline.accounts.services import clean_email, get_or_create_requester
 from deskline.desks.models import Desk
 from deskline.tickets.models import Attachment, Message, Ticket
 from deskline.tickets.services.messages import add_message
-from deskline.tickets.services.opening import open_ticket
+from deskline.tickets.services.opening import open_ticket_with_message
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +54,13 @@ class InboundMessage:
     # The account of sender_email when the channel already read it: spares looking the
     # address up again (get_or_create_requester still runs when it would write).
     requester: User | None = None
+    # True when the channel looked sender_email (as clean_email leaves it) up in this
+    # transaction and found no account: it is created without a second lookup.
+    requester_absent: bool = False
     # Filled by receive_inbound: files refused (blocked type, too large) with the reason.
     refused_attachments: list[tuple[str, str]] = field(default_factory=list)
+    # Filled by receive_inbound when it opens a ticket: the ticket's first message.
+    opening_message: Message | None = None
 
 
 def _store_files(inbound: InboundMessage, ticket: Ticket, uploader: User) -> list[Attachment]:
@@ -95,8 +100,9 @@ def _inline_html(inbound: InboundMessage, html: str, files: list[Attachment]) ->
 def receive_inbound(inbound: InboundMessage) -> tuple[Ticket, Message | None]:
     """Open a ticket, or add the message to the ticket it continues.
 
-    Returns the ticket and, for a continuation, the message added. Attachments are
-    stored with the message; the caller owns the transaction.
+    Returns the ticket and, for a continuation, the message added (an opening's first
+    message is left in inbound.opening_message). Attachments are stored with the
+    message; the caller owns the transaction.
     """
     requester = inbound.requester
     if (
@@ -106,7 +112,10 @@ def receive_inbound(inbound: InboundMessage) -> tuple[Ticket, Message | None]:
         or (inbound.sender_name and not requester.name)  # get_or_create fills the name in
     ):
         requester = get_or_create_requester(
-            inbound.sender_email, inbound.sender_name, language=inbound.language
+            inbound.sender_email,
+            inbound.sender_name,
+            language=inbound.language,
+            known_absent=inbound.requester is None and inbound.requester_absent,
         )
     if inbound.ticket is not None:
         files = _store_files(inbound, inbound.ticket, requester)
@@ -123,7 +132,7 @@ def receive_inbound(inbound: InboundMessage) -> tuple[Ticket, Message | None]:
             source_headers=inbound.source_headers,
         )
         return inbound.ticket, message
-    ticket = open_ticket(
+    ticket, first = open_ticket_with_message(
         desk=inbound.desk,
         subject=inbound.subject or "(no subject)",
         requester=requester,
@@ -136,14 +145,14 @@ def receive_inbound(inbound: InboundMessage) -> tuple[Ticket, Message | None]:
         sender_email=inbound.sender_email,
         source_headers=inbound.source_headers,
     )
+    inbound.opening_message = first
     if inbound.attachments:
         # The ticket must exist before its files; they join its first message, in the
         # same transaction as the opening, before any hook runs (hooks run on commit).
-        first = ticket.messages.order_by("id").first()
         files = _store_files(inbound, ticket, requester)
         Attachment.objects.filter(pk__in=[a.pk for a in files]).update(message=first)
-        html = _inline_html(inbound, first.body_html, files) if first else ""
-        if first is not None and html != first.body_html:
+        html = _inline_html(inbound, first.body_html, files)
+        if html != first.body_html:
             first.body_html = html
             first.save(update_fields=["body_html"])
     return ticket, None

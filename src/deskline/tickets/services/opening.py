@@ -7,7 +7,7 @@ from django.utils import timezone
 from deskline.accounts.models import User
 from deskline.desks.models import Category, Desk, Team
 from deskline.tickets.choices import Channel, Level, Status, TicketType, Tier, priority_for
-from deskline.tickets.models import Attachment, Ticket, TicketFollower
+from deskline.tickets.models import Attachment, Message, Ticket, TicketFollower
 from deskline.tickets.services import fields, hooks
 from deskline.tickets.services.events import event, save_events
 from deskline.tickets.services.messages import create_message
@@ -15,7 +15,13 @@ from deskline.tickets.services.sequence import allocate_sequence
 from deskline.tickets.services.tags import set_ticket_tags
 
 
-def open_ticket(
+def open_ticket(**options: Any) -> Ticket:
+    """Open a ticket with its first message, numbered per desk (the options of
+    open_ticket_with_message, which also returns that message)."""
+    return open_ticket_with_message(**options)[0]
+
+
+def open_ticket_with_message(
     *,
     desk: Desk,
     subject: str,
@@ -40,8 +46,8 @@ def open_ticket(
     sender_email: str = "",
     source_headers: dict[str, Any] | None = None,
     enforce_required_fields: bool = False,
-) -> Ticket:
-    """Open a ticket with its first message, numbered per desk.
+) -> tuple[Ticket, Message]:
+    """Open a ticket with its first message, numbered per desk; (ticket, that message).
 
     `actor` is who did it (an agent logging a call, an API client); the requester is
     who asked. Both may be the same person.
@@ -124,4 +130,4 @@ def open_ticket(
                 internal=False,
             )
         )
-    return ticket
+    return ticket, message
