@@ -4,6 +4,8 @@ confidence, per-label thresholds for applying a prediction, and "none of these".
 With the `ai` extra it is an ensemble: the TF-IDF SVM's scores averaged with those of a
 logistic regression on sentence embeddings, mixed in the proportion that was right most
 often on out-of-fold scores of the training data. Without it, TF-IDF alone.
+"None of these" is decided in rejection.py (with embeddings: confidence or the
+embedding's similarity to the nearest label centroid).
 """
 
 import time
@@ -15,11 +17,17 @@ import numpy as np
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
-from deskline.triage.ml import calibration, embeddings
+from deskline.triage.ml import calibration, embeddings, rejection
 from deskline.triage.ml.ensemble import Fusion, dense_model, fit_fusion, fit_gate
 from deskline.triage.ml.evaluation import summarize
 from deskline.triage.ml.features import FeatureConfig, Featurizer
 from deskline.triage.ml.text import normalize
+
+# Share of in-scope training texts (out of fold) that confidence and embedding
+# similarity together refuse as "none of these" (rejection.py). 0.02 was picked among
+# 0.01-0.03 on CLINC150 val, where it met both targets; the comparison is listed in
+# docs/benchmarks.md (Triage), and only the maintainers' held-out test confirms it.
+SIMILARITY_REJECT_RATE = 0.02
 
 
 @dataclass
@@ -51,8 +59,19 @@ class ClassifierConfig:
     # (calibration.risk_threshold). On CLINC150 it refused fewer in-scope requests but
     # caught far fewer out-of-scope ones than the 5 % rate (docs/benchmarks.md).
     reject_cost: float = 0.5
+    # With embeddings (averaged): "none of these" also when the text's embedding is far
+    # from every label's centroid (rejection.py), both criteria together refusing
+    # `similarity_reject_rate` of the in-scope training texts; `reject_rate` and
+    # `reject_cost` then do not apply. False: confidence alone, as without embeddings.
+    reject_similarity: bool = True
+    similarity_reject_rate: float = SIMILARITY_REJECT_RATE
     # Training rows with this label are examples of "none of these" (optional).
     out_of_scope_label: str | None = None
+    # What those rows are for: "label" teaches them as one more label; "rule" keeps
+    # them out of the classifier and fits the rejection rule on them (a logistic model
+    # of confidence and similarity, rejection.fit_logistic; without embeddings or
+    # similarity they are left unused and confidence alone decides).
+    out_of_scope_use: str = "label"
     seed: int = 0
 
 
@@ -89,6 +108,13 @@ class TextClassifier:
         self.fusion = Fusion()
         self.cv_confidence = np.zeros(0, dtype=np.float32)
         self.cv_right = np.zeros(0, dtype=bool)
+        # Out-of-fold similarity of in-scope training texts to the nearest centroid, and
+        # whether the gate let them be embedded (as prediction would).
+        self.cv_similarity = np.zeros(0, dtype=np.float32)
+        self.cv_embedded = np.zeros(0, dtype=bool)
+        # Label centroids of the training embeddings (None: no similarity criterion).
+        self.centroids: np.ndarray | None = None
+        self.reject = rejection.RejectRule()
         self._featurizer: Featurizer | None = None
         self._model: LinearSVC | None = None
         self._dense: Any = None
@@ -102,12 +128,24 @@ class TextClassifier:
             "_dense": None,
             "cv_right": np.zeros(0, dtype=bool),
             "embedding_max_tokens": None,
+            "cv_similarity": np.zeros(0, dtype=np.float32),
+            "cv_embedded": np.zeros(0, dtype=bool),
+            "centroids": None,
+            # Files from before the similarity criterion: their confidence threshold.
+            "reject": rejection.RejectRule("confidence", float(state.get("oos_threshold", 0.0))),
         }
         self.__dict__.update({**defaults, **state})
 
     @property
     def reject_rule(self) -> str:
-        """How the out-of-scope threshold was set, for the model's metadata."""
+        """How the out-of-scope rule was set, for the model's metadata."""
+        if self.reject.kind == "either":
+            return (
+                f"confidence or nearest-centroid similarity, in-scope rate "
+                f"{self.config.similarity_reject_rate}"
+            )
+        if self.reject.kind == "logistic":
+            return "logistic model of confidence and similarity, fitted on out-of-scope examples"
         if self.config.reject_rate is not None:
             return f"in-scope rate {self.config.reject_rate}"
         return f"least cost, refusal = {self.config.reject_cost} error"
@@ -138,7 +176,24 @@ class TextClassifier:
             raise ValueError(f"{len(texts)} texts but {len(labels)} labels")
         if self.config.combine not in ("average", "stack"):
             raise ValueError(f"combine must be 'average' or 'stack', not {self.config.combine!r}")
+        if self.config.out_of_scope_use not in ("label", "rule"):
+            raise ValueError(
+                f"out_of_scope_use must be 'label' or 'rule', not {self.config.out_of_scope_use!r}"
+            )
+        if vectors is not None and len(vectors) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(vectors)} embeddings")
         started = time.perf_counter()
+        out_texts: list[str] = []
+        out_vectors = None
+        oos = self.config.out_of_scope_label
+        if oos is not None and self.config.out_of_scope_use == "rule":
+            # Examples of "none of these" fit the rejection rule, not the classifier.
+            mine = np.array([label == oos for label in labels], dtype=bool)
+            out_texts = [normalize(t) for t, m in zip(texts, mine, strict=True) if m]
+            out_vectors = vectors[mine] if vectors is not None else None
+            texts = [t for t, m in zip(texts, mine, strict=True) if not m]
+            labels = [y for y, m in zip(labels, mine, strict=True) if not m]
+            vectors = vectors[~mine] if vectors is not None else None
         clean = [normalize(t) for t in texts]
         self.labels = sorted(set(labels))
         if len(self.labels) < 2:
@@ -152,15 +207,19 @@ class TextClassifier:
         self.embedding_max_tokens = embeddings.MAX_TOKENS if self.embedded else None
         if self.embedded and vectors is None:
             vectors = embeddings.embed(list(texts), self.embedding_max_tokens)
-        if vectors is not None and len(vectors) != len(texts):
-            raise ValueError(f"{len(texts)} texts but {len(vectors)} embeddings")
+            if out_texts:
+                out_vectors = embeddings.embed(out_texts, self.embedding_max_tokens)
         if not self.embedded:
-            vectors = None
+            vectors = out_vectors = None
 
+        # Without cross-validation nothing is refused (no out-of-fold scores to fit on).
+        self.reject, self.centroids, self.oos_threshold = rejection.RejectRule(), None, 0.0
         folds = min(self.config.cv_folds, int(np.bincount(y).max()))
         if folds >= 2:
-            self._cross_validate(clean, y, vectors, folds)
+            self._cross_validate(clean, y, vectors, folds, (out_texts, out_vectors))
         self._featurizer, self._model, self._dense = self._fit_once(clean, y, vectors)
+        if self.reject.kind != "confidence" and vectors is not None:
+            self.centroids = rejection.centroids(vectors, y, len(self.labels))
         if folds < 2 and self._dense is not None:
             # No folds to learn the mix from: put both models' scores on the same spread
             # (on the training texts) and weigh them equally, rather than drop one.
@@ -211,18 +270,39 @@ class TextClassifier:
             return text_scores, None
         return text_scores, self._label_scores(dense, dense.decision_function(vectors), len(texts))
 
+    def _similarity_used(self) -> bool:
+        return self.config.reject_similarity and self.embedded and self.combine == "average"
+
     def _cross_validate(
-        self, texts: list[str], y: np.ndarray, vectors: np.ndarray | None, folds: int
+        self,
+        texts: list[str],
+        y: np.ndarray,
+        vectors: np.ndarray | None,
+        folds: int,
+        out_of_scope: tuple[list[str], np.ndarray | None] = ([], None),
     ) -> None:
-        text_scores = np.zeros((len(texts), len(self.labels)))
-        dense_scores = np.zeros((len(texts), len(self.labels)))
+        """Out-of-fold scores of the training texts: the ensemble's mix, calibration,
+        thresholds and the "none of these" rule are all fitted on them. Out-of-scope
+        examples (`out_of_scope_use="rule"`) are split into folds too and scored by the
+        model of the other folds, like held-out tickets."""
+        out_texts, out_vectors = out_of_scope
+        n_labels = len(self.labels)
+        text_scores = np.zeros((len(texts), n_labels))
+        dense_scores = np.zeros((len(texts), n_labels))
+        out_text_scores = np.zeros((len(out_texts), n_labels))
+        out_dense_scores = np.zeros((len(out_texts), n_labels))
+        similarity = np.zeros(len(texts))
+        out_similarity = np.zeros(len(out_texts))
+        measure = self._similarity_used() and vectors is not None
         splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.config.seed)
         # Labels rarer than the number of folds make StratifiedKFold warn; they are
         # still placed in some folds, which is all that is needed here.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             splits = list(splitter.split(np.zeros(len(y)), y))
-        for train, test in splits:
+        out_fold = np.arange(len(out_texts)) % folds
+        np.random.default_rng(self.config.seed).shuffle(out_fold)
+        for number, (train, test) in enumerate(splits):
             if len(set(y[train].tolist())) < 2:
                 continue
             part = vectors[train] if vectors is not None else None
@@ -232,6 +312,23 @@ class TextClassifier:
             text_scores[test] = text_part
             if dense_part is not None:
                 dense_scores[test] = dense_part
+            out_test = np.flatnonzero(out_fold == number)
+            if len(out_test):
+                held_out = out_vectors[out_test] if out_vectors is not None else None
+                text_part, dense_part = self._parts(
+                    fitted, [out_texts[i] for i in out_test], held_out
+                )
+                out_text_scores[out_test] = text_part
+                if dense_part is not None:
+                    out_dense_scores[out_test] = dense_part
+            if measure:
+                # Centroids of this fold's training texts: a text never meets its own.
+                fold_centroids = rejection.centroids(vectors[train], y[train], n_labels)
+                similarity[test] = rejection.nearest_similarity(vectors[test], fold_centroids)
+                if len(out_test) and out_vectors is not None:
+                    out_similarity[out_test] = rejection.nearest_similarity(
+                        out_vectors[out_test], fold_centroids
+                    )
         averaged = vectors is not None and self.combine == "average"
         skipped = None
         if averaged:
@@ -252,14 +349,43 @@ class TextClassifier:
         # Kept so that another rejection rule can be read off without retraining.
         self.cv_confidence = confidence[in_scope].astype(np.float32)
         self.cv_right = (predicted == y)[in_scope]
-        if self.config.reject_rate is not None:
-            self.oos_threshold = calibration.rejection_threshold(
-                self.cv_confidence, self.config.reject_rate
+        embedded = ~skipped if skipped is not None else np.ones(len(y), dtype=bool)
+        self.cv_embedded = embedded[in_scope]
+        self.cv_similarity = similarity[in_scope].astype(np.float32)
+        if measure and len(out_texts) and averaged:
+            out_skipped = self.fusion.skips(out_text_scores)
+            out_confidence = calibration.softmax(
+                self.fusion.mix(out_text_scores, out_dense_scores, out_skipped), self.temperature
+            ).max(axis=1)
+            self.reject = rejection.fit_logistic(
+                self.cv_confidence,
+                self.cv_similarity,
+                out_confidence,
+                out_similarity,
+                self.config.similarity_reject_rate,
+                self.cv_embedded,
+                self.config.seed,
+            )
+        elif measure:
+            self.reject = rejection.fit_either(
+                self.cv_confidence,
+                self.cv_similarity,
+                self.config.similarity_reject_rate,
+                self.cv_embedded,
+            )
+        elif self.config.reject_rate is not None:
+            self.reject = rejection.RejectRule(
+                "confidence",
+                calibration.rejection_threshold(self.cv_confidence, self.config.reject_rate),
             )
         else:
-            self.oos_threshold = calibration.risk_threshold(
-                self.cv_confidence, self.cv_right, self.config.reject_cost
+            self.reject = rejection.RejectRule(
+                "confidence",
+                calibration.risk_threshold(
+                    self.cv_confidence, self.cv_right, self.config.reject_cost
+                ),
             )
+        self.oos_threshold = self.reject.confidence
         thresholds = calibration.apply_thresholds(
             predicted, confidence, y, len(self.labels), self.config.target_precision
         )
@@ -284,12 +410,20 @@ class TextClassifier:
                 float(np.mean(self.fusion.mix(text_scores, dense_scores).argmax(axis=1) == y)), 4
             )
         self.metrics["reject_rule"] = self.reject_rule
-        self.metrics["cv_in_scope_rejected"] = round(
-            float(np.mean(self.cv_confidence < self.oos_threshold)), 4
+        self.metrics["reject"] = self.reject.describe()
+        refused = self.reject.refuse(
+            self.cv_confidence, self.cv_similarity if measure else None, self.cv_embedded
         )
-        accepted = in_scope & (confidence >= self.oos_threshold)
+        self.metrics["cv_in_scope_rejected"] = round(float(np.mean(refused)), 4)
+        if measure and len(out_texts) and averaged:
+            self.metrics["cv_out_of_scope_examples"] = len(out_texts)
+            self.metrics["cv_out_of_scope_recall"] = round(
+                float(np.mean(self.reject.refuse(out_confidence, out_similarity, ~out_skipped))),
+                4,
+            )
+        kept = self.cv_right[~refused]
         self.metrics["accuracy_when_accepted"] = round(
-            float(np.mean(predicted[accepted] == y[accepted])) if accepted.any() else 0.0, 4
+            float(np.mean(kept)) if len(kept) else 0.0, 4
         )
 
     def _in_scope_mask(self, y: np.ndarray) -> np.ndarray:
@@ -300,19 +434,44 @@ class TextClassifier:
 
     def probabilities(self, texts: list[str], vectors: np.ndarray | None = None) -> np.ndarray:
         """Calibrated probabilities, one row per text; `vectors` as for `fit`."""
+        return self._score(texts, vectors)[0]
+
+    def refusals(
+        self, texts: list[str], vectors: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Which texts are "none of these", and the calibrated probabilities."""
+        probabilities, similarity, embedded = self._score(texts, vectors)
+        return self._refuse(probabilities, similarity, embedded), probabilities
+
+    def _refuse(
+        self, probabilities: np.ndarray, similarity: np.ndarray | None, embedded: np.ndarray
+    ) -> np.ndarray:
+        refused = self.reject.refuse(probabilities.max(axis=1), similarity, embedded)
+        oos = self.config.out_of_scope_label
+        if oos is not None and oos in self.labels:
+            refused |= probabilities.argmax(axis=1) == self.labels.index(oos)
+        return refused
+
+    def _score(
+        self, texts: list[str], vectors: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+        """Calibrated probabilities; the nearest-centroid similarity of the texts that
+        were embedded (None without centroids); which texts were embedded."""
         if self._model is None or self._featurizer is None:
             raise RuntimeError("the classifier is not trained")
         clean = [normalize(t) for t in texts]
+        everyone = np.ones(len(texts), dtype=bool)
         if not self.embedded:
             text_scores = self._text_scores(clean)
-            return calibration.softmax(self.fusion.mix(text_scores, None), self.temperature)
+            scores = self.fusion.mix(text_scores, None)
+            return calibration.softmax(scores, self.temperature), None, ~everyone
         if self.combine == "stack" or self._dense is None:
             vectors = self._embed(texts) if vectors is None else vectors
             text_scores, dense_scores = self._parts(
                 (self._featurizer, self._model, self._dense), clean, vectors
             )
             scores = self.fusion.mix(text_scores, dense_scores)
-            return calibration.softmax(scores, self.temperature)
+            return calibration.softmax(scores, self.temperature), None, everyone
         # Averaged: the TF-IDF model first; only the texts it is unsure of are embedded.
         if vectors is None:
             self._check_embedder()  # even when no text needs embedding this time
@@ -320,12 +479,15 @@ class TextClassifier:
         skipped = self.fusion.skips(text_scores)
         asked = np.flatnonzero(~skipped)
         dense_scores = np.zeros_like(text_scores)
+        similarity = None if self.centroids is None else np.zeros(len(texts))
         if len(asked):
             part = self._embed([texts[i] for i in asked]) if vectors is None else vectors[asked]
             raw = self._dense.decision_function(part)
             dense_scores[asked] = self._label_scores(self._dense, raw, len(asked))
+            if similarity is not None:
+                similarity[asked] = rejection.nearest_similarity(part, self.centroids)
         scores = self.fusion.mix(text_scores, dense_scores, skipped)
-        return calibration.softmax(scores, self.temperature)
+        return calibration.softmax(scores, self.temperature), similarity, ~skipped
 
     def _text_scores(self, clean: list[str]) -> np.ndarray:
         """The TF-IDF model's scores alone (not for stacked embeddings)."""
@@ -359,14 +521,13 @@ class TextClassifier:
     ) -> list[LabelPrediction]:
         if not texts:
             return []
-        probabilities = self.probabilities(texts, vectors)
-        oos_label = self.config.out_of_scope_label
+        probabilities, similarity, embedded = self._score(texts, vectors)
+        refused = self._refuse(probabilities, similarity, embedded)
         results = []
-        for row in probabilities:
+        for row, out in zip(probabilities, refused.tolist(), strict=True):
             order = np.argsort(-row)[: max(1, alternatives)]
             best = self.labels[order[0]]
             confidence = float(row[order[0]])
-            out = confidence < self.oos_threshold or best == oos_label
             threshold = self.label_thresholds.get(best)
             results.append(
                 LabelPrediction(
@@ -389,6 +550,7 @@ class TextClassifier:
             "temperature": self.temperature,
             "oos_threshold": self.oos_threshold,
             "reject_rule": self.reject_rule,
+            "reject": self.reject.describe(),
             "label_thresholds": self.label_thresholds,
             "uses_embeddings": self.embedded,
             "embedding_max_tokens": self.embedding_max_tokens,

@@ -1,6 +1,7 @@
 """`deskline triage train` and `predict` as a user runs them: real processes, real files."""
 
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -119,3 +120,23 @@ def test_bad_columns_and_paths_fail_clearly(files, tmp_path):
     )
     assert bad_cost.returncode != 0 and "--reject-cost must be in [0, 1]" in bad_cost.stderr
     assert not model.exists()
+
+
+def test_out_of_scope_options_reach_the_model(files, tmp_path):
+    training, _, test = files
+    model = tmp_path / "m.joblib"
+    examples = test[0][1]  # one of the labels, here standing for "none of these"
+    trained = _run(
+        ["train", "--csv", str(training), "--text", "Body", "--label", "Group"]
+        + ["--model", str(model), "--folds", "3", "--embeddings", "no", "--reject-rate", "0.1"]
+        + ["--oos-label", examples, "--oos-use", "rule"],
+        tmp_path,
+    )
+    assert trained.returncode == 0, trained.stderr
+    metadata = json.loads(Path(f"{model}.json").read_text(encoding="utf-8"))
+    # The examples fit the rule instead of becoming a label; the explicit rate gives
+    # the confidence rule.
+    assert examples not in metadata["labels"] and len(metadata["labels"]) == 4
+    assert metadata["config"]["out_of_scope_use"] == "rule"
+    assert metadata["config"]["reject_similarity"] is False
+    assert metadata["reject_rule"] == "in-scope rate 0.1"

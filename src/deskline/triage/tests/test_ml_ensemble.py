@@ -145,3 +145,81 @@ def test_texts_tfidf_is_sure_of_are_not_embedded(distinct):
     ungated = _fit(distinct, use_embeddings=True, gate_tolerance=None)
     assert ungated.fusion.gate > 1 and ungated.metrics["cv_embedding_skipped"] == 0.0
     assert not ungated.fusion.skips(np.eye(3) * 100).any()
+
+
+@pytest.fixture(scope="module")
+def intents() -> dict:
+    """Eight CLINC150 intents far apart, 30 training requests each, with out-of-scope
+    requests (`oos_train` for training, `oos_val` to judge), embedded once."""
+    data = shared_data.clinc150()
+    chosen = sorted({label for _, label in data["train"]})[::19][:8]
+    train = [(t, y) for t, y in data["train"] if y in chosen]
+    train = [row for i, row in enumerate(train) if i % 100 < 30]
+    known = [(t, y) for t, y in data["val"] if y in chosen][::2]
+    examples = [t for t, _ in data["oos_train"]][:40]
+    unknown = [t for t, _ in data["oos_val"]][:40]
+    texts = [t for t, _ in train] + [t for t, _ in known] + examples + unknown
+    vectors = embeddings.embed(texts)
+    cut = np.cumsum([len(train), len(known), len(examples)])
+    return {
+        "train": train,
+        "known": known,
+        "examples": examples,
+        "unknown": unknown,
+        "train_vectors": vectors[: cut[0]],
+        "known_vectors": vectors[cut[0] : cut[1]],
+        "example_vectors": vectors[cut[1] : cut[2]],
+        "unknown_vectors": vectors[cut[2] :],
+    }
+
+
+def _refused(classifier: TextClassifier, texts: list[str], vectors: np.ndarray) -> np.ndarray:
+    refused, _ = classifier.refusals(texts, vectors)
+    return refused
+
+
+def test_none_of_these_also_judges_how_far_the_embedding_is_from_every_label(intents):
+    # No gate: on eight distinct intents TF-IDF is sure of nearly every training text,
+    # and a text it answers alone is not embedded, so judged on confidence only.
+    classifier = _fit(intents, use_embeddings=True, gate_tolerance=None)
+    # Fitted on the training folds: the two criteria together refuse the set share.
+    assert classifier.reject.kind == "either" and classifier.centroids is not None
+    assert classifier.centroids.shape == (8, embeddings.DIM)
+    rate = classifier.config.similarity_reject_rate
+    assert classifier.metrics["cv_in_scope_rejected"] == pytest.approx(rate, abs=0.01)
+    unknown = _refused(classifier, intents["unknown"], intents["unknown_vectors"])
+    known = _refused(classifier, [t for t, _ in intents["known"]], intents["known_vectors"])
+    assert np.mean(unknown) > 0.7 and np.mean(known) < 0.1
+    # Confidence alone, refusing more in-scope texts, catches fewer out-of-scope ones.
+    plain = _fit(intents, use_embeddings=True, gate_tolerance=None, reject_similarity=False)
+    assert plain.reject.kind == "confidence" and plain.centroids is None
+    assert np.mean(_refused(plain, intents["unknown"], intents["unknown_vectors"])) < np.mean(
+        unknown
+    )
+    # Through predict(), embedding only what the gate lets through: the same refusals.
+    requests = ["how do i find the area of a circle", intents["known"][0][0]]
+    answers = classifier.predict(requests)
+    assert answers[0].out_of_scope and answers[0].label is None
+    assert not answers[1].out_of_scope and answers[1].label == intents["known"][0][1]
+
+
+def test_out_of_scope_examples_can_fit_the_rule_instead_of_a_label(intents):
+    rows = intents["train"] + [(t, "none") for t in intents["examples"]]
+    vectors = np.vstack([intents["train_vectors"], intents["example_vectors"]])
+    config = ClassifierConfig(
+        cv_folds=3,
+        use_embeddings=True,
+        gate_tolerance=None,
+        out_of_scope_label="none",
+        out_of_scope_use="rule",
+    )
+    classifier = TextClassifier(config).fit([t for t, _ in rows], [y for _, y in rows], vectors)
+    assert "none" not in classifier.labels and classifier.reject.kind == "logistic"
+    metrics = classifier.metrics
+    assert metrics["cv_out_of_scope_examples"] == 40
+    assert metrics["cv_out_of_scope_recall"] > 0.6 and metrics["cv_in_scope_rejected"] < 0.1
+    unknown = _refused(classifier, intents["unknown"], intents["unknown_vectors"])
+    known = _refused(classifier, [t for t, _ in intents["known"]], intents["known_vectors"])
+    assert np.mean(unknown) > 0.7 and np.mean(known) < 0.1
+    with pytest.raises(ValueError, match="out_of_scope_use"):
+        TextClassifier(ClassifierConfig(out_of_scope_use="ignore")).fit(["a", "b"], ["x", "y"])

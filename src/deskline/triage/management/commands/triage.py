@@ -26,8 +26,9 @@ class Command(BaseCommand):
         train.add_argument(
             "--reject-rate",
             type=float,
-            default=0.05,
-            help="share of known texts the out-of-scope threshold may reject",
+            default=None,
+            help="share of known texts the out-of-scope confidence threshold may reject "
+            "(default 0.05); given, it replaces the embedding-similarity rule",
         )
         train.add_argument(
             "--reject-cost",
@@ -37,6 +38,13 @@ class Command(BaseCommand):
             "of a wrong label; the threshold is the cheapest on cross-validated predictions",
         )
         train.add_argument("--oos-label", default=None, help="label of out-of-scope examples")
+        train.add_argument(
+            "--oos-use",
+            choices=["label", "rule"],
+            default="label",
+            help="what --oos-label rows are for: a label of their own, or (with "
+            "embeddings) fitting the 'none of these' rule",
+        )
         train.add_argument(
             "--embeddings",
             choices=["auto", "yes", "no"],
@@ -70,7 +78,8 @@ class Command(BaseCommand):
     def _train(self, options: dict[str, Any]) -> None:
         if options["folds"] < 0 or options["folds"] == 1:
             raise CommandError("--folds must be 0 (no cross-validation) or at least 2")
-        if not 0 <= options["reject_rate"] < 1:
+        rate = options["reject_rate"]
+        if rate is not None and not 0 <= rate < 1:
             raise CommandError("--reject-rate must be in [0, 1)")
         cost = options["reject_cost"]
         if cost is not None and not 0 <= cost <= 1:
@@ -85,9 +94,12 @@ class Command(BaseCommand):
         skipped = len(texts) - len(keep)
         config = ClassifierConfig(
             cv_folds=options["folds"],
-            reject_rate=None if cost is not None else options["reject_rate"],
+            reject_rate=None if cost is not None else (0.05 if rate is None else rate),
             reject_cost=0.5 if cost is None else cost,
+            # An explicit confidence rule replaces the default similarity rule.
+            reject_similarity=rate is None and cost is None,
             out_of_scope_label=options["oos_label"],
+            out_of_scope_use=options["oos_use"],
             use_embeddings={"auto": None, "yes": True, "no": False}[options["embeddings"]],
         )
         started = time.perf_counter()
