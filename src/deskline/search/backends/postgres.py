@@ -11,7 +11,7 @@ from deskline.search.models import SearchDocument
 # ts_rank_cd normalization 1: divide by 1 + log(document length), as bm25 favours
 # short documents that hold the words.
 NORMALIZATION = 1
-# Ids in the narrowest band newest_ids reads (the first one, without statistics).
+# Ids in the narrowest band newest_ranked reads (the first one, without statistics).
 FIRST_BAND = 20_000
 # The most ids newest_ranked walks by primary key, testing each row (see walks): about
 # 1.2 microseconds an id at 1M tickets, where a GIN band costs about 0.3 microseconds
