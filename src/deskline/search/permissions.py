@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from django.db.models import Exists, OuterRef, Q
 
 from deskline.accounts.models import User
-from deskline.desks.models import Visibility
+from deskline.desks.models import Desk, Visibility
 from deskline.search.models import Kind
 from deskline.tickets.access import agent_desk_ids, is_agent_anywhere, visible_tickets_for_user
 
@@ -33,9 +33,12 @@ def visible_documents_condition(user: User, kinds: Iterable[str] | None = None) 
     nothing = Q(pk__in=[])
     condition = nothing
     if Kind.ARTICLE in wanted:
+        # The open desks as a subquery, not a join: joined, the desk was read for each
+        # matching article (3,000 of them for three common words in a large KB).
+        open_desks = Desk.objects.filter(open_desks_condition(user, prefix="")).values("pk")
         public_articles = Q(
-            kind=Kind.ARTICLE, status=PUBLISHED, internal=False
-        ) & open_desks_condition(user)
+            kind=Kind.ARTICLE, status=PUBLISHED, internal=False, desk_id__in=open_desks
+        )
         condition |= public_articles | Q(kind=Kind.ARTICLE, desk_id__in=agent_desks)
     if signed_in and wanted & {Kind.TICKET, Kind.MESSAGE}:
         visible_ticket = Exists(visible_tickets_for_user(user).filter(pk=OuterRef("ticket_id")))

@@ -90,45 +90,69 @@ def window_size() -> int:
     return max(0, int(configured))
 
 
+@dataclass
+class _Scope:
+    """What every pass of one search (every word, then any word) reads the same way,
+    built once: the query sets of what the user may see, narrowed by the filters, and
+    the user's access tokens and followed tickets."""
+
+    window: QuerySet[SearchDocument] | None
+    few: QuerySet[SearchDocument] | None
+    few_kinds: list[str]
+    tokens: list[str] | None
+    followed: list[int]
+
+
+def _scope(user: User, narrowing: Q, kinds: tuple[str, ...], desk_ids: tuple[int, ...]) -> _Scope:
+    """The window's part (tickets and messages) and the few kinds' part, each with only
+    its kinds' permission terms: a simpler condition the planner estimates well enough
+    to stop early on the newest matches. `narrowing`'s desk filter is `desk_ids`."""
+    wanted = [k for k in Kind.values if not kinds or k in kinds]
+    windowed = [k for k in wanted if k in WINDOWED_KINDS]
+    few = [k for k in wanted if k not in WINDOWED_KINDS]
+    window = few_scope = None
+    tokens: list[str] | None = []
+    followed: list[int] = []
+    if windowed:
+        window = SearchDocument.objects.filter(
+            visible_documents_condition(user, windowed), narrowing, kind__in=windowed
+        )
+        # The window's candidates come from the index with the user's access tokens
+        # (search/access.py), so its scan walks only documents the user may see, and
+        # from the documents of the tickets the user follows (few; they carry no token).
+        tokens = access.user_tokens(user, desk_ids)
+        followed = access.followed_ticket_ids(user)
+    if few:
+        few_scope = SearchDocument.objects.filter(
+            visible_documents_condition(user, few), narrowing, kind__in=few
+        )
+    return _Scope(window, few_scope, few, tokens, followed)
+
+
 def _matching(
     documents: QuerySet[SearchDocument],
-    user: User,
-    narrowing: Q,
+    scope: _Scope,
     backend: Backend,
     terms: list[str],
     mode: str,
-    kinds: tuple[str, ...],
     limit: int,
-    desk_ids: tuple[int, ...] = (),
 ) -> list[SearchDocument]:
     """The best `limit` matching documents the user may see: all articles and people
     are ranked, and the newest window_size() tickets and messages.
 
     The permission and filter conditions are inside the window's query: documents
     hidden from the user never take a place in it. `documents`: what the user may
-    see, narrowed by the filters (visible_documents_condition and `narrowing`, whose
-    desk filter is `desk_ids`).
+    see, narrowed by the filters (the union of the scope's parts).
     """
     size = window_size()
-    wanted = [k for k in Kind.values if not kinds or k in kinds]
-    windowed = [k for k in wanted if k in WINDOWED_KINDS]
-    if not size or not windowed:
+    if not size or scope.window is None:
         return list(backend.matching(documents, terms, mode)[:limit])
-    few = [k for k in wanted if k not in WINDOWED_KINDS]
-    # Each part with only its kinds' permission terms: a simpler condition the planner
-    # estimates well enough to stop early on the newest matches.
-    window_scope = SearchDocument.objects.filter(
-        visible_documents_condition(user, windowed), narrowing, kind__in=windowed
-    )
-    ranks = _window_ranks(window_scope, user, backend, terms, mode, size, limit, desk_ids)
-    if few:
-        few_scope = SearchDocument.objects.filter(
-            visible_documents_condition(user, few), narrowing, kind__in=few
-        )
+    ranks = _window_ranks(scope, scope.window, backend, terms, mode, size, limit)
+    if scope.few is not None:
         # Ranked in one pass over the matches holding the kinds' tokens (access.py):
         # looking each article up in the big index by id cost 70-130 ms for a few
         # hundred articles at 1M tickets.
-        ranks += _ranks(backend.ranked(few_scope, terms, mode, access=few), limit)
+        ranks += _ranks(backend.ranked(scope.few, terms, mode, access=scope.few_kinds), limit)
     # All rankings are the same function over the same index, so they merge.
     ranks.sort(reverse=True)
     return _rows(ranks[:limit])
@@ -152,38 +176,30 @@ def _rows(ranks: list[tuple[float, int]]) -> list[SearchDocument]:
 
 
 def _window_ranks(
-    scope: QuerySet[SearchDocument],
-    user: User,
+    scope: _Scope,
+    window: QuerySet[SearchDocument],
     backend: Backend,
     terms: list[str],
     mode: str,
     size: int,
     limit: int,
-    desk_ids: tuple[int, ...],
 ) -> list[tuple[float, int]]:
     """(rank, id) of the best `limit` of the newest `size` matching tickets and
-    messages of `scope`.
-
-    The window's candidates come from the index with the user's access tokens
-    (search/access.py), so its scan walks only documents the user may see, and from
-    the documents of the tickets the user follows (few; they carry no token).
-    `scope` (the permission condition) still applies to both.
+    messages of `window` (the permission condition, which applies to every candidate).
     """
-    tokens = access.user_tokens(user, desk_ids)
     by_token: list[tuple[int, float]] = []
-    if tokens is None or tokens:
-        by_token = backend.newest_ranked(scope, terms, mode, size, access=tokens)
+    if scope.tokens is None or scope.tokens:
+        by_token = backend.newest_ranked(window, terms, mode, size, access=scope.tokens)
     followed: list[tuple[float, int]] = []
-    followed_tickets = access.followed_ticket_ids(user)
-    if followed_tickets:
-        candidates = list(scope.filter(ticket_id__in=followed_tickets).values_list("id", flat=True))
+    if scope.followed:
+        candidates = list(window.filter(ticket_id__in=scope.followed).values_list("id", flat=True))
         if candidates:
-            ranked = backend.ranked(backend.only(scope, candidates), terms, mode)
+            ranked = backend.ranked(backend.only(window, candidates), terms, mode)
             followed = _ranks(ranked, len(candidates))
-    window = sorted({*(pk for pk, _ in by_token), *(pk for _, pk in followed)}, reverse=True)
-    if not window:
+    window_ids = sorted({*(pk for pk, _ in by_token), *(pk for _, pk in followed)}, reverse=True)
+    if not window_ids:
         return []
-    oldest = window[:size][-1]
+    oldest = window_ids[:size][-1]
     ranks = sorted(((rank, pk) for pk, rank in by_token if pk >= oldest), reverse=True)[:limit]
     seen = {pk for pk, _ in by_token}
     ranks += [(rank, pk) for rank, pk in followed if pk >= oldest and pk not in seen]
@@ -203,17 +219,14 @@ def _snippet(row: SearchDocument, terms: list[str]) -> str:
 
 def _hybrid_rows(
     documents: QuerySet[SearchDocument],
-    user: User,
-    narrowing: Q,
+    scope: _Scope,
     backend: Backend,
     terms: list[str],
     query: str,
     limit: int,
-    kinds: tuple[str, ...],
-    desk_ids: tuple[int, ...] = (),
 ) -> list[SearchDocument]:
     depth = max(limit, HYBRID_DEPTH)
-    lexical = _matching(documents, user, narrowing, backend, terms, ANY, kinds, depth, desk_ids)
+    lexical = _matching(documents, scope, backend, terms, ANY, depth)
     meaning = embeddings.semantic_ranking(documents, query, limit=depth)
     if not meaning:
         return lexical[:limit]
@@ -260,17 +273,14 @@ def search(
     kinds = filters.kinds
     if hybrid is None:
         hybrid = kinds == (Kind.ARTICLE,) and semantic.available()
+    scope = _scope(user, narrowing, kinds, filters.desk_ids)
     rows: list[SearchDocument] = []
     if hybrid:
-        rows = _hybrid_rows(
-            documents, user, narrowing, backend, terms, query, limit, kinds, filters.desk_ids
-        )
+        rows = _hybrid_rows(documents, scope, backend, terms, query, limit)
     else:
         modes = [match] if match else ([ALL, ANY] if len(terms) > 1 else [ANY])
         for mode in modes:
-            rows = _matching(
-                documents, user, narrowing, backend, terms, mode, kinds, limit, filters.desk_ids
-            )
+            rows = _matching(documents, scope, backend, terms, mode, limit)
             if rows:
                 break
     return [

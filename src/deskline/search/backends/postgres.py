@@ -1,11 +1,12 @@
 import math
 import time
+import weakref
 
 from django.db import connection
 from django.db.models import F, Max, QuerySet
 from django.db.models.expressions import RawSQL
 
-from deskline.search.backends.base import ALL
+from deskline.search.backends.base import ALL, ANY
 from deskline.search.models import SearchDocument
 
 # ts_rank_cd normalization 1: divide by 1 + log(document length), as bm25 favours
@@ -22,6 +23,22 @@ FIRST_BAND = 20_000
 WALK_SPAN = 50_000
 # The widest first band of a user whose documents are dense (walks): see newest_ranked.
 BAND_CAP = 100_000
+# Desk words name the bucket of their document's id, id >> BUCKET_BITS (16,384 ids):
+# the shift of migration 0007's trigger, which must stay the same number.
+BUCKET_BITS = 14
+# The most buckets a band names (see migration 0007): the index tests every lexeme of
+# the query for each candidate, so a band wider than this reads the desk's words
+# without buckets, its ids cut by the primary key's index.
+MAX_BUCKETS = 8
+# Placeholders of the values that change from one band to the next in the statement
+# _desk_bands compiles once (compiling the permission condition cost about 1.5 ms).
+_DESK_WORDS = "\x01desk words\x01"
+_LOW = -(2**62) + 11
+_HIGH = -(2**62) + 12
+_WORDS = "\x01words\x01"
+# The compiled statements of _desk_bands, per query set of documents (one search's
+# scope, shared by its passes) and the user's other access tokens.
+_compiled_bands: "weakref.WeakKeyDictionary[QuerySet, dict]" = weakref.WeakKeyDictionary()
 # How long a process keeps the lexeme statistics (lexeme_frequencies).
 STATS_TTL = 300.0
 _stats: dict[str, tuple[float, tuple[dict[str, float], float] | None]] = {}
@@ -48,12 +65,22 @@ def _query(tokens: list[str], match: str, access: list[str] | None) -> tuple[str
     return query, params
 
 
-def desk_words_query(tokens: list[str], match: str, desks: list[str]) -> str:
-    """The words as desk-scoped lexemes of `desk_vector` (migration 0006): "vpn@d1"
-    is the word "vpn" in a document holding the desk token "d1"."""
+def desk_words_query(
+    tokens: list[str], match: str, desks: list[str], low: int = 0, high: int = 0
+) -> str:
+    """The words as desk-scoped lexemes of `desk_vector` (migrations 0006, 0007): "vpn@d1"
+    is the word "vpn" in a document holding the desk token "d1"; with a range of ids
+    [low, high), "vpn@d1#122" is the same in the documents of one bucket of ids in it
+    (id >> BUCKET_BITS), one group per bucket."""
     joiner = " & " if match == ALL else " | "
+    if high <= low:
+        suffixes = [""]
+    else:
+        suffixes = [f"#{b}" for b in range(low >> BUCKET_BITS, ((high - 1) >> BUCKET_BITS) + 1)]
     return " | ".join(
-        "(" + joiner.join(f"'{token}@{desk}'" for token in tokens) + ")" for desk in desks
+        "(" + joiner.join(f"'{token}@{desk}{suffix}'" for token in tokens) + ")"
+        for desk in desks
+        for suffix in suffixes
     )
 
 
@@ -142,9 +169,19 @@ def first_span(
 
 def walks(access: list[str] | None) -> bool:
     """Whether the documents the user may see are dense among the newest ones: every
-    document for an admin (no tokens), a desk's share for an agent ("d<desk>"), but a
-    requester's own few ("r", "o") are better found through the GIN index."""
+    document for an admin (no tokens), a desk's share for an agent ("d<desk>", whose
+    bands read the desk's words instead: _desk_bands), but a requester's own few ("r",
+    "o") are better found through the GIN index."""
     return access is None or any(token.startswith("d") for token in access)
+
+
+def _next_span(limit: int, found: int, covered: int, high: int) -> int:
+    """The next band: enough ids for the rest of the window at the density seen so far
+    in the `covered` newest ids, with a margin; when that is most of the `high` ids left
+    (rare words, a requester's few tickets), all of them in one query, each band costing
+    a read of the words' GIN entries."""
+    needed = (limit - found) * covered * 1.3 / found if found else high
+    return high if needed * 2 > high else max(int(needed), FIRST_BAND)
 
 
 class PostgresBackend:
@@ -204,16 +241,18 @@ class PostgresBackend:
         # tickets, ten times that at 1M). Asking for the newest band of ids first, then
         # older bands sized by the matches seen so far, reads about as many rows as
         # the window holds. The first band is sized from the words' and tokens'
-        # frequencies (first_span). A band is walked by primary key instead when the
-        # user's tokens are dense (walks) and the ids expected few: a GIN scan reads
-        # every match of the words and of the desk token (900,000 documents for the
-        # largest desk at 1M tickets) whatever the band, where a walk stops at the
+        # frequencies (first_span). An agent's bands read the desk's own words
+        # (_desk_bands). Otherwise a band is walked by primary key when the user's
+        # documents are dense (walks: an admin) and the ids expected few: a GIN scan
+        # reads every match of the words whatever the band, where a walk stops at the
         # window. Each band's rows are ranked in the query that finds them: ranking
         # the window in a query of its own read 2,000 rows again by id and checked
         # their permissions a second time (20-40 ms at 1M tickets).
+        top = SearchDocument.objects.aggregate(top=Max("id"))["top"] or 0
+        if any(token.startswith("d") for token in access or ()):
+            return self._desk_bands(documents, tokens, match, limit, access or [], top)
         matched = self._matched(documents, tokens, match, access)
         tested = self._matched(documents, tokens, match, access, indexed=False)
-        top = SearchDocument.objects.aggregate(top=Max("id"))["top"] or 0
         found: list[tuple[int, float]] = []
         high = top + 1
         # The ids expected to hold the rest of the window: walked by primary key when
@@ -253,14 +292,103 @@ class PostgresBackend:
                 rows = self._with_rank(kept, tokens, match).values_list("id", "rank")
                 found += sorted(rows, reverse=True)
             high = low
-            covered = top + 1 - high
-            # Enough ids for the rest at the density seen so far, with a margin; when
-            # that is most of what is left (rare words, a requester's few tickets), the
-            # rest in one query, each band costing a read of the words' GIN entries.
-            needed = (limit - len(found)) * covered * 1.3 / len(found) if found else high
-            span = high if needed * 2 > high else max(int(needed), FIRST_BAND)
-            expected = span
+            span = expected = _next_span(limit, len(found), top + 1 - high, high)
         return found
+
+    def _desk_bands(
+        self,
+        documents: QuerySet[SearchDocument],
+        tokens: list[str],
+        match: str,
+        limit: int,
+        access: list[str],
+        top: int,
+    ) -> list[tuple[int, float]]:
+        """newest_ranked for a user with desk tokens (an agent, or a desk filter): each
+        band asks `desk_vector` for the desk's words, in the buckets of its ids when
+        they are few (migration 0007), so the index reads only those buckets' entries,
+        and `vector` for the words of the user's own requests ("r", "o": few). One
+        statement per band, compiled once per search: the newest matches cut, then
+        ranked (the vector rides along with the cut, so ranking reads no row again)."""
+        desks = [token for token in access if token.startswith("d")]
+        others = tuple(token for token in access if not token.startswith("d"))
+        words = tsquery_expression(tokens, match)
+        compiled = _compiled_bands.setdefault(documents, {})
+        found: list[tuple[int, float]] = []
+        high = top + 1
+        # Words are not independent ("error vpn" are together in 87,000 of the IT desk's
+        # documents, 14 times what their frequencies predict): a first band of every id
+        # would read and test each of those.
+        span = min(first_span(tokens, match, access, limit, high), BAND_CAP)
+        with connection.cursor() as cursor:
+            while high > 0 and len(found) < limit:
+                low = max(high - span, 0)
+                if span >= 1 << BUCKET_BITS:
+                    # The index reads whole buckets: the band takes all of the last one.
+                    low = low >> BUCKET_BITS << BUCKET_BITS
+                bucketed = ((high - 1) >> BUCKET_BITS) - (low >> BUCKET_BITS) < MAX_BUCKETS
+                if (others, bucketed) not in compiled:
+                    compiled[others, bucketed] = self._compile_bands(
+                        documents, list(others), bucketed
+                    )
+                statement, template, at = compiled[others, bucketed]
+                values = list(template)
+                values[0] = words
+                if _WORDS in at:
+                    values[at[_WORDS]] = words
+                if bucketed:
+                    values[at[_DESK_WORDS]] = desk_words_query(tokens, match, desks, low, high)
+                else:
+                    values[at[_DESK_WORDS]] = desk_words_query(tokens, match, desks)
+                values[at[_LOW]] = low
+                values[at[_HIGH]] = high
+                values[-1] = limit - len(found)
+                cursor.execute(statement, values)
+                found += sorted(cursor.fetchall(), reverse=True)
+                high = low
+                covered = top + 1 - high
+                span = _next_span(limit, len(found), covered, high)
+                chunk = max(MAX_BUCKETS << BUCKET_BITS, 1)
+                rest = len(found) * high / covered  # matches expected in the rest
+                if found and span > chunk and rest > 2 * (limit - len(found)):
+                    # The rest holds well over what the window still needs (words
+                    # common in other desks, scattered in this one): a wide band would
+                    # read and test every one of them, bucketed bands stop when full.
+                    span = chunk
+        return found
+
+    def _compile_bands(
+        self, documents: QuerySet[SearchDocument], others: list[str], bucketed: bool
+    ) -> tuple[str, list, dict]:
+        """_desk_bands' statement, its parameters, and where in them go the values that
+        change from one band or pass to the next (placeholders until then)."""
+        condition = "search_searchdocument.desk_vector @@ %s::tsquery"
+        params: list = [_DESK_WORDS]
+        markers = [_DESK_WORDS, _LOW, _HIGH]
+        if others:
+            query, more = _query(["x"], ANY, others)
+            condition = f"({condition} OR search_searchdocument.vector @@ {query})"
+            params += [_WORDS, *more[1:]]
+            markers.append(_WORDS)
+        # Bucketed, "+ 0": not a condition for the primary key's index, whose bitmap
+        # of the band's ids cost more (7-13 ms for 100,000 ids) than the buckets leave
+        # to test. Wide, the desk's whole lists are cut by that bitmap.
+        column = "search_searchdocument.id + 0" if bucketed else "search_searchdocument.id"
+        band = documents.extra(  # noqa: S610 - fixed SQL, values are bound parameters
+            select={"v": "search_searchdocument.vector"},
+            where=[condition, f"{column} >= %s", f"{column} < %s"],
+            params=[*params, _LOW, _HIGH],
+        )
+        # Sorted by an expression no index provides (see newest_ranked's GIN bands).
+        cut = band.order_by((F("id") + 0).desc()).values_list("id", "v")
+        sql, compiled = cut.query.sql_with_params()
+        # The ranked words come first, the band's size last.
+        template = [None, *compiled, None]
+        at = {marker: template.index(marker) for marker in markers}
+        # Compiled SQL and a constant around it; every value is a bound parameter.
+        rank = f"ts_rank_cd(cut.v, to_tsquery('simple', %s), {NORMALIZATION})"
+        statement = f"SELECT cut.id, {rank} FROM ({sql} LIMIT %s) cut"  # noqa: S608
+        return statement, template, at
 
     def only(self, documents: QuerySet[SearchDocument], ids: list[int]) -> QuerySet[SearchDocument]:
         return documents.extra(  # noqa: S610 - fixed SQL, the ids are a bound parameter

@@ -1,7 +1,7 @@
-"""PostgreSQL's desk-scoped words (migration 0006): the trigger keeps `desk_vector` in
-step with the document's words and desk token, the migration's fill writes the same,
-and an agent's search through that index finds, in any language, exactly their desk's
-documents."""
+"""PostgreSQL's desk-scoped words (migrations 0006, 0007): the trigger keeps
+`desk_vector` in step with the document's words, desk token and id bucket, the
+migration's fill writes the same, and an agent's search through that index finds, in
+any language and in any bucket, exactly their desk's documents."""
 
 import importlib
 
@@ -19,7 +19,7 @@ pytestmark = [
     pytest.mark.django_db,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL index"),
 ]
-migration = importlib.import_module("deskline.search.migrations.0006_desk_vector")
+migration = importlib.import_module("deskline.search.migrations.0007_desk_word_buckets")
 
 
 def desk_words(document_id: int) -> set[str] | None:
@@ -40,10 +40,13 @@ def test_trigger_keeps_the_desk_words_of_tickets_and_messages(
     document = SearchDocument.objects.get(kind=Kind.TICKET, object_id=ticket.pk)
     words = set(f"{document.tokens_title} {document.tokens_body}".split())
     assert words
-    assert desk_words(document.pk) == {f"{word}@d{support_desk.pk}" for word in words}
-    Ticket.objects.filter(pk=ticket.pk).update(desk=it_desk)
-    committed(indexing.index_ticket, ticket.pk)
-    assert desk_words(document.pk) == {f"{word}@d{it_desk.pk}" for word in words}
+    bucket = document.pk >> postgres.BUCKET_BITS
+    for desk in (support_desk, it_desk):
+        if desk == it_desk:
+            Ticket.objects.filter(pk=ticket.pk).update(desk=it_desk)
+            committed(indexing.index_ticket, ticket.pk)
+        expected = {f"{word}@d{desk.pk}{suffix}" for word in words for suffix in ("", f"#{bucket}")}
+        assert desk_words(document.pk) == expected
 
 
 def test_articles_have_no_desk_words(admin_user, support_desk, committed):
@@ -93,3 +96,34 @@ def test_agent_finds_own_desk_words_through_the_desk_index(
         # Every word of several, too, through the same index.
         every = search(agent_on(support_desk), f"{query} {query}", filters=tickets, match="all")
         assert [h.object_id for h in every] == [mine.pk]
+
+
+def test_agent_finds_the_newest_matches_across_buckets(
+    monkeypatch, make_user, agent_on, support_desk, it_desk, indexed_ticket
+):
+    alice = make_user("alice@example.com")
+    older = indexed_ticket(support_desk, alice, "Gasket worn")
+    newer = indexed_ticket(support_desk, alice, "Gasket cracked")
+    indexed_ticket(it_desk, alice, "Gasket missing")
+    # The newer ticket's document moves three buckets up; the trigger (it runs on a
+    # change of `access`) files its words under the bucket of its new id.
+    moved = (3 << postgres.BUCKET_BITS) + 5
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE search_searchdocument SET id = %s, access = access"
+            " WHERE kind = 'ticket' AND object_id = %s",
+            [moved, newer.pk],
+        )
+    assert f"gasket@d{support_desk.pk}#3" in desk_words(moved)
+    agent = agent_on(support_desk)
+    tickets = Filters(kinds=(Kind.TICKET,))
+    # Whole buckets, a few ids, or every id in bands wider than MAX_BUCKETS.
+    for first_band, buckets in ((1 << postgres.BUCKET_BITS, 8), (2, 8), (2, 1), (10**9, 1)):
+        monkeypatch.setattr(postgres, "first_span", lambda *args, span=first_band: span)
+        monkeypatch.setattr(postgres, "BAND_CAP", 10**9)
+        monkeypatch.setattr(postgres, "MAX_BUCKETS", buckets)
+        with override_settings(SEARCH_WINDOW=1):
+            assert [h.object_id for h in search(agent, "gasket", filters=tickets)] == [newer.pk]
+        with override_settings(SEARCH_WINDOW=10):
+            hits = search(agent, "gasket", filters=tickets)
+            assert sorted(h.object_id for h in hits) == sorted([older.pk, newer.pk])

@@ -118,12 +118,18 @@ def plans() -> list[tuple[str, Callable[[pytest.MonkeyPatch], None]]]:
         def everything(m: pytest.MonkeyPatch) -> None:
             m.setattr(postgres, "first_span", lambda *args: 10**9)
 
+        def unbucketed(m: pytest.MonkeyPatch) -> None:
+            # An agent's bands read the desk's words without id buckets (wide bands).
+            gin(m)
+            m.setattr(postgres, "MAX_BUCKETS", 0)
+
         return [
             ("gin", gin),
             ("walk", walk),
             ("mixed", mixed),
             ("estimated", estimated),
             ("everything", everything),
+            ("unbucketed", unbucketed),
             ("default", lambda m: None),
         ]
 
