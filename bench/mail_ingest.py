@@ -1,6 +1,7 @@
 """Email intake throughput on the shared corpus repeated to >= 10,000 messages.
 
     .venv/bin/python bench/mail_ingest.py [--total 10000] [--smtp 10000] [--pipe 50] [--procs N]
+        [--smtp-processes N] [--smtp-connections N]
 
 Runs on a fresh SQLite database in a temporary data dir (DATABASE_URL=postgres://... to
 measure PostgreSQL instead; the database must be empty). Message-IDs are made unique per
@@ -9,6 +10,10 @@ in-process store_raw + process (what the pipe and the poller run), the real
 `deskline mail ingest` command for a sample, and SMTP (smtplib against `deskline smtpd`).
 With --procs N the in-process part runs in N processes at once (each one every Nth
 mail), as N pipe deliveries or pollers would; the wall time is until the last one ends.
+With --smtp-processes N the SMTP server processes stored mail in N worker processes
+(`deskline smtpd --processes N`; without it, DESKLINE_SMTPD_PROCESSES or the default);
+with --smtp-connections N the mail is sent over N connections at once (a mail server
+delivering its queue), each a batch of 100 mails per connection as with one.
 """
 
 import argparse
@@ -151,33 +156,66 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def bench_smtp(mails: list[bytes], env: dict) -> tuple[float, float, int, float]:
+def process_tree_cpu(pid: int) -> float:
+    """CPU seconds used so far by a running process and its children (Linux /proc;
+    0 elsewhere)."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry.name) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def _send_share(port: int, mails: list[bytes]) -> int:
+    """Send mails over SMTP as a mail server does (a batch per connection); the refused count."""
+    refused = 0
+    client = smtplib.SMTP("127.0.0.1", port, local_hostname="bench", timeout=120)
+    for n, raw in enumerate(mails):
+        if n and n % 100 == 0:  # a mail server sends a batch per connection
+            client.quit()
+            client = smtplib.SMTP("127.0.0.1", port, local_hostname="bench", timeout=120)
+        try:
+            client.sendmail("sender@bench.test", ["help@bench.test"], raw)
+        except smtplib.SMTPException:
+            refused += 1
+    client.quit()
+    return refused
+
+
+def bench_smtp(
+    mails: list[bytes], env: dict, processes: int | None = None, connections: int = 1
+) -> tuple[float, float, int, float, float]:
     """(seconds until every 250, seconds until every mail processed, refused count,
-    CPU seconds of the server process: what the intake cost, whatever the load)."""
+    CPU seconds of the server process and its workers: what the intake cost, whatever
+    the load; and of that, the CPU seconds spent starting before the first mail)."""
     from deskline.mail.models import RawMail
 
     cpu = children_cpu()
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "deskline", "smtpd", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-    )
-    server.stdout.readline()  # "SMTP intake listening..."
+    command = [sys.executable, "-m", "deskline", "smtpd", "--port", str(port)]
+    if processes:
+        command += ["--processes", str(processes)]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE)
+    server.stdout.readline()  # "SMTP intake listening..." (its workers started)
+    startup = process_tree_cpu(server.pid)
     before = RawMail.objects.count()
     refused = 0
     try:
         start = time.perf_counter()
-        client = smtplib.SMTP("127.0.0.1", port, local_hostname="bench", timeout=120)
-        for n, raw in enumerate(mails):
-            if n and n % 100 == 0:  # a mail server sends a batch per connection
-                client.quit()
-                client = smtplib.SMTP("127.0.0.1", port, local_hostname="bench", timeout=120)
-            try:
-                client.sendmail("sender@bench.test", ["help@bench.test"], raw)
-            except smtplib.SMTPException:
-                refused += 1
-        client.quit()
+        if connections > 1:
+            # As a mail server delivers a queue: several connections at once.
+            from concurrent.futures import ThreadPoolExecutor
+
+            shares = [mails[n::connections] for n in range(connections)]
+            with ThreadPoolExecutor(connections) as senders:
+                refused = sum(senders.map(lambda share: _send_share(port, share), shares))
+        else:
+            refused = _send_share(port, mails)
         accepted = time.perf_counter() - start
         while RawMail.objects.filter(pk__gt=0, state="received").exists() or (
             RawMail.objects.count() - before < len(mails) - refused
@@ -187,7 +225,7 @@ def bench_smtp(mails: list[bytes], env: dict) -> tuple[float, float, int, float]
     finally:
         server.terminate()
         server.wait(timeout=60)
-    return accepted, processed, refused, children_cpu() - cpu
+    return accepted, processed, refused, children_cpu() - cpu, startup
 
 
 def main() -> None:
@@ -196,6 +234,12 @@ def main() -> None:
     parser.add_argument("--smtp", type=int, default=10_000, help="messages sent over SMTP")
     parser.add_argument("--pipe", type=int, default=50, help="`deskline mail ingest` runs")
     parser.add_argument("--procs", type=int, default=1, help="in-process ingesting processes")
+    parser.add_argument(
+        "--smtp-processes", type=int, default=None, help="`deskline smtpd --processes`"
+    )
+    parser.add_argument(
+        "--smtp-connections", type=int, default=1, help="SMTP connections sending at once"
+    )
     args = parser.parse_args()
     if not CORPUS.is_dir():
         sys.exit(f"corpus not found at {CORPUS}")
@@ -227,11 +271,17 @@ def main() -> None:
     if args.smtp:
         smtp_mails = [unique_copy(base[i % len(base)], f"smtp-{i}") for i in range(args.smtp)]
         print(f"SMTP start: {time.strftime('%H:%M:%S', time.gmtime())} UTC, {load()}")
-        accepted, processed, refused, cpu = bench_smtp(smtp_mails, env)
+        accepted, processed, refused, cpu, startup = bench_smtp(
+            smtp_mails, env, args.smtp_processes, args.smtp_connections
+        )
         n = len(smtp_mails)
-        print(f"SMTP: {n} mails answered 250 in {accepted:.1f} s = {n / accepted:.0f} mails/s; "
+        processes = args.smtp_processes or env.get("DESKLINE_SMTPD_PROCESSES") or "default"
+        print(f"SMTP ({processes} processing process(es), {args.smtp_connections} "
+              f"connection(s) at once): {n} mails answered 250 "
+              f"in {accepted:.1f} s = {n / accepted:.0f} mails/s; "
               f"all processed after {processed:.1f} s = {n / processed:.0f} mails/s; "
-              f"server {cpu:.1f} s CPU (start-up included) = {cpu / n * 1000:.1f} ms per mail; "
+              f"server {cpu:.1f} s CPU (start-up included) = {cpu / n * 1000:.1f} ms per mail, "
+              f"{(cpu - startup) / n * 1000:.1f} ms without the {startup:.1f} s of start-up; "
               f"refused {refused}; states {dict(states())}; end {load()}")  # fmt: skip
 
 

@@ -10,7 +10,10 @@ COMMIT is not a statement Django executes), per mail and by kind of mail: a new 
 a reply, a rejection. With --profile, cProfile runs over the measured mails only and its
 stats are written to OUT (and the top of them printed); CPU per mail is then inflated.
 It also times, by mail size, the UPDATE that marks a stored mail processed (SQLite
-writes the whole row again, the bytes included) and the commits (wall time).
+writes the whole row again, the bytes included) and the commits (wall time), and splits
+the CPU time of `store_raw` and `process` into what runs while the connection holds the
+SQLite writers' lock (deskline.core.sqlite: from BEGIN to COMMIT) and what runs outside
+it: the share inside is what several intake processes cannot overlap.
 """
 
 import argparse
@@ -84,6 +87,45 @@ def main() -> None:
             commits[bucket()] += time.perf_counter() - start
 
     connection._commit = timed_commit
+
+    # CPU while this connection holds the writers' lock, by step (store / process).
+    step = "other"
+    held: dict[str, float] = collections.defaultdict(float)
+    step_cpu: dict[str, float] = collections.defaultdict(float)
+    taken_at = None
+    acquire, release = connection._acquire_write_lock, connection._release_write_lock
+
+    def timed_acquire():  # type: ignore[no-untyped-def]
+        nonlocal taken_at
+        acquire()
+        taken_at = time.process_time()
+
+    def timed_release():  # type: ignore[no-untyped-def]
+        nonlocal taken_at
+        if taken_at is not None:
+            held[step] += time.process_time() - taken_at
+            taken_at = None
+        release()
+
+    connection._acquire_write_lock = timed_acquire
+    connection._release_write_lock = timed_release
+    from deskline.mail.services import intake
+
+    def in_step(name, func):  # type: ignore[no-untyped-def]
+        def run(*args, **kwargs):  # type: ignore[no-untyped-def]
+            nonlocal step
+            outer, step = step, name
+            start = time.process_time()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                step_cpu[name] += time.process_time() - start
+                step = outer
+
+        return run
+
+    intake.store_raw = in_step("store", intake.store_raw)
+    intake.process = in_step("process", intake.process)
     by_kind: dict[str, list[int]] = collections.defaultdict(list)
     profile = cProfile.Profile() if args.profile else None
     cpu = 0.0
@@ -118,6 +160,11 @@ def main() -> None:
           f"{note}; {total / n:.2f} statements per mail")  # fmt: skip
     for kind, counts in sorted(by_kind.items()):
         print(f"  {kind}: {len(counts)} mails, {sum(counts) / len(counts):.2f} statements each")
+    for name in ("store", "process"):
+        inside = held[name]
+        print(f"  {name}: {step_cpu[name] / n * 1000:.2f} ms CPU per mail, "
+              f"{inside / n * 1000:.2f} ms of it holding the write lock, "
+              f"{(step_cpu[name] - inside) / n * 1000:.2f} ms outside")  # fmt: skip
     for name, seconds in row_update.items():
         print(f"  mail {name}: {len(seconds)} mails, processed-state UPDATE "
               f"{sum(seconds) / len(seconds) * 1000:.3f} ms, its two commits "

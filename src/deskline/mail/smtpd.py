@@ -1,12 +1,16 @@
 """The SMTP intake server: 250 only once the mail is committed, 451 when it cannot be.
 
-aiosmtpd speaks SMTP on an event loop; database work runs on two single threads, one
-that stores (quick, it gates the 250) and one that processes behind it, so a slow
-mail never delays the next sender's answer.
+aiosmtpd speaks SMTP on an event loop; database work runs on a single thread that
+stores (quick, it gates the 250), and stored mail is processed behind it, so a slow
+mail never delays the next sender's answer: by one thread of this process, or by
+DESKLINE_SMTPD_PROCESSES worker processes (processing_pool) so that parsing and
+deciding where mail goes use more than one core.
 """
 
 import asyncio
+import copy
 import logging
+import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -14,6 +18,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from django.db import close_old_connections, connections
 
+from deskline.mail.models import RawMail
+from deskline.mail.processing_pool import ProcessingPool, warm_up
 from deskline.mail.services.addresses import is_known_recipient
 from deskline.mail.services.intake import process, store_raw
 
@@ -27,19 +33,61 @@ def _with_connection(func: Any, *args: Any) -> Any:
     return func(*args)
 
 
-def _process(raw_mail_id: int, raw: bytes | None) -> None:
-    process(raw_mail_id, raw=raw)
+def _process(raw_mail_id: int, raw: bytes | None, stored: RawMail | None) -> None:
+    process(raw_mail_id, raw=raw, stored=stored)
 
 
-def _store(raw: bytes, recipients: list[str]) -> tuple[int, bool]:
-    raw_mail, created = store_raw(raw, "smtp", envelope_to=recipients)
-    return raw_mail.pk, created
+def _store(raw: bytes, recipients: list[str]) -> tuple[RawMail, bool]:
+    return store_raw(raw, "smtp", envelope_to=recipients)
+
+
+def _without_bytes(raw_mail: RawMail) -> RawMail:
+    """The row just stored, for processing, without its bytes (handed over apart, or
+    read back when large): a copy, so that a backlog does not keep large mail."""
+    row = copy.copy(raw_mail)
+    row.raw = b""
+    return row
+
+
+PROCESSES_ENV = "DESKLINE_SMTPD_PROCESSES"
+# 1 by measurement (docs/benchmarks.md, "Email intake"): on the 2-core benchmark machine,
+# shared with other work, 2 processes cost about a third more CPU per mail (processes
+# taking turns on SQLite's one writer) and processed no faster. More processes may pay
+# off with cores to spare, or on PostgreSQL, where writers do not queue on one lock
+# (neither measured).
+DEFAULT_PROCESSES = 1
+
+
+def configured_processes() -> int:
+    """Processes that process stored mail (DESKLINE_SMTPD_PROCESSES, default 1: this
+    one's own thread)."""
+    value = os.environ.get(PROCESSES_ENV, "").strip()
+    if not value:
+        return DEFAULT_PROCESSES
+    try:
+        processes = int(value)
+    except ValueError:
+        processes = 0
+    if processes < 1:
+        raise ValueError(f"{PROCESSES_ENV} must be a whole number of at least 1, not {value!r}")
+    return processes
+
+
+def _in_memory_database() -> bool:
+    connection = connections["default"]
+    return connection.vendor == "sqlite" and connection.is_in_memory_db()
 
 
 class IntakeHandler:
-    def __init__(self) -> None:
+    def __init__(self, processes: int = 1) -> None:
         self.store_thread = ThreadPoolExecutor(1, thread_name_prefix="smtpd-store")
-        self.process_thread = ThreadPoolExecutor(1, thread_name_prefix="smtpd-process")
+        # Worker processes have their own connections: an in-memory database (tests)
+        # is not theirs to see, so it is processed here.
+        separate = processes > 1 and not _in_memory_database()
+        self.pool = ProcessingPool(processes) if separate else None
+        self.process_thread = (
+            ThreadPoolExecutor(1, thread_name_prefix="smtpd-process") if self.pool is None else None
+        )
 
     async def _run(self, pool: ThreadPoolExecutor, func: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(pool, _with_connection, func, *args)
@@ -64,7 +112,7 @@ class IntakeHandler:
         if isinstance(raw, str):
             raw = raw.encode("utf-8", "surrogateescape")
         try:
-            raw_mail_id, created = await self._run(
+            raw_mail, created = await self._run(
                 self.store_thread, _store, raw, list(envelope.rcpt_tos)
             )
         except Exception:
@@ -72,18 +120,33 @@ class IntakeHandler:
             return "451 4.3.0 Temporary failure storing the message, try again later"
         if created:
             # Processed after the answer; a crash here leaves it for process_pending_mail.
-            # A new row holds exactly these bytes: hand them over rather than read them
-            # back, unless large (a backlog of queued mail would hold them in memory).
-            handed = raw if len(raw) <= HANDED_BYTES else None
-            self.process_thread.submit(_with_connection, _process, raw_mail_id, handed)
-        return f"250 2.0.0 OK stored as {raw_mail_id}"
+            # A new row holds exactly these bytes: hand them over, and the row as stored,
+            # rather than read them back, unless large (a backlog of queued mail would
+            # hold them in memory).
+            small = len(raw) <= HANDED_BYTES
+            handed = raw if small else None
+            stored = _without_bytes(raw_mail) if small else None
+            if self.pool is not None:
+                self.pool.submit(raw_mail.pk, handed, stored)
+            else:
+                assert self.process_thread is not None
+                self.process_thread.submit(_with_connection, _process, raw_mail.pk, handed, stored)
+        return f"250 2.0.0 OK stored as {raw_mail.pk}"
 
     def drain(self) -> None:
         """Wait until every mail received so far is processed."""
-        self.process_thread.submit(lambda: None).result()
+        if self.pool is not None:
+            self.pool.drain()
+        else:
+            assert self.process_thread is not None
+            self.process_thread.submit(lambda: None).result()
 
     def shutdown(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()  # each worker closes its connection as it exits
         for pool in (self.store_thread, self.process_thread):
+            if pool is None:
+                continue
             # Each thread holds its own database connection: close it with the thread.
             pool.submit(connections.close_all).result()
             pool.shutdown(wait=True)
@@ -100,9 +163,15 @@ class IntakeController(Controller):
         return LenientSMTP(self.handler, **self.SMTP_kwargs)
 
 
-def start(host: str, port: int) -> tuple[Controller, IntakeHandler]:
-    """Start the server on a thread of its own; stop with stop(controller, handler)."""
-    handler = IntakeHandler()
+def start(host: str, port: int, processes: int = 1) -> tuple[Controller, IntakeHandler]:
+    """Start the server on a thread of its own; stop with stop(controller, handler).
+
+    `processes` > 1: stored mail is processed by that many worker processes."""
+    handler = IntakeHandler(processes)
+    if handler.pool is not None:
+        handler.pool.start()  # each worker warms up as it starts
+    else:
+        warm_up()
     controller = IntakeController(
         handler,
         hostname=host,

@@ -70,6 +70,12 @@ def _token() -> str | None:
     return row[0] if row else None
 
 
+def cache_token() -> str | None:
+    """The desk addresses' change token now: equal to the one a lookup returned
+    (desk_addresses_token_and_desk) as long as no desk and no address changed since."""
+    return _token()
+
+
 def _cached() -> tuple[str, dict[str, DeskAddress], dict[int, Desk]] | None:
     """The cache, read again if the token changed; None when there is no token (the
     row was removed, e.g. a test database flushed): then nothing is cached."""
@@ -129,7 +135,25 @@ def desk_addresses_and_desk(
     bases = {split_address(e)[0] for e in emails if e}
     if not bases:
         return {}, None
+    return _addresses_and_desk(bases, desk_id, _cached())
+
+
+def desk_addresses_token_and_desk(
+    emails: Iterable[str], desk_id: int | None
+) -> tuple[str | None, dict[str, DeskAddress], Desk | None]:
+    """desk_addresses_and_desk(), with the change token they were read under (None when
+    nothing is cached): while cache_token() still returns it, they are still right."""
     cached = _cached()
+    bases = {split_address(e)[0] for e in emails if e}
+    if not bases:
+        return (None if cached is None else cached[0]), {}, None
+    known, desk = _addresses_and_desk(bases, desk_id, cached)
+    return (None if cached is None else cached[0]), known, desk
+
+
+def _addresses_and_desk(
+    bases: set[str], desk_id: int | None, cached: tuple | None
+) -> tuple[dict[str, DeskAddress], Desk | None]:
     if cached is None:
         found = DeskAddress.objects.select_related("desk").filter(email__in=bases)
         return {a.email: a for a in found}, None

@@ -4,32 +4,27 @@
 a database error later never loses a message. `process` turns a stored mail into a
 ticket, a reply or a recorded rejection in one transaction with the mail's new state,
 so a crash in the middle leaves it "received" and the next run does it exactly once.
+It reads, parses and decides before that transaction (`prepare`) and only checks the
+decision and writes inside it (`finish`; what is decided where: services.handling).
 """
 
-import contextlib
 import hashlib
 import logging
 import os
 import re
+from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from deskline.accounts.models import User, normalize_email
 from deskline.core.errors import Conflict
 from deskline.desks.models import Desk
-from deskline.mail.models import DeskAddress, RawMail
+from deskline.mail.models import RawMail
 from deskline.mail.models.raw import RawState
-from deskline.mail.parsing import ParsedMail, parse_message, rewrite_cid, strip_reply
-from deskline.mail.services import loops, threads
-from deskline.mail.services.addresses import desk_addresses_and_desk, find_desk_address
-from deskline.mail.services.languages import requester_language
-from deskline.tickets.access import AGENT_ROLES, role_on_desk
-from deskline.tickets.choices import Channel
-from deskline.tickets.services import add_message
-from deskline.tickets.services.inbound import InboundAttachment, InboundMessage, receive_inbound
+from deskline.mail.parsing import ParsedMail, parse_message
+from deskline.mail.services import handling, threads
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +57,33 @@ def dedupe_key(message_id: str, sha256: str) -> str:
     return "sha:" + sha256
 
 
+def _insert(raw_mail: RawMail) -> None:
+    """raw_mail.save() of a new row, in plain SQL: storing holds the write lock (and
+    gates the SMTP 250), and the ORM took more time building the INSERT than the
+    database took to run it. Each value is prepared by its field, as save() does
+    (nothing listens to this model's saves)."""
+    quote = connection.ops.quote_name
+    meta = RawMail._meta
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608
+        f"({', '.join(quote(field.column) for field in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    values = [field.get_db_prep_save(field.pre_save(raw_mail, True), connection)
+              for field in fields]  # fmt: skip
+    with connection.cursor() as cursor:
+        if connection.features.can_return_columns_from_insert:
+            returning, params = connection.ops.return_insert_columns([meta.pk])
+            cursor.execute(f"{sql} {returning}", [*values, *params])
+            raw_mail.pk = cursor.fetchone()[0]
+        else:
+            cursor.execute(sql, values)
+            raw_mail.pk = connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)
+    raw_mail._state.adding = False
+    raw_mail._state.db = connection.alias
+
+
 def store_raw(
     raw: bytes,
     source: str,
@@ -82,7 +104,7 @@ def store_raw(
     try:
         # durable: refuses to run inside another transaction, so returning means committed.
         with transaction.atomic(durable=True):
-            raw_mail = RawMail.objects.create(
+            raw_mail = RawMail(
                 dedupe_key=key,
                 sha256=sha,
                 message_id=message_id,
@@ -92,215 +114,94 @@ def store_raw(
                 default_desk=default_desk,
                 envelope_to=[e.lower() for e in envelope_to or []],
             )
+            _insert(raw_mail)
     except IntegrityError:
         # Seen before (a re-poll, a second mailbox), or stored by another process now.
         return RawMail.objects.defer("raw").get(dedupe_key=key), False
     return raw_mail, True
 
 
-def _recipients(parsed: ParsedMail, raw_mail: RawMail) -> list[str]:
-    found = [*raw_mail.envelope_to, *parsed.to, *parsed.cc]
-    for name in ("delivered-to", "x-original-to"):
-        value = parsed.headers.get(name, "")
-        found += [part.strip(" <>").lower() for part in value.split(",") if "@" in part]
-    return list(dict.fromkeys(e.lower() for e in found if e))
+@dataclass
+class Prepared:
+    """A mail read, parsed and planned before any transaction (see `prepare`)."""
+
+    raw_mail_id: int
+    # The row as read before the transaction (its bytes not always loaded); None when
+    # it was not "received" then.
+    raw_mail: RawMail | None
+    parsed: ParsedMail | Exception | None
+    plan: handling.Plan | None
 
 
-def _source_headers(parsed: ParsedMail, raw_mail: RawMail) -> dict:
-    return {
-        "message_id": parsed.message_id,
-        "in_reply_to": parsed.in_reply_to,
-        "references": parsed.references[-20:],
-        "from": parsed.from_email,
-        "to": parsed.to,
-        "cc": parsed.cc,
-        "date": parsed.date.isoformat() if parsed.date else "",
-        "raw_mail_id": raw_mail.pk,
-        "defects": parsed.defects[:20],
-        **{k: v for k, v in parsed.headers.items() if k in {"x-mailer", "user-agent"}},
-    }
-
-
-def _with_reply_text(headers: dict, text: str) -> dict:
-    """Add the reply without quoted history and signature, for display (the API's
-    reply_text); stored only when it differs, so most messages carry nothing extra.
-    Only continuations get it: a first mail is the request itself, and stripping a
-    forwarded mail there would hide the very content the agent must read."""
-    reply = strip_reply(text)
-    if reply and reply != text.strip():
-        headers["reply_text"] = reply
-    return headers
-
-
-def _record_automated(
-    parsed: ParsedMail,
-    raw_mail: RawMail,
-    recipients: list[str],
-    outbound: dict[str, int | None],
-) -> None:
-    """Automated mail never opens a ticket and is never answered; it is noted where it fits."""
-    if parsed.bounce is not None or parsed.automated == "bounce":
-        loops.record_bounce(parsed, raw_mail)
-    ticket = threads.thread_ticket(parsed, recipients, outbound)
-    raw_mail.state = RawState.REJECTED
-    raw_mail.reason = (parsed.automated or "automated")[:64]
-    if ticket is None:
-        return
-    raw_mail.ticket = ticket
-    detail = f"Automated mail ({parsed.automated}) from {parsed.from_email or 'a null sender'}"
-    if parsed.bounce is not None:
-        bounce = parsed.bounce
-        kind = "permanent" if bounce.hard else "temporary"
-        detail += f": {kind} failure for {bounce.recipient} ({bounce.status} {bounce.reason})"
-    # A closed ticket takes no notes; the mail stays recorded here all the same.
-    with contextlib.suppress(Conflict):
-        raw_mail.ticket_message = add_message(
-            ticket,
-            actor=None,
-            internal=True,
-            channel=Channel.EMAIL,
-            body_text=f"{detail}\nSubject: {parsed.subject}\n\n{parsed.text_body[:4000]}",
-            sender_name=parsed.from_name,
-            sender_email=parsed.from_email,
-            subject=parsed.subject,
-            source_headers=_source_headers(parsed, raw_mail),
-        )
-
-
-def _requester_for_forward(
-    parsed: ParsedMail, address: DeskAddress | None, sender: User | None
-) -> tuple[str, str] | None:
-    """(name, email) of the customer when an agent forwards their mail to the desk."""
-    if address is None or not address.forwards_open_for_original_sender:
-        return None
-    if sender is None or not parsed.forwarded_from or not parsed.forwarded_from[1]:
-        return None
-    if role_on_desk(sender, address.desk_id) not in AGENT_ROLES:
-        return None
-    return parsed.forwarded_from
-
-
-def _open_or_continue(
-    parsed: ParsedMail,
-    raw_mail: RawMail,
-    recipients: list[str],
-    known: dict[str, DeskAddress],
-    default_desk: Desk | None,
-    outbound: dict[str, int | None],
-) -> None:
-    address = find_desk_address(recipients, known)
-    # The default desk as the process keeps it; read (the row's relation) when not kept.
-    desk = address.desk if address else (default_desk or raw_mail.default_desk)
-    # The email is unique: no ORDER BY (.first() would add one, dearer to build than to run).
-    sender = next(iter(User.objects.filter(email=parsed.from_email).order_by()[:1]), None)
-    ticket = threads.find_ticket(parsed, recipients, desk, sender, outbound)
-    if ticket is not None and desk is not None and ticket.desk_id == desk.pk:
-        ticket.desk = desk  # already loaded: spare the query for it
-    if ticket is None and desk is None:
-        raw_mail.state = RawState.REJECTED
-        raw_mail.reason = "no-desk"
-        raw_mail.error = f"none of the recipients is a desk address: {', '.join(recipients)}"
-        return
-    name, email = parsed.from_name, parsed.from_email
-    forwarded = _requester_for_forward(parsed, address, sender) if ticket is None else None
-    if forwarded:
-        name, email = forwarded
-    has_content = parsed.text_body.strip() or parsed.html_body or parsed.attachments
-    target = ticket.desk if ticket else desk
-    # The language only matters when the requester's account is created
-    # (get_or_create_requester): skip detecting it for a sender we already know.
-    known_requester = sender is not None and email == sender.email
-    inbound = InboundMessage(
-        desk=target,
-        channel=Channel.EMAIL,
-        sender_email=email,
-        sender_name=name,
-        subject=" ".join(parsed.subject.split()) or "(no subject)",
-        body_text=parsed.text_body if has_content else "(empty message)",
-        body_html=parsed.html_body,
-        language="" if known_requester else requester_language(parsed, target.default_language),
-        source_headers=(
-            _with_reply_text(_source_headers(parsed, raw_mail), parsed.text_body)
-            if ticket
-            else _source_headers(parsed, raw_mail)
-        ),
-        ticket=ticket,
-        attachments=[
-            InboundAttachment(a.filename, a.content, a.content_id, a.inline)
-            for a in parsed.attachments
-        ],
-        rewrite_inline=rewrite_cid,
-        requester=sender if known_requester else None,
-        # Looked up above by this very address (already lower case, as clean_email
-        # leaves it), in this transaction: no account yet, create it without asking again.
-        requester_absent=sender is None and email == parsed.from_email == normalize_email(email),
-    )
-    opened_ticket, message = receive_inbound(inbound)
-    if message is None:
-        message = inbound.opening_message
-    raw_mail.ticket = opened_ticket
-    raw_mail.ticket_message = message
-    raw_mail.state = RawState.PROCESSED
-    if inbound.refused_attachments:
-        refused = "; ".join(f"{name}: {why}" for name, why in inbound.refused_attachments)
-        raw_mail.error = f"attachments not stored: {refused}"
-        add_message(
-            opened_ticket,
-            actor=None,
-            internal=True,
-            channel=Channel.EMAIL,
-            body_text=f"Attachments refused from this mail (the original is kept): {refused}",
-        )
-    if ticket is None:
-        from deskline.mail.services.outbound import schedule_acknowledgement
-
-        schedule_acknowledgement(opened_ticket, message)
-
-
-def _apply(raw_mail: RawMail, parsed: ParsedMail) -> None:
-    raw_mail.sender = parsed.from_email[:254]
-    raw_mail.subject = parsed.subject[:998]
-    recipients = _recipients(parsed, raw_mail)
-    # Desk addresses among the sender and the recipients, read once for both questions,
-    # and the default desk: from the process's cache, which one short read validates.
-    known, default_desk = desk_addresses_and_desk(
-        [parsed.from_email, *recipients], raw_mail.default_desk_id
-    )
-    # The mail's own Message-ID (is it ours?) and those it answers (which thread?) are
-    # all looked up among the mail we sent, in one query.
-    outbound = threads.outbound_ticket_ids(
-        [parsed.message_id, *threads.reference_ids(parsed)]
-        if parsed.message_id
-        else threads.reference_ids(parsed)
-    )
-    if loops.is_own_mail(parsed, known, outbound):
-        raw_mail.state = RawState.DUPLICATE
-        raw_mail.reason = "own-mail"
-        return
-    if parsed.automated or not parsed.from_email:
-        _record_automated(parsed, raw_mail, recipients, outbound)
-        return
-    _open_or_continue(parsed, raw_mail, recipients, known, default_desk, outbound)
-
-
-def _parse_outside_transaction(
-    raw_mail_id: int, raw: bytes | None = None
-) -> ParsedMail | Exception | None:
-    """Parse before taking any lock: parsing is pure and the slowest step, and on SQLite
-    a transaction holds the one write lock that storing new mail (the SMTP 250) needs.
-    `raw`, when the caller just stored it, spares reading the bytes back."""
-    if raw is None:
-        raw = (
-            RawMail.objects.filter(pk=raw_mail_id, state=RawState.RECEIVED)
-            .values_list("raw", flat=True)
-            .first()
-        )
-    if raw is None:
-        return None
+def _parse(raw: bytes) -> ParsedMail | Exception:
     try:
         return parse_message(bytes(raw))
-    except Exception as exc:  # recorded on the mail below, inside the transaction
+    except Exception as exc:  # recorded on the mail inside the transaction
         return exc
+
+
+def prepare(
+    raw_mail_id: int, *, raw: bytes | None = None, stored: RawMail | None = None
+) -> Prepared:
+    """Everything processing only reads, before taking any lock: reading the row,
+    parsing (pure, the slowest step) and deciding where the mail goes. On SQLite a
+    transaction holds the one write lock that storing new mail (the SMTP 250) and every
+    other intake process need; `finish` re-checks the decision under it.
+
+    `raw`, when the caller just stored it, spares reading the bytes back; `stored` is
+    the row the caller just stored (then not read at all)."""
+    if stored is not None:
+        raw_mail: RawMail | None = stored
+    else:
+        found = RawMail.objects.filter(pk=raw_mail_id, state=RawState.RECEIVED).order_by()
+        if raw is not None:
+            found = found.defer("raw")
+        raw_mail = next(iter(found[:1]), None)
+    if raw_mail is None:
+        return Prepared(raw_mail_id, None, None, None)
+    parsed = _parse(raw if raw is not None else raw_mail.raw)
+    if isinstance(parsed, Exception):
+        return Prepared(raw_mail_id, raw_mail, parsed, None)
+    _process_earlier(parsed, raw_mail_id)
+    try:
+        decided: handling.Plan | None = handling.plan(raw_mail, parsed)
+    except Exception:  # decided again inside the transaction, where a failure is kept
+        log.debug("mail %s: planning before the transaction failed", raw_mail_id, exc_info=True)
+        decided = None
+    return Prepared(raw_mail_id, raw_mail, parsed, decided)
+
+
+def _process_earlier(parsed: ParsedMail, raw_mail_id: int) -> None:
+    """Process first the mail this one answers when it is stored and still waiting (more
+    than one process processes mail: `deskline smtpd` with several, pipes, the poller).
+    Only earlier mail, so this ends; whoever comes second finds it done."""
+    try:
+        earlier = threads.earlier_unprocessed(parsed, raw_mail_id)
+    except Exception:  # only an ordering aid: the mail itself is processed all the same
+        log.warning("mail %s: could not look for the mail it answers", raw_mail_id, exc_info=True)
+        return
+    for earlier_id in earlier:
+        try:
+            process(earlier_id)
+        except Exception:  # left "received": process_pending_mail takes it up
+            log.warning("mail %s: could not process mail %s first", raw_mail_id, earlier_id,
+                        exc_info=True)  # fmt: skip
+
+
+def _lock_state(raw_mail_id: int) -> tuple[str, int] | None:
+    """The mail's (state, attempts), its row locked where the database locks rows (on
+    SQLite the transaction already holds the one write lock). Plain SQL: it runs under
+    that lock for every mail."""
+    quote = connection.ops.quote_name
+    sql = (
+        f"SELECT {quote('state')}, {quote('attempts')} "  # noqa: S608
+        f"FROM {quote(RawMail._meta.db_table)} WHERE {quote(RawMail._meta.pk.column)} = %s"
+    )
+    if connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [raw_mail_id])
+        return cursor.fetchone()
 
 
 # What processing changes on the row, saved alone: the stored bytes (up to 50 MB) are
@@ -311,28 +212,50 @@ _PROCESSED_FIELDS = [
 ]  # fmt: skip
 
 
-def process(raw_mail_id: int, *, raw: bytes | None = None) -> RawMail:
-    """Turn a received mail into a ticket, a reply or a rejection; failures are kept.
+def _save_processed(raw_mail: RawMail) -> None:
+    """raw_mail.save(update_fields=_PROCESSED_FIELDS) in plain SQL: it runs under the
+    write lock for every mail, and the ORM took several times the UPDATE's own time to
+    build it. Each value is prepared by its field, as save() does (nothing listens to
+    this model's saves)."""
+    quote = connection.ops.quote_name
+    meta = RawMail._meta
+    fields = [meta.get_field(name) for name in _PROCESSED_FIELDS]
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET {assignments} "  # noqa: S608
+        f"WHERE {quote(meta.pk.column)} = %s"
+    )
+    values = [field.get_db_prep_save(getattr(raw_mail, field.attname), connection)
+              for field in fields]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, raw_mail.pk])
 
-    `raw` is the row's stored bytes when the caller has them at hand (it just stored
-    them); they are never read from anywhere else.
-    """
-    parsed = _parse_outside_transaction(raw_mail_id, raw)
+
+def finish(prepared: Prepared) -> RawMail:
+    """Turn a prepared mail into a ticket, a reply or a rejection, in one transaction
+    with its new state; failures are kept on the mail."""
+    raw_mail_id = prepared.raw_mail_id
     with transaction.atomic():
-        # The default desk is not joined: most mail does not need it, and the rest
-        # takes it from the desks the process keeps (_apply).
-        raw_mail = RawMail.objects.select_for_update().defer("raw").get(pk=raw_mail_id)
-        if raw_mail.state != RawState.RECEIVED:
-            return raw_mail  # someone else did it
-        raw_mail.attempts += 1
+        row = _lock_state(raw_mail_id)
+        if row is None:
+            raise RawMail.DoesNotExist(f"no mail {raw_mail_id}")
+        if row[0] != RawState.RECEIVED:
+            return RawMail.objects.defer("raw").get(pk=raw_mail_id)  # someone else did it
+        parsed, raw_mail = prepared.parsed, prepared.raw_mail
+        if raw_mail is None:  # received meanwhile (reprocess): read and parse it now
+            raw_mail = RawMail.objects.get(pk=raw_mail_id)
+            parsed = _parse(raw_mail.raw)
+        raw_mail.state, raw_mail.attempts = row[0], row[1] + 1
         raw_mail.error = ""
         try:
             with transaction.atomic():
-                if parsed is None:  # received meanwhile (reprocess): parse it now
-                    parsed = parse_message(bytes(raw_mail.raw))
                 if isinstance(parsed, Exception):
                     raise parsed
-                _apply(raw_mail, parsed)
+                assert parsed is not None
+                decided = prepared.plan
+                if decided is None or not handling.still_valid(decided):
+                    decided = handling.plan(raw_mail, parsed)  # again, under the lock
+                handling.carry_out(raw_mail, parsed, decided)
                 _crash_point("before-commit")
         except Exception as exc:  # kept as failed with the reason, never lost
             log.warning("mail %s failed: %s", raw_mail.pk, exc, exc_info=True)
@@ -343,8 +266,19 @@ def process(raw_mail_id: int, *, raw: bytes | None = None) -> RawMail:
             raw_mail.ticket = None
             raw_mail.ticket_message = None
         raw_mail.processed_at = timezone.now()
-        raw_mail.save(update_fields=_PROCESSED_FIELDS)
+        _save_processed(raw_mail)
     return raw_mail
+
+
+def process(
+    raw_mail_id: int, *, raw: bytes | None = None, stored: RawMail | None = None
+) -> RawMail:
+    """Turn a received mail into a ticket, a reply or a rejection; failures are kept.
+
+    `raw` is the row's stored bytes when the caller has them at hand (it just stored
+    them), `stored` the row it just stored; they are never read from anywhere else.
+    """
+    return finish(prepare(raw_mail_id, raw=raw, stored=stored))
 
 
 def ingest(
@@ -360,7 +294,9 @@ def ingest(
     if not created and raw_mail.state != RawState.RECEIVED:
         return raw_mail
     # A new row holds exactly these bytes; an earlier one (same Message-ID) may not.
-    return process(raw_mail.pk, raw=raw if created else None)
+    if created:
+        return process(raw_mail.pk, raw=raw, stored=raw_mail)
+    return process(raw_mail.pk)
 
 
 def reprocess(raw_mail_id: int) -> RawMail:

@@ -2,12 +2,14 @@
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.db import connection
 
 from deskline.accounts.models import User
 from deskline.desks.models import Desk
 from deskline.mail.models import OutboundMail, RawMail
+from deskline.mail.models.raw import RawState
 from deskline.mail.parsing import ParsedMail
 from deskline.mail.services.addresses import split_address, ticket_id_for_token
 from deskline.tickets.access import ticket_role
@@ -37,25 +39,53 @@ def normalize_subject(subject: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def _follow_merges(ticket: Ticket | None) -> Ticket | None:
+@dataclass
+class ThreadReads:
+    """What a thread lookup read, kept so that `still_holds` can tell, cheaply and later
+    (inside the writing transaction), whether the same lookup would answer the same.
+
+    Threading is looked up before the transaction, so that SQLite's one write lock is
+    not held for it; what changed in between (a ticket merged or closed, a mail it
+    answers processed, a same-subject ticket opened) is seen here and the lookup done
+    again under the lock."""
+
+    # Message-ID → ticket id among sent mail (the mail's own id and those it answers).
+    outbound: dict[str, int | None] = field(default_factory=dict)
+    # The answered ids not found among sent mail, and what received mail said of them.
+    received_ids: list[str] = field(default_factory=list)
+    received: dict[str, int | None] = field(default_factory=dict)
+    # Every ticket read, by id: (status, merged_into_id, desk_id), None when absent.
+    tickets: dict[int, tuple | None] = field(default_factory=dict)
+    # The same-subject match: (desk id, requester id, normalized subject, ticket id).
+    subject: tuple[int, int, str, int | None] | None = None
+
+
+def _row(ticket: Ticket) -> tuple:
+    return (ticket.status, ticket.merged_into_id, ticket.desk_id)
+
+
+def _follow_merges(ticket: Ticket | None, reads: ThreadReads | None = None) -> Ticket | None:
     seen = set()
     while ticket is not None and ticket.merged_into_id and ticket.pk not in seen:
         seen.add(ticket.pk)
-        ticket = ticket.merged_into
+        ticket = _ticket(ticket.merged_into_id, reads)
     return ticket
 
 
-def _ticket(ticket_id: int) -> Ticket | None:
+def _ticket(ticket_id: int, reads: ThreadReads | None = None) -> Ticket | None:
     # By primary key: no ORDER BY, which .first() would add (and which costs more to
     # build than the read takes).
-    return next(iter(Ticket.objects.filter(pk=ticket_id).order_by()[:1]), None)
+    ticket = next(iter(Ticket.objects.filter(pk=ticket_id).order_by()[:1]), None)
+    if reads is not None:
+        reads.tickets[ticket_id] = None if ticket is None else _row(ticket)
+    return ticket
 
 
-def _by_token(recipients: Iterable[str]) -> Ticket | None:
+def _by_token(recipients: Iterable[str], reads: ThreadReads | None = None) -> Ticket | None:
     for email in recipients:
         ticket_id = ticket_id_for_token(split_address(email)[1])
         if ticket_id is not None:
-            return _ticket(ticket_id)
+            return _ticket(ticket_id, reads)
     return None
 
 
@@ -112,18 +142,46 @@ def reference_ids(parsed: ParsedMail) -> list[str]:
     return [i for i in ids if i]
 
 
-def _by_message_ids(ids: list[str], outbound: dict[str, int | None] | None) -> Ticket | None:
+def earlier_unprocessed(parsed: ParsedMail, raw_mail_id: int) -> list[int]:
+    """Mail stored before this one, still waiting to be processed, that this one answers
+    (oldest first). Processed in parallel, an answer could otherwise be decided before
+    the mail it answers has a ticket, and open a second one."""
+    ids = reference_ids(parsed)[:_CHUNK]
+    if not ids:
+        return []
+    quote = connection.ops.quote_name
+    meta = RawMail._meta
+    sql = (
+        f"SELECT {quote(meta.pk.column)} FROM {quote(meta.db_table)} "  # noqa: S608
+        f"WHERE {quote('message_id')} IN ({', '.join(['%s'] * len(ids))}) "
+        f"AND {quote('state')} = %s AND {quote(meta.pk.column)} < %s "
+        f"ORDER BY {quote(meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*ids, str(RawState.RECEIVED), raw_mail_id])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _received_ticket_ids(missing: list[str]) -> dict[str, int | None]:
+    return _first_ticket_ids(RawMail, missing, with_ticket=True) if missing else {}
+
+
+def _by_message_ids(
+    ids: list[str], outbound: dict[str, int | None] | None, reads: ThreadReads | None = None
+) -> Ticket | None:
     # Two queries for all of them instead of two per id; `outbound` when already read.
     if not ids:
         return None
     if outbound is None:
         outbound = outbound_ticket_ids(ids)
     missing = [i for i in ids if not outbound.get(i)]
-    received = _first_ticket_ids(RawMail, missing, with_ticket=True) if missing else {}
+    received = _received_ticket_ids(missing)
+    if reads is not None:
+        reads.received_ids, reads.received = missing, received
     for message_id in ids:
         ticket_id = outbound.get(message_id) or received.get(message_id)
         if ticket_id:
-            return _ticket(ticket_id)
+            return _ticket(ticket_id, reads)
     return None
 
 
@@ -131,16 +189,73 @@ def thread_ticket(
     parsed: ParsedMail,
     recipients: list[str],
     outbound: dict[str, int | None] | None = None,
+    reads: ThreadReads | None = None,
 ) -> Ticket | None:
     """A ticket named by proof only a thread member has: reply token or Message-IDs.
 
     `outbound` is outbound_ticket_ids() of (at least) reference_ids(parsed), when the
-    caller already read it.
+    caller already read it; `reads`, when given, records what was read (still_holds).
     """
-    ticket = _by_token(recipients)
+    ticket = _by_token(recipients, reads)
     if ticket is None:
-        ticket = _by_message_ids(reference_ids(parsed), outbound)
-    return _follow_merges(ticket)
+        ticket = _by_message_ids(reference_ids(parsed), outbound, reads)
+    return _follow_merges(ticket, reads)
+
+
+def _subject_match_id(desk_id: int, requester_id: int, subject: str) -> int | None:
+    """The requester's most recently updated active ticket on the desk with this
+    (normalized) subject, among their 50 latest. Ids and subjects only, in plain SQL:
+    building 50 full tickets with the ORM to compare their subjects cost more than
+    the rest of the lookup."""
+    quote = connection.ops.quote_name
+    meta = Ticket._meta
+    column = {name: quote(meta.get_field(name).column) for name in
+              ("id", "subject", "desk", "requester", "status", "updated_at")}  # fmt: skip
+    # Fixed values of our own, written in as tickets.lookups.LiteralIn does (SQLite
+    # then uses the partial indexes); the ids are parameters.
+    statuses = ", ".join("'" + str(s).replace("'", "''") + "'" for s in ACTIVE_STATUSES)
+    sql = (
+        f"SELECT {column['id']}, {column['subject']} FROM {quote(meta.db_table)} "  # noqa: S608
+        f"WHERE {column['desk']} = %s AND {column['requester']} = %s "
+        f"AND {column['status']} IN ({statuses}) ORDER BY {column['updated_at']} DESC LIMIT 50"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [desk_id, requester_id])
+        rows = cursor.fetchall()
+    return next((pk for pk, text in rows if normalize_subject(text) == subject), None)
+
+
+def _ticket_rows(ids: list[int]) -> dict[int, tuple]:
+    quote = connection.ops.quote_name
+    meta = Ticket._meta
+    names = ("id", "status", "merged_into", "desk")
+    columns = ", ".join(quote(meta.get_field(name).column) for name in names)
+    sql = (
+        f"SELECT {columns} FROM {quote(meta.db_table)} "  # noqa: S608
+        f"WHERE {quote(meta.pk.column)} IN ({', '.join(['%s'] * len(ids))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        return {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
+
+
+def still_holds(reads: ThreadReads) -> bool:
+    """Whether what a thread lookup read is still what the database holds: then the
+    same lookup would find the same ticket. Plain SQL, a few short reads."""
+    ids = list(reads.outbound)
+    if ids and outbound_ticket_ids(ids) != reads.outbound:
+        return False
+    if reads.received_ids and _received_ticket_ids(reads.received_ids) != reads.received:
+        return False
+    if reads.tickets:
+        rows = _ticket_rows(list(reads.tickets))
+        if any(rows.get(pk) != row for pk, row in reads.tickets.items()):
+            return False
+    if reads.subject is not None:
+        desk_id, requester_id, subject, match = reads.subject
+        if _subject_match_id(desk_id, requester_id, subject) != match:
+            return False
+    return True
 
 
 def find_ticket(
@@ -149,26 +264,33 @@ def find_ticket(
     desk: Desk | None,
     sender: User | None,
     outbound: dict[str, int | None] | None = None,
+    reads: ThreadReads | None = None,
 ) -> Ticket | None:
     """The open ticket this mail continues, or None for a new one.
 
     A number in the subject and a same-subject match only count for people already on
     the ticket: anyone can type "[IT-12]", not everyone may write into IT-12.
+    `reads`, when given, records what was read (still_holds).
     """
-    ticket = thread_ticket(parsed, recipients, outbound)
+    ticket = thread_ticket(parsed, recipients, outbound, reads)
     if ticket is None and sender is not None:
         match = NUMBER.search(parsed.subject or "")
         if match:
-            candidate = _follow_merges(Ticket.objects.filter(number=match.group(1)).first())
+            # The number is unique: no ORDER BY (.first() would add one).
+            number = Ticket.objects.filter(number=match.group(1)).order_by()[:1]
+            found = next(iter(number), None)
+            if found is not None and reads is not None:
+                reads.tickets[found.pk] = _row(found)
+            candidate = _follow_merges(found, reads)
             if candidate is not None and ticket_role(sender, candidate) is not None:
                 ticket = candidate
     if ticket is None and sender is not None and desk is not None:
         subject = normalize_subject(parsed.subject)
         if subject:
-            recent = Ticket.objects.filter(
-                desk=desk, requester=sender, status__in=ACTIVE_STATUSES
-            ).order_by("-updated_at")[:50]
-            ticket = next((t for t in recent if normalize_subject(t.subject) == subject), None)
+            match_id = _subject_match_id(desk.pk, sender.pk, subject)
+            if reads is not None:
+                reads.subject = (desk.pk, sender.pk, subject, match_id)
+            ticket = None if match_id is None else _ticket(match_id, reads)
     if ticket is not None and ticket.status == Status.CLOSED:
         return None  # a closed ticket stays closed: the answer opens a new one
     return ticket

@@ -28,6 +28,7 @@ def test_smtpd_help_explains_the_server_and_its_options():
     text = _help("smtpd")
     assert "answers 250 only once the raw mail is stored" in text
     assert "DESKLINE_SMTPD_HOST" in text and "DESKLINE_SMTPD_PORT" in text
+    assert "--processes" in text and "DESKLINE_SMTPD_PROCESSES" in text
 
 
 def test_top_level_help_names_the_mail_commands():

@@ -81,7 +81,9 @@ class Command(BaseCommand):
         intake._crash_point("after-store")
         if created or raw_mail.state == "received":
             try:
-                raw_mail = intake.process(raw_mail.pk)
+                # A new row holds exactly these bytes: parse them, do not read them back.
+                fresh = {"raw": raw, "stored": raw_mail} if created else {}
+                raw_mail = intake.process(raw_mail.pk, **fresh)
             except Exception as exc:  # noqa: BLE001 - stored: process_pending_mail retries
                 self.stderr.write(f"stored as {raw_mail.pk}; processing deferred: {exc}")
                 return

@@ -25,11 +25,34 @@ class Command(BaseCommand):
             default=int(os.environ.get("DESKLINE_SMTPD_PORT") or 2525),
             help="port to listen on (DESKLINE_SMTPD_PORT, default 2525)",
         )
+        parser.add_argument(
+            "--processes",
+            type=int,
+            default=None,
+            help=(
+                "processes that process stored mail into tickets (DESKLINE_SMTPD_PROCESSES, "
+                "default 1: a thread of the server; more use more cores)"
+            ),
+        )
 
     def handle(self, *args: object, **options: object) -> None:
+        from django.core.management.base import CommandError
+
         from deskline.mail import smtpd
 
-        controller, handler = smtpd.start(str(options["host"]), int(options["port"]))  # type: ignore[call-overload]
+        processes = options["processes"]
+        if processes is None:
+            try:
+                processes = smtpd.configured_processes()
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
+        if int(processes) < 1:  # type: ignore[call-overload]
+            raise CommandError("--processes must be at least 1")
+        controller, handler = smtpd.start(
+            str(options["host"]),
+            int(options["port"]),  # type: ignore[call-overload]
+            int(processes),  # type: ignore[call-overload]
+        )
         self.stdout.write(f"SMTP intake listening on {options['host']}:{options['port']}")
         self.stdout.flush()
         done = threading.Event()
