@@ -27,22 +27,6 @@ class Backend(Protocol):
         """All matches, with a float `rank` (higher is better), ordered by it."""
         ...
 
-    def newest_matching(
-        self,
-        documents: QuerySet[SearchDocument],
-        tokens: list[str],
-        match: str,
-        few: bool = False,
-        access: list[str] | None = None,
-    ) -> QuerySet[SearchDocument]:
-        """Matches, unranked, newest (highest id) first, in the index's own order, so
-        that a LIMIT stops reading early: its cost then follows the limit, not the
-        number of documents holding the words. few=True: `documents` are articles and
-        people only (FEW_KINDS), which have an index of their own. access: only
-        documents holding one of these access tokens (search/access.py; tickets and
-        messages only), matched in the index itself; None: no such condition."""
-        ...
-
     def newest_ranked(
         self,
         documents: QuerySet[SearchDocument],
@@ -52,8 +36,11 @@ class Backend(Protocol):
         access: list[str] | None = None,
     ) -> list[tuple[int, float]]:
         """(id, rank) of the newest `limit` matches of `documents` (tickets and
-        messages), newest first: newest_matching cut, read and ranked however suits
-        the backend, the rank the same as ranked() gives."""
+        messages), newest first, found, cut and ranked however suits the backend (the
+        cost following the limit, not the number of documents holding the words), the
+        rank the same as ranked() gives. access: only documents holding one of these
+        access tokens (search/access.py), matched in the index itself; None: no such
+        condition."""
         ...
 
     def only(self, documents: QuerySet[SearchDocument], ids: list[int]) -> QuerySet[SearchDocument]:

@@ -169,10 +169,9 @@ def first_span(
 
 def walks(access: list[str] | None) -> bool:
     """Whether the documents the user may see are dense among the newest ones: every
-    document for an admin (no tokens), a desk's share for an agent ("d<desk>", whose
-    bands read the desk's words instead: _desk_bands), but a requester's own few ("r",
-    "o") are better found through the GIN index."""
-    return access is None or any(token.startswith("d") for token in access)
+    document for an admin (no tokens), but a requester's own few ("r", "o") are better
+    found through the GIN index. (An agent's bands read the desk's words: _desk_bands.)"""
+    return access is None
 
 
 def _next_span(limit: int, found: int, covered: int, high: int) -> int:
@@ -213,20 +212,6 @@ class PostgresBackend:
         self, documents: QuerySet[SearchDocument], tokens: list[str], match: str
     ) -> QuerySet[SearchDocument]:
         return self.ranked(self._matched(documents, tokens, match), tokens, match)
-
-    def newest_matching(
-        self,
-        documents: QuerySet[SearchDocument],
-        tokens: list[str],
-        match: str,
-        few: bool = False,
-        access: list[str] | None = None,
-    ) -> QuerySet[SearchDocument]:
-        # The planner picks: for a common word, walk the primary key backwards and stop
-        # at the LIMIT; for a rarer one, read its matches from the GIN index and sort.
-        # few (articles and people only) is the same query: their kind condition lets
-        # the planner use the partial GIN index of migration 0004.
-        return self._matched(documents, tokens, match, access).order_by("-id")
 
     def newest_ranked(
         self,

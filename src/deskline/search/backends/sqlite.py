@@ -58,22 +58,6 @@ class SqliteBackend:
     ) -> QuerySet[SearchDocument]:
         return self.ranked(documents, tokens, match)
 
-    def newest_matching(
-        self,
-        documents: QuerySet[SearchDocument],
-        tokens: list[str],
-        match: str,
-        few: bool = False,
-        access: list[str] | None = None,
-    ) -> QuerySet[SearchDocument]:
-        # Ordering by the FTS5 rowid lets FTS5 hand out matches newest first and a
-        # LIMIT stop the scan; ordering by the document's id would sort every match.
-        # few: articles and people only, from their own small index (migration 0004),
-        # instead of every ticket and message that holds the words.
-        table = "search_fts_few" if few else "search_fts"
-        joined = self._joined(documents, tokens, match, table, None if few else access)
-        return joined.extra(order_by=[f"-{table}.rowid"])
-
     def newest_ranked(
         self,
         documents: QuerySet[SearchDocument],
@@ -124,6 +108,8 @@ class SqliteBackend:
         values of a pass go (the MATCH expression, the window's oldest id, the size);
         the rank's own parameters lead the second one's (its SELECT list)."""
         joined = self._joined(documents, tokens, match, access=access, expression=_EXPRESSION)
+        # Ordered by the FTS5 rowid, FTS5 hands out matches newest first and the LIMIT
+        # stops the scan; ordered by the document's id, every match would be sorted.
         newest = joined.extra(order_by=["-search_fts.rowid"]).values_list("id")
         sql, params = newest.query.sql_with_params()
         template = [*params, None]
