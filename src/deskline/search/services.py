@@ -1,7 +1,9 @@
 """The one search service: tickets, messages, articles and people, for a user.
 
 Every step that decides what is found runs in the database query (permissions,
-filters, matching, ranking); Python only turns the top rows into snippets.
+filters, matching, the window's cut); ranking is bm25 computed in the query
+(PostgreSQL) or over the rows the query returned (SQLite: cheaper than in its SQL, see
+backends/sqlite_bm25.py), and Python turns the top rows into snippets.
 """
 
 from dataclasses import dataclass
@@ -152,7 +154,7 @@ def _matching(
         # Ranked in one pass over the matches holding the kinds' tokens (access.py):
         # looking each article up in the big index by id cost 70-130 ms for a few
         # hundred articles at 1M tickets.
-        ranks += _ranks(backend.ranked(scope.few, terms, mode, access=scope.few_kinds), limit)
+        ranks += backend.top_ranked(scope.few, terms, mode, limit, access=scope.few_kinds)
     # All rankings are the same function over the same index, so they merge.
     ranks.sort(reverse=True)
     return _rows(ranks[:limit])

@@ -58,3 +58,15 @@ class Backend(Protocol):
         """`candidates` (already known to match, unless `access` is given: then
         those matching and holding one of these tokens) with `rank`, ordered by it."""
         ...
+
+    def top_ranked(
+        self,
+        candidates: QuerySet[SearchDocument],
+        tokens: list[str],
+        match: str,
+        limit: int,
+        access: list[str] | None = None,
+    ) -> list[tuple[float, int]]:
+        """(rank, id) of the best `limit` of ranked()'s rows, best first (ties: the
+        higher id), however suits the backend."""
+        ...

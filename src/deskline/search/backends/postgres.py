@@ -391,6 +391,17 @@ class PostgresBackend:
             candidates = self._matched(candidates, tokens, match, access)
         return self._with_rank(candidates, tokens, match).extra(order_by=["-rank", "-id"])
 
+    def top_ranked(
+        self,
+        candidates: QuerySet[SearchDocument],
+        tokens: list[str],
+        match: str,
+        limit: int,
+        access: list[str] | None = None,
+    ) -> list[tuple[float, int]]:
+        ranked = self.ranked(candidates, tokens, match, access)
+        return [(rank, pk) for pk, rank in ranked.values_list("id", "rank")[:limit]]
+
     def _with_rank(
         self, documents: QuerySet[SearchDocument], tokens: list[str], match: str
     ) -> QuerySet[SearchDocument]:

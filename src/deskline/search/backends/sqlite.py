@@ -1,3 +1,4 @@
+import heapq
 import json
 import weakref
 
@@ -12,12 +13,11 @@ from deskline.search.models import SearchDocument
 # access tokens (search/access.py) are matched, never scored (sqlite_bm25).
 TITLE_WEIGHT = 4.0
 BODY_WEIGHT = 1.0
-# Placeholders of the values newest_ranked sets in its compiled statements.
+# Placeholder of the MATCH expression in the compiled statements of _matches.
 _EXPRESSION = "\x01match\x01"
-_SINCE = -(2**62) + 21
 # Those statements, per query set of documents (one search's scope, shared by its
-# passes) and shape of the query (number of words, access tokens).
-_compiled_windows: "weakref.WeakKeyDictionary[QuerySet, dict]" = weakref.WeakKeyDictionary()
+# passes) and shape of the query (number of words, access tokens, newest or all).
+_compiled: "weakref.WeakKeyDictionary[QuerySet, dict]" = weakref.WeakKeyDictionary()
 
 
 def fts_expression(tokens: list[str], match: str, access: list[str] | None = None) -> str:
@@ -66,68 +66,74 @@ class SqliteBackend:
         limit: int,
         access: list[str] | None = None,
     ) -> list[tuple[int, float]]:
-        # Two statements, compiled once per search (its passes share `documents`) and
-        # read without the ORM's row objects: building, compiling and iterating the
-        # query sets was half of a search's time.
-        key = (len(tokens), None if access is None else tuple(access))
-        compiled = _compiled_windows.setdefault(documents, {})
-        if key not in compiled:
-            compiled[key] = self._compile_window(documents, tokens, match, access)
-        newest, ranked = compiled[key]
-        expression = fts_expression(tokens, match, access)
-        with connection.cursor() as cursor:
-            sql, template, at = newest
-            values = list(template)
-            values[at[_EXPRESSION]] = expression
-            values[-1] = limit
-            cursor.execute(sql, values)
-            ids = [row[0] for row in cursor.fetchall()]
-            if not ids:
-                return []
-            # A rowid range FTS5 reads in one sweep; a list of rowids made it look each
-            # one up in the word lists again (92 ms for 2,300 rows of a three-word query
-            # at 1M). With the same access tokens as the window's query, the sweep finds
-            # exactly the window's rows, skipping what the user may not see as it did.
-            sql, template, at = ranked
-            _, rank_values = sqlite_bm25.expression(tokens, TITLE_WEIGHT, BODY_WEIGHT)
-            values = [*rank_values, *template[len(rank_values) :]]
-            values[at[_EXPRESSION]] = expression
-            values[at[_SINCE]] = ids[-1]
-            cursor.execute(sql, values)
-            ranks = dict(cursor.fetchall())
-        return [(pk, ranks[pk]) for pk in ids if pk in ranks]
+        # Ordered by the FTS5 rowid, FTS5 hands out matches newest first and the LIMIT
+        # stops the scan; ordered by the document's id, every match would be sorted.
+        rows = self._matches(documents, tokens, match, access, limit)
+        ranks = sqlite_bm25.scores([row[1:] for row in rows], tokens, TITLE_WEIGHT, BODY_WEIGHT)
+        return [(row[0], rank) for row, rank in zip(rows, ranks, strict=True)]
 
-    def _compile_window(
+    def top_ranked(
+        self,
+        candidates: QuerySet[SearchDocument],
+        tokens: list[str],
+        match: str,
+        limit: int,
+        access: list[str] | None = None,
+    ) -> list[tuple[float, int]]:
+        rows = self._matches(candidates, tokens, match, access)
+        ranks = sqlite_bm25.scores([row[1:] for row in rows], tokens, TITLE_WEIGHT, BODY_WEIGHT)
+        # (rank, id) tuples: ties go to the higher id, as ranked()'s ORDER BY.
+        return heapq.nlargest(limit, zip(ranks, [row[0] for row in rows], strict=True))
+
+    def _matches(
         self,
         documents: QuerySet[SearchDocument],
         tokens: list[str],
         match: str,
         access: list[str] | None,
-    ) -> tuple[tuple[str, list, dict], tuple[str, list, dict]]:
-        """newest_ranked's two statements with their parameters, placeholders where the
-        values of a pass go (the MATCH expression, the window's oldest id, the size);
-        the rank's own parameters lead the second one's (its SELECT list)."""
+        newest: int | None = None,
+    ) -> list[tuple[int, str, str, str]]:
+        """(id, tokens_title, tokens_body, access) of the matches of `documents`, the
+        `newest` ones only when given, to be ranked here (sqlite_bm25.scores, the same
+        bm25 as ranked()'s SQL): ranking in SQL, whose replace() copies each text once
+        per word, cost up to 70 ms for 2,000 rows of three common words at 1M tickets,
+        in Python a few. One statement, compiled once per search (its passes share
+        `documents`) and read without the ORM's row objects: building, compiling and
+        iterating the query sets was half of a search's time."""
+        key = (len(tokens), None if access is None else tuple(access), newest is not None)
+        compiled = _compiled.setdefault(documents, {})
+        if key not in compiled:
+            compiled[key] = self._compile(documents, tokens, match, access, newest is not None)
+        sql, template, at = compiled[key]
+        values = list(template)
+        values[at] = fts_expression(tokens, match, access)
+        if newest is not None:
+            values[-1] = newest
+        with connection.cursor() as cursor:
+            cursor.execute(sql, values)
+            return cursor.fetchall()
+
+    def _compile(
+        self,
+        documents: QuerySet[SearchDocument],
+        tokens: list[str],
+        match: str,
+        access: list[str] | None,
+        newest: bool,
+    ) -> tuple[str, list, int]:
+        """_matches' statement, its parameters with placeholders where the values of a
+        call go (the MATCH expression; the number of newest rows, last), and the
+        expression's position."""
         joined = self._joined(documents, tokens, match, access=access, expression=_EXPRESSION)
-        # Ordered by the FTS5 rowid, FTS5 hands out matches newest first and the LIMIT
-        # stops the scan; ordered by the document's id, every match would be sorted.
-        newest = joined.extra(order_by=["-search_fts.rowid"]).values_list("id")
-        sql, params = newest.query.sql_with_params()
-        template = [*params, None]
-        first = (f"{sql} LIMIT %s", template, {_EXPRESSION: template.index(_EXPRESSION)})
-        rank, rank_values = sqlite_bm25.expression(tokens, TITLE_WEIGHT, BODY_WEIGHT)
-        markers = [f"\x01rank {i}\x01" for i in range(len(rank_values))]
-        ranked = joined.extra(  # noqa: S610 - fixed SQL, values are bound parameters
-            select={"rank": rank},
-            select_params=markers,
-            where=["search_fts.rowid >= %s"],
-            params=[_SINCE],
-        )
-        sql, params = ranked.values_list("id", "rank").query.sql_with_params()
+        if newest:
+            joined = joined.extra(order_by=["-search_fts.rowid"])
+        rows = joined.values_list("id", "tokens_title", "tokens_body", "access")
+        sql, params = rows.query.sql_with_params()
         template = list(params)
-        if template[: len(markers)] != markers:
-            raise RuntimeError("the rank's parameters are not first in its statement")
-        at = {_EXPRESSION: template.index(_EXPRESSION), _SINCE: template.index(_SINCE)}
-        return first, (sql, template, at)
+        at = template.index(_EXPRESSION)
+        if newest:
+            return f"{sql} LIMIT %s", [*template, None], at
+        return sql, template, at
 
     def only(self, documents: QuerySet[SearchDocument], ids: list[int]) -> QuerySet[SearchDocument]:
         # With a list to walk, the planner reads each candidate by rowid and asks FTS5

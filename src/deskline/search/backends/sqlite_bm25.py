@@ -88,14 +88,60 @@ def idf(count: int, documents: int) -> float:
     return value if value > 0 else MIN_IDF
 
 
+def statistics(tokens: list[str]) -> tuple[float, list[float]]:
+    """The index's average document length and each word's IDF: what bm25 needs of
+    the whole index, read once per query."""
+    documents, total = index_totals()
+    average = total / documents if documents else 1.0
+    return average, [idf(document_count(t, documents), documents) for t in tokens]
+
+
+def scores(
+    rows: list[tuple[str, str, str]],
+    tokens: list[str],
+    title_weight: float,
+    body_weight: float,
+) -> list[float]:
+    """bm25 (higher is better) of rows of (tokens_title, tokens_body, access), the
+    same arithmetic in the same order as expression() so the scores are equal to the
+    last bit. Measured at 1M tickets: 3-4 ms for a window of 2,000 rows of three
+    common words, where the SQL expression (whose replace() copies each text once per
+    word) took 5-70 ms in a second statement."""
+    if not rows:
+        return []
+    average, weights = statistics(tokens)
+    terms = [(weight, f" {token} ", token) for weight, token in zip(weights, tokens, strict=True)]
+    ranked = []
+    for title, body, access in rows:
+        # Tokens are single-space separated: as the SQL counts a column's length.
+        length = title.count(" ") + body.count(" ") + access.count(" ")
+        length += (title != "") + (body != "") + (access != "")
+        norm = K1 * ((1 - B) + B * length / average)
+        # Every token as " token ", spaces doubled so that " a a " counts two "a";
+        # padded only when a text holds a word at all (inline: called per row and word).
+        padded_title = padded_body = ""
+        score = 0.0
+        for weight, word, token in terms:
+            in_title = in_body = 0
+            if token in title:
+                padded_title = padded_title or " " + title.replace(" ", "  ") + " "
+                in_title = padded_title.count(word)
+            if token in body:
+                padded_body = padded_body or " " + body.replace(" ", "  ") + " "
+                in_body = padded_body.count(word)
+            f = title_weight * in_title + body_weight * in_body
+            score += weight * f * (K1 + 1) / (f + norm)
+        ranked.append(score)
+    return ranked
+
+
 def expression(
     tokens: list[str], title_weight: float, body_weight: float
 ) -> tuple[str, list[object]]:
     """SQL for bm25 of search_searchdocument's row (higher is better, as -bm25()),
     with its parameters. Access tokens are never part of the score (weight 0) but
     count in the document's length, as they do for bm25()."""
-    documents, total = index_totals()
-    average = total / documents if documents else 1.0
+    average, weights = statistics(tokens)
     row = "search_searchdocument"
     length = " + ".join(
         f"(length({row}.{c}) - length(replace({row}.{c}, ' ', '')) + ({row}.{c} <> ''))"
@@ -120,7 +166,6 @@ def expression(
         )
         params += [word, len(word), word, len(word)]
         terms.append(f"%s * f{i} * {K1 + 1} / (f{i} + norm)")
-    weights = [idf(document_count(t, documents), documents) for t in tokens]
     # Fixed SQL: the words are bound parameters.
     sql = (
         f"(SELECT {' + '.join(terms) or '0.0'} FROM "  # noqa: S608

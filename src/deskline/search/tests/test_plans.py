@@ -75,6 +75,43 @@ def test_sql_bm25_equals_fts5_bm25(corpus, query, match):
 
 
 @sqlite_only
+@pytest.mark.parametrize("query", ["gear", "sprocket gear", "chain sprocket gear", "word gear"])
+@pytest.mark.parametrize("match", [ANY, ALL])
+def test_window_ranked_in_python_equals_sql_bm25(corpus, query, match):
+    """The window's rows are ranked in Python (sqlite_bm25.scores): the same scores,
+    to the last bit, as the SQL expression every other ranking uses, so the window's
+    hits and the articles' merge in the right order."""
+    backend = get_backend()
+    terms = query_tokens(query)
+    documents = SearchDocument.objects.filter(kind__in=[Kind.TICKET, Kind.MESSAGE])
+    in_sql = dict(backend.ranked(documents, terms, match).values_list("id", "rank"))
+    window = backend.newest_ranked(documents, terms, match, 1000)
+    assert [pk for pk, _ in window] == sorted(in_sql, reverse=True)
+    assert window or (match == ALL and query == "word gear")
+    assert [rank for _, rank in window] == [in_sql[pk] for pk, _ in window]
+    # The limit cuts the newest.
+    assert backend.newest_ranked(documents, terms, match, 2) == window[:2]
+
+
+@pytest.mark.parametrize("query", ["gear", "sprocket gear", "chain sprocket gear"])
+@pytest.mark.parametrize("match", [ANY, ALL])
+def test_top_ranked_is_the_head_of_ranked(corpus, query, match):
+    """top_ranked (articles and people are ranked with it) gives the head of ranked()'s
+    order, ties to the higher id, with or without access tokens."""
+    backend = get_backend()
+    terms = query_tokens(query)
+    documents = SearchDocument.objects.all()
+    for access in (None, user_tokens(corpus["alice"])):
+        ranked = backend.ranked(documents, terms, match, access=access)
+        full = [(rank, pk) for pk, rank in ranked.values_list("id", "rank")]
+        assert full
+        for limit in (1, 3, 100):
+            top = backend.top_ranked(documents, terms, match, limit, access=access)
+            assert [pk for _, pk in top] == [pk for _, pk in full[:limit]]
+            assert [rank for rank, _ in top] == pytest.approx([rank for rank, _ in full[:limit]])
+
+
+@sqlite_only
 def test_sql_bm25_counts_words_as_they_are_now(corpus, admin_user, support_desk, indexed_ticket):
     """Counts of few documents are read at every query (only large ones are kept a
     while), so a new document changes the next score at once, as with bm25()."""
