@@ -6,6 +6,7 @@ from django.db import connection
 from django.db.models import F, Max, QuerySet
 from django.db.models.expressions import RawSQL
 
+from deskline.desks.models import Desk
 from deskline.search.backends.base import ALL, ANY
 from deskline.search.models import SearchDocument
 
@@ -30,6 +31,8 @@ BUCKET_BITS = 14
 # the query for each candidate, so a band wider than this reads the desk's words
 # without buckets, its ids cut by the primary key's index.
 MAX_BUCKETS = 8
+# The most desks whose words an admin's bands name (every_desk).
+ADMIN_DESKS = 12
 # Placeholders of the values that change from one band to the next in the statement
 # _desk_bands compiles once (compiling the permission condition cost about 1.5 ms).
 _DESK_WORDS = "\x01desk words\x01"
@@ -167,6 +170,23 @@ def first_span(
     return high if wanted * 2 > high else max(int(wanted), FIRST_BAND)
 
 
+def every_desk(top: int) -> list[str] | None:
+    """The desk tokens of every desk, for a user without tokens (an admin), whose
+    window is then read through the desks' own words, by id bucket (_desk_bands), as
+    an agent's: every ticket and message has a desk, so they cover the same documents.
+    Measured at 1M tickets, 3 desks: p50 40 -> 17 ms, p95 59 -> 34 ms, the same hits;
+    a plain word's list holds every desk's matches, so a band's GIN scan or walk read
+    and tested tens of thousands of rows. None (the plain words) when there are more
+    desks than ADMIN_DESKS (each desk adds its lexemes to every band's query) or no
+    documents."""
+    if not top:
+        return None
+    desks = list(Desk.objects.order_by("pk").values_list("pk", flat=True)[: ADMIN_DESKS + 1])
+    if not desks or len(desks) > ADMIN_DESKS:
+        return None
+    return [f"d{pk}" for pk in desks]
+
+
 def walks(access: list[str] | None) -> bool:
     """Whether the documents the user may see are dense among the newest ones: every
     document for an admin (no tokens), but a requester's own few ("r", "o") are better
@@ -234,6 +254,8 @@ class PostgresBackend:
         # the window in a query of its own read 2,000 rows again by id and checked
         # their permissions a second time (20-40 ms at 1M tickets).
         top = SearchDocument.objects.aggregate(top=Max("id"))["top"] or 0
+        if access is None:
+            access = every_desk(top)
         if any(token.startswith("d") for token in access or ()):
             return self._desk_bands(documents, tokens, match, limit, access or [], top)
         matched = self._matched(documents, tokens, match, access)

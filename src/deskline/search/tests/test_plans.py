@@ -160,7 +160,13 @@ def plans() -> list[tuple[str, Callable[[pytest.MonkeyPatch], None]]]:
             gin(m)
             m.setattr(postgres, "MAX_BUCKETS", 0)
 
+        def admin_plain_words(m: pytest.MonkeyPatch) -> None:
+            # More desks than an admin's bands name: the plain words, walked or GIN.
+            m.setattr(postgres, "ADMIN_DESKS", 0)
+            mixed(m)
+
         return [
+            ("admin plain words", admin_plain_words),
             ("gin", gin),
             ("walk", walk),
             ("mixed", mixed),
