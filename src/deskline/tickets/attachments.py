@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from deskline.accounts.models import User
+from deskline.core import rows
 from deskline.tickets.models import Attachment, Ticket
 
 # Leading bytes of formats we recognise, so a declared type cannot disguise a file.
@@ -117,7 +118,7 @@ def store_attachment(
 ) -> Attachment:
     """Write the file to disk and return an Attachment row, not yet on a message."""
     stored = write_file(filename, stream)
-    return Attachment.objects.create(
+    attachment = Attachment(
         ticket=ticket,
         uploaded_by=uploaded_by,
         filename=stored.filename,
@@ -128,3 +129,7 @@ def store_attachment(
         content_id=content_id,
         inline=inline,
     )
+    # Attachment.objects.create() in plain SQL: mail stores its files under SQLite's
+    # write lock, where the ORM's INSERT cost more to build than to run.
+    rows.insert(attachment)
+    return attachment

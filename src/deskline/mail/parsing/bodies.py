@@ -6,6 +6,7 @@ alternatives we do not show, such as text/enriched, and the parts of a report).
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage, Message
@@ -15,7 +16,7 @@ from .charsets import decode_text
 from .headers import decode_header, raw_header
 from .tnef import TnefError
 from .tnef import extract as extract_tnef
-from .types import ParsedAttachment
+from .types import ParsedAttachment, RenderedOnRead
 
 _BODY_TYPES = {"text/plain", "text/html"}
 _MESSAGE_TYPES = {"message/rfc822", "message/global"}
@@ -40,7 +41,8 @@ class Collected:
     report_blocks: list[Message] = field(default_factory=list)
     report_type: str = ""
     defects: list[str] = field(default_factory=list)
-    seen: set[tuple[str, str]] = field(default_factory=set)
+    # The attachments kept so far, by file name (see Walker.add_attachment).
+    seen: dict[str, list[ParsedAttachment]] = field(default_factory=dict)
 
 
 def content_type(part: Message) -> str:
@@ -141,12 +143,23 @@ class Walker:
         # False: attached messages are listed without their bytes (see walk_message).
         self.message_files = message_files
         self.out = Collected()
+        self._digests: dict[int, str] = {}
+
+    def _digest(self, attachment: ParsedAttachment) -> str:
+        found = self._digests.get(id(attachment))
+        if found is None:
+            found = hashlib.sha1(attachment.content).hexdigest()  # noqa: S324
+            self._digests[id(attachment)] = found
+        return found
 
     def add_attachment(self, part: Message | None, attachment: ParsedAttachment) -> None:
-        key = (attachment.filename, hashlib.sha1(attachment.content).hexdigest())  # noqa: S324
-        if key in self.out.seen:
-            return  # the same file reached through two alternatives
-        self.out.seen.add(key)
+        # The same name and the same bytes (by SHA-1): the same file reached through two
+        # alternatives, kept once. Names are compared first, so bytes are hashed (and an
+        # attached message's made, see RenderedOnRead) only when a name comes again.
+        kept = self.out.seen.setdefault(attachment.filename, [])
+        if kept and any(self._digest(other) == self._digest(attachment) for other in kept):
+            return
+        kept.append(attachment)
         self.out.attachments.append(attachment)
 
     def _name(self, part: Message, ctype: str, subject: str = "") -> str:
@@ -161,19 +174,22 @@ class Walker:
         value = decode_header(raw_header(part, "content-id"), self.hints)
         return value.strip().strip("<>").strip()
 
-    def leaf_as_attachment(self, part: Message, ctype: str, content: bytes | None = None) -> None:
-        data = payload_bytes(part) if content is None else content
+    def leaf_as_attachment(
+        self,
+        part: Message,
+        ctype: str,
+        content: bytes | None = None,
+        render: Callable[[], bytes] | None = None,
+    ) -> None:
+        """`render`, when given, makes the content when it is first read."""
         cid = self._content_id(part)
-        self.add_attachment(
-            part,
-            ParsedAttachment(
-                filename=self._name(part, ctype),
-                content_type=ctype,
-                content=data,
-                content_id=cid,
-                inline=disposition(part) == "inline" or (bool(cid) and disposition(part) == ""),
-            ),
-        )
+        name = self._name(part, ctype)
+        inline = disposition(part) == "inline" or (bool(cid) and disposition(part) == "")
+        if render is not None:
+            self.add_attachment(part, RenderedOnRead(name, ctype, render, cid, inline))
+            return
+        data = payload_bytes(part) if content is None else content
+        self.add_attachment(part, ParsedAttachment(name, ctype, data, cid, inline))
 
     def walk(self, part: Message, *, in_report: bool = False) -> None:
         self.out.defects.extend(_defect_names(part))
@@ -247,10 +263,11 @@ class Walker:
             name = default_filename(ctype, len(self.out.attachments) + 1, subject)
         elif not name.lower().endswith(".eml"):
             name += ".eml"
-        content = message_bytes(inner) if self.message_files else b""
-        self.add_attachment(
-            part, ParsedAttachment(filename=name, content_type=ctype, content=content)
-        )
+        if self.message_files:
+            attachment: ParsedAttachment = RenderedOnRead(name, ctype, lambda: message_bytes(inner))
+        else:
+            attachment = ParsedAttachment(filename=name, content_type=ctype, content=b"")
+        self.add_attachment(part, attachment)
         self.out.messages.append((inner, in_report))
 
     def _walk_header_blocks(self, part: Message, ctype: str) -> None:
@@ -259,10 +276,17 @@ class Walker:
         self.out.report_blocks.extend(blocks)
         if not self.out.report_type:  # a report part outside multipart/report
             self.out.report_type = ctype.split("/", 1)[1].removeprefix("global-")
-        content = b"\n".join(message_bytes(block).rstrip(b"\n") + b"\n" for block in blocks)
         if not blocks:
-            content = payload_bytes(part)
-        self.leaf_as_attachment(part, ctype, content)
+            self.leaf_as_attachment(part, ctype, payload_bytes(part))
+            return
+        # Written back to bytes only if stored (see RenderedOnRead): bounces carry these.
+        self.leaf_as_attachment(
+            part,
+            ctype,
+            render=lambda: b"\n".join(
+                message_bytes(block).rstrip(b"\n") + b"\n" for block in blocks
+            ),
+        )
 
     def _walk_tnef(self, part: Message, ctype: str) -> None:
         data = payload_bytes(part)

@@ -1,5 +1,6 @@
 """What the parser hands to the intake pipeline: plain data, no Django models."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,6 +17,34 @@ class ParsedAttachment:
     # Set for parts an HTML body shows inline (<img src="cid:...">), without <>.
     content_id: str = ""
     inline: bool = False
+
+
+class RenderedOnRead(ParsedAttachment):
+    """An attachment whose bytes are made the first time they are read: an attached
+    message written back to bytes, the costliest step of a walk, which only mail that
+    becomes a ticket stores (bounces, which carry one, never do). Otherwise the same as
+    a ParsedAttachment with those bytes."""
+
+    def __init__(
+        self,
+        filename: str,
+        content_type: str,
+        render: Callable[[], bytes],
+        content_id: str = "",
+        inline: bool = False,
+    ) -> None:
+        super().__init__(filename, content_type, b"", content_id, inline)
+        self._render: Callable[[], bytes] | None = render
+
+    @property  # type: ignore[override]
+    def content(self) -> bytes:
+        if self._render is not None:
+            self._content, self._render = self._render(), None
+        return self._content
+
+    @content.setter
+    def content(self, value: bytes) -> None:
+        self._content, self._render = value, None
 
 
 @dataclass

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 
 from deskline.accounts.models import User, normalize_email
+from deskline.core import rows
 from deskline.core.errors import Conflict
 from deskline.desks.models import Desk
 from deskline.mail.models import DeskAddress, RawMail
@@ -158,8 +159,9 @@ def _plan_inbound(
     address = addresses.find_desk_address(recipients, known)
     # The default desk as the process keeps it; read (the row's relation) when not kept.
     desk = address.desk if address else (default_desk or raw_mail.default_desk)
-    # The email is unique: no ORDER BY (.first() would add one, dearer to build than to run).
-    sender = next(iter(User.objects.filter(email=parsed.from_email).order_by()[:1]), None)
+    # The email is unique: no ORDER BY (.first() would add one); plain SQL (rows.first),
+    # as building the read with the ORM cost several times running it.
+    sender = rows.first(User, "email", parsed.from_email)
     # An absent sender is checked again under the lock (another mail of theirs may
     # create the account meanwhile, and a known sender's same-subject ticket may join).
     checked = (parsed.from_email, None) if sender is None else None

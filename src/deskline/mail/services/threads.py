@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 
 from deskline.accounts.models import User
+from deskline.core import rows
 from deskline.desks.models import Desk
 from deskline.mail.models import OutboundMail, RawMail
 from deskline.mail.models.raw import RawState
@@ -73,9 +74,9 @@ def _follow_merges(ticket: Ticket | None, reads: ThreadReads | None = None) -> T
 
 
 def _ticket(ticket_id: int, reads: ThreadReads | None = None) -> Ticket | None:
-    # By primary key: no ORDER BY, which .first() would add (and which costs more to
-    # build than the read takes).
-    ticket = next(iter(Ticket.objects.filter(pk=ticket_id).order_by()[:1]), None)
+    # By primary key, in plain SQL (rows.first): no ORDER BY, which .first() would add,
+    # and no query built by the ORM, which cost several times the read itself.
+    ticket = rows.first(Ticket, "pk", ticket_id)
     if reads is not None:
         reads.tickets[ticket_id] = None if ticket is None else _row(ticket)
     return ticket
@@ -276,9 +277,8 @@ def find_ticket(
     if ticket is None and sender is not None:
         match = NUMBER.search(parsed.subject or "")
         if match:
-            # The number is unique: no ORDER BY (.first() would add one).
-            number = Ticket.objects.filter(number=match.group(1)).order_by()[:1]
-            found = next(iter(number), None)
+            # The number is unique: no ORDER BY (.first() would add one); plain SQL.
+            found = rows.first(Ticket, "number", match.group(1))
             if found is not None and reads is not None:
                 reads.tickets[found.pk] = _row(found)
             candidate = _follow_merges(found, reads)

@@ -146,8 +146,28 @@ def test_bounce_is_recorded_on_the_address():
     assert recorded.state == "rejected" and Ticket.objects.count() == 0
     bounce = Bounce.objects.get(address="gone@example.org")
     assert bounce.hard and bounce.status == "5.1.1" and bounce.count == 1
-    ingest(raw.replace(b"<b1@mx>", b"<b2@mx>"), "pipe")
-    assert Bounce.objects.get(address="gone@example.org").count == 2
+    second = ingest(raw.replace(b"<b1@mx>", b"<b2@mx>"), "pipe")
+    again = Bounce.objects.get(address="gone@example.org")
+    assert again.count == 2 and again.last_raw_mail_id == second.pk
+    assert again.last_at > bounce.last_at and again.first_at == bounce.first_at
+
+
+def test_a_repeated_bounce_keeps_what_it_does_not_name():
+    from deskline.mail.parsing import Bounce as Parsed
+    from deskline.mail.parsing import parse_message
+    from deskline.mail.services.loops import record_bounce
+
+    first = ingest(BOUNCE % b"b1", "pipe")
+    parsed = parse_message(build_mail(headers={"X-Failed-Recipients": "Gone@example.org"}))
+    parsed.bounce = None  # a bounce that names only the address (automated == "bounce")
+    assert record_bounce(parsed, first)
+    kept = Bounce.objects.get(address="gone@example.org")
+    assert (kept.hard, kept.status, kept.reason, kept.count) == (True, "5.1.1", "userunknown", 2)
+    parsed.bounce = Parsed("gone@example.org", "4.2.2", "mailboxfull", hard=False)
+    assert record_bounce(parsed, first)
+    soft = Bounce.objects.get(address="gone@example.org")
+    # Once hard, an address stays hard; the newer status and reason are taken.
+    assert (soft.hard, soft.status, soft.reason, soft.count) == (True, "4.2.2", "mailboxfull", 3)
 
 
 def test_unreadable_mail_fails_visibly_and_reprocess_after_a_fix(it_address, tmp_path):

@@ -235,3 +235,36 @@ def test_forwarded_mail():
         b"From: Sam <sam@example.com>\nSent: Monday\n\nOld\n"
     )
     assert reply.forwarded_from is None
+
+
+def _with_attached(*inner: bytes, name: str = "fwd.eml") -> bytes:
+    parts = b"".join(
+        b"--B\r\nContent-Type: message/rfc822\r\n"
+        b'Content-Disposition: attachment; filename="' + name.encode() + b'"\r\n\r\n'
+        + message + b"\r\n"
+        for message in inner
+    )  # fmt: skip
+    return (
+        b"From: ann@example.com\r\nSubject: see attached\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="B"\r\n\r\n'
+        b"--B\r\nContent-Type: text/plain\r\n\r\nHello\r\n" + parts + b"--B--\r\n"
+    )
+
+
+def test_attached_messages_are_written_to_bytes_when_read_and_kept_once():
+    from email import message_from_bytes, policy
+
+    from deskline.mail.parsing.bodies import message_bytes
+
+    first = b"From: sam@example.com\r\nSubject: one\r\n\r\nFirst.\r\n"
+    other = b"From: sam@example.com\r\nSubject: two\r\n\r\nSecond.\r\n"
+    mail = parse_message(_with_attached(first, first, other))
+    # The same name and the same bytes are one file; other bytes under that name are kept.
+    assert [a.filename for a in mail.attachments] == ["fwd.eml", "fwd.eml"]
+    expected = [message_from_bytes(m, policy=policy.compat32) for m in (first, other)]
+    assert [a.content for a in mail.attachments] == [message_bytes(m) for m in expected]
+
+    single = parse_message(_with_attached(first))
+    assert single.attachments[0]._render is not None  # not made until read
+    assert single.attachments[0].content == message_bytes(expected[0])
+    assert single.attachments[0]._render is None

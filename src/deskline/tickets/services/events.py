@@ -3,6 +3,7 @@ from typing import Any
 from django.utils import timezone
 
 from deskline.accounts.models import User
+from deskline.core import rows
 from deskline.tickets.models import Message, Ticket, TicketEvent
 
 
@@ -31,5 +32,7 @@ def event(
 
 def save_events(events: list[TicketEvent]) -> list[TicketEvent]:
     if events:
-        TicketEvent.objects.bulk_create(events)
+        # bulk_create() in plain SQL: every ticket change writes its events under
+        # SQLite's write lock, where building the ORM's INSERT cost more than running it.
+        rows.insert_many(TicketEvent, events)
     return events

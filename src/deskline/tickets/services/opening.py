@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from deskline.accounts.models import User
+from deskline.core import rows
 from deskline.desks.models import Category, Desk, Team
 from deskline.tickets.choices import Channel, Level, Status, TicketType, Tier, priority_for
 from deskline.tickets.models import Attachment, Message, Ticket, TicketFollower
@@ -66,7 +67,7 @@ def open_ticket_with_message(
     now = timezone.now()
     with transaction.atomic():
         sequence = allocate_sequence(desk)
-        ticket = Ticket.objects.create(
+        ticket = Ticket(
             desk=desk,
             sequence=sequence,
             number=f"{desk.prefix}-{sequence}",
@@ -87,6 +88,9 @@ def open_ticket_with_message(
             created_at=now,
             updated_at=now,
         )
+        # Ticket.objects.create() in plain SQL: mail opens tickets under SQLite's write
+        # lock, where the ORM's INSERT cost more to build than to run.
+        rows.insert(ticket)
         if tag_names:
             set_ticket_tags(ticket, tag_names)
         if followers:
