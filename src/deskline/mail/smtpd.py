@@ -50,17 +50,18 @@ def _without_bytes(raw_mail: RawMail) -> RawMail:
 
 
 PROCESSES_ENV = "DESKLINE_SMTPD_PROCESSES"
-# 1 by measurement (docs/benchmarks.md, "Email intake"): on the 2-core benchmark machine,
-# shared with other work, 2 processes cost about a third more CPU per mail (processes
-# taking turns on SQLite's one writer) and processed no faster. More processes may pay
-# off with cores to spare, or on PostgreSQL, where writers do not queue on one lock
-# (neither measured).
-DEFAULT_PROCESSES = 1
+# 2 where there are two cores, by measurement (docs/benchmarks.md, "Email intake", fifth
+# round): with the ticket services' writes in plain SQL, a mail holds SQLite's one
+# writer for less than half of its CPU, so a second process parses the next mail while
+# the first writes: 146 -> 195 mails/s over one SMTP connection, 157 -> 223 over four,
+# on 2 cores. (Before that change, 2 processes were no faster and cost a third more CPU
+# per mail.) One core: the server's own thread.
+DEFAULT_PROCESSES = min(2, os.cpu_count() or 1)
 
 
 def configured_processes() -> int:
-    """Processes that process stored mail (DESKLINE_SMTPD_PROCESSES, default 1: this
-    one's own thread)."""
+    """Processes that process stored mail (DESKLINE_SMTPD_PROCESSES; default 2 on two
+    cores or more, else 1: this one's own thread)."""
     value = os.environ.get(PROCESSES_ENV, "").strip()
     if not value:
         return DEFAULT_PROCESSES

@@ -31,7 +31,7 @@ class Command(BaseCommand):
             default=None,
             help=(
                 "processes that process stored mail into tickets (DESKLINE_SMTPD_PROCESSES, "
-                "default 1: a thread of the server; more use more cores)"
+                "default 2 on two cores or more; 1: a thread of the server)"
             ),
         )
 
