@@ -69,8 +69,7 @@ class SqliteBackend:
         # Ordered by the FTS5 rowid, FTS5 hands out matches newest first and the LIMIT
         # stops the scan; ordered by the document's id, every match would be sorted.
         rows = self._matches(documents, tokens, match, access, limit)
-        ranks = sqlite_bm25.scores([row[1:] for row in rows], tokens, TITLE_WEIGHT, BODY_WEIGHT)
-        return [(row[0], rank) for row, rank in zip(rows, ranks, strict=True)]
+        return [(pk, rank) for rank, pk in self._scored(rows, tokens)]
 
     def top_ranked(
         self,
@@ -81,9 +80,14 @@ class SqliteBackend:
         access: list[str] | None = None,
     ) -> list[tuple[float, int]]:
         rows = self._matches(candidates, tokens, match, access)
-        ranks = sqlite_bm25.scores([row[1:] for row in rows], tokens, TITLE_WEIGHT, BODY_WEIGHT)
         # (rank, id) tuples: ties go to the higher id, as ranked()'s ORDER BY.
-        return heapq.nlargest(limit, zip(ranks, [row[0] for row in rows], strict=True))
+        return heapq.nlargest(limit, self._scored(rows, tokens))
+
+    @staticmethod
+    def _scored(rows: list[tuple], tokens: list[str]) -> list[tuple[float, int]]:
+        """(rank, id) of _matches' rows, in their order."""
+        ranks = sqlite_bm25.scores([row[1:] for row in rows], tokens, TITLE_WEIGHT, BODY_WEIGHT)
+        return [(rank, row[0]) for rank, row in zip(ranks, rows, strict=True)]
 
     def _matches(
         self,
