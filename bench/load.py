@@ -665,9 +665,9 @@ def phase_floor(args: argparse.Namespace, users: dict, hello_rps: float | None) 
 def drain_hooks(limit_seconds: float = 120.0) -> dict | None:
     """Time `deskline worker --batch` over the tasks the create phase queued, for at
     most limit_seconds; what is left counts as not drained."""
-    from django.conf import settings
+    from deskline.core.tasks_db import in_database
 
-    if "django_tasks_db" not in settings.TASKS["default"]["BACKEND"]:
+    if not in_database():
         return None
     from django.db.models import Count
     from django_tasks_db.models import DBTaskResult

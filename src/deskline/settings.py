@@ -134,6 +134,9 @@ else:
                     "PRAGMA foreign_keys=ON;"
                     "PRAGMA cache_size=-32000;"
                     "PRAGMA mmap_size=268435456;"
+                    # A backstop: the worker checkpoints every second, off the
+                    # writers' path (core/sqlite/checkpoint.py).
+                    "PRAGMA wal_autocheckpoint=10000;"
                 ),
             },
         }
@@ -164,7 +167,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    # django-tasks' database backend, its task row written in plain SQL (core/tasks_db.py).
+    TASKS = {
+        "default": {"BACKEND": "deskline.core.tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
 
 # --- Auth -----------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -10,6 +10,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from deskline.accounts.models import ApiToken, AuditEntry, Organization, User, normalize_email
+from deskline.core import rows
 
 TOKEN_PREFIX = "dl_"
 
@@ -61,7 +62,7 @@ def organization_for_email(email: str) -> Organization | None:
 def existing_requester(email: str, name: str = "", *, field: str = "email") -> User | None:
     """The user behind an address when get_or_create_requester would write nothing for it;
     None when it would create the user or fill in their name."""
-    user = User.objects.filter(email=clean_email(email, field=field)).first()
+    user = rows.first(User, "email", clean_email(email, field=field))
     if user is None or (name and not user.name):
         return None
     return user
@@ -138,12 +139,10 @@ TOKEN_TOUCH_SECONDS = 300
 def user_for_token(secret: str) -> User | None:
     if not secret.startswith(TOKEN_PREFIX):
         return None
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(digest=ApiToken.digest_of(secret), revoked_at__isnull=True)
-        .first()
-    )
-    if token is None or not token.user.is_active:
+    # Every API request runs this: the same join in plain SQL costs a fraction of the
+    # ORM's query (core/rows.py).
+    token = rows.first_with(ApiToken, "digest", ApiToken.digest_of(secret), "user")
+    if token is None or token.revoked_at is not None or not token.user.is_active:
         return None
     now = timezone.now()
     if (

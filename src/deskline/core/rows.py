@@ -60,14 +60,33 @@ def _plain(model: type[Model]) -> bool:
     parents, no columns the database fills in besides the auto-increment key)."""
     meta = model._meta
     return (
+        _plain_columns(model)
+        and isinstance(meta.pk, AutoField)
+        and list(meta.db_returning_fields) == [meta.pk]
+    )
+
+
+@cache
+def _keyed(model: type[Model]) -> bool:
+    """Whether this model's key is set in Python (a UUID) and saving a new row is only
+    its INSERT, with nothing to read back."""
+    meta = model._meta
+    return (
+        _plain_columns(model)
+        and not isinstance(meta.pk, AutoField)
+        and not list(meta.db_returning_fields)
+    )
+
+
+def _plain_columns(model: type[Model]) -> bool:
+    meta = model._meta
+    return (
         not meta.proxy
         and not meta.parents
         and not meta.order_with_respect_to
         and not meta.select_on_save
         and model.save is Model.save
         and model.save_base is Model.save_base
-        and isinstance(meta.pk, AutoField)
-        and list(meta.db_returning_fields) == [meta.pk]
         and not any(
             f.generated or f.has_db_default() or getattr(f, "get_placeholder", None)
             for f in meta.concrete_fields
@@ -143,9 +162,38 @@ def _run_insert(model: type[M], objs: Sequence[M]) -> bool:
     return True
 
 
+def _run_keyed_insert(model: type[M], obj: M) -> bool:
+    sql, fields = _built(("insert-keyed", model), lambda: _build_keyed_insert_sql(model))
+    params = _insert_values([obj], fields)
+    if params is None:
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+    obj._state.adding = False
+    obj._state.db = connection.alias
+    return True
+
+
+def _build_keyed_insert_sql(model: type[Model]) -> tuple[str, list]:
+    meta = model._meta
+    quote = connection.ops.quote_name
+    fields = list(meta.local_concrete_fields)
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    return sql, fields
+
+
 def insert(obj: Model) -> None:
     """`obj.save()` of a new row (what `Model.objects.create()` does after building it)."""
     model = type(obj)
+    if _keyed(model) and obj.pk is not None and not _signalled(model):
+        obj._prepare_related_fields_for_save(operation_name="save")
+        with transaction.mark_for_rollback_on_error():
+            if not _run_keyed_insert(model, obj):
+                obj.save(force_insert=True)
+        return
     if not _fast_insert(model, [obj]) or _signalled(model):
         obj.save(force_insert=True)
         return
@@ -206,13 +254,15 @@ def update(obj: Model, field_names: Sequence[str]) -> None:
     obj._state.adding = False
 
 
-def _select_sql(model: type[Model], field_name: str, for_update: bool) -> tuple[str, list, list]:
+def _select_sql(
+    model: type[Model], field_name: str, for_update: bool, *, limit: bool = True
+) -> tuple[str, list, list]:
     """(SELECT every column WHERE one column = %s, the attnames, the converters)."""
-    key = ("select", model, field_name, for_update)
-    return _built(key, lambda: _build_select_sql(model, field_name, for_update))
+    key = ("select", model, field_name, for_update, limit)
+    return _built(key, lambda: _build_select_sql(model, field_name, for_update, limit))
 
 
-def _build_select_sql(model: type[Model], field_name: str, for_update: bool) -> tuple:
+def _build_select_sql(model: type[Model], field_name: str, for_update: bool, limit: bool) -> tuple:
     meta = model._meta
     quote = connection.ops.quote_name
     fields = list(meta.concrete_fields)
@@ -223,7 +273,7 @@ def _build_select_sql(model: type[Model], field_name: str, for_update: bool) -> 
     )
     if for_update and connection.features.has_select_for_update:
         sql += " FOR UPDATE"
-    elif not for_update:
+    elif not for_update and limit:
         sql += " LIMIT 1"
     return sql, [f.attname for f in fields], _converters(model, fields)
 
@@ -247,6 +297,76 @@ def first(model: type[M], field_name: str, value: Any) -> M | None:
         found = model._default_manager.filter(**{field_name: value}).order_by()[:1]
         return next(iter(found), None)
     return _read(model, field_name, value, False)
+
+
+def first_with(model: type[M], field_name: str, value: Any, relation: str) -> M | None:
+    """`model.objects.select_related(relation).filter(**{field_name: value})[:1]` for a
+    non-null foreign key `relation`: the row with its related row, in one statement."""
+    fk = model._meta.get_field(relation)
+    if (
+        model._meta.proxy
+        or model._meta.parents
+        or fk.null
+        or fk.related_model._meta.proxy
+        or fk.related_model._meta.parents
+        or value is None
+    ):
+        found = model._default_manager.select_related(relation).filter(**{field_name: value})
+        return next(iter(found.order_by()[:1]), None)
+    key = ("select-with", model, field_name, relation)
+    sql, names, related_names, width, converters = _built(
+        key, lambda: _build_select_with_sql(model, field_name, fk)
+    )
+    field = model._meta.pk if field_name == "pk" else model._meta.get_field(field_name)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [field.get_db_prep_value(value, connection)])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = _convert(row, converters)
+    obj = model.from_db(connection.alias, names, values[:width])
+    related = fk.related_model.from_db(connection.alias, related_names, values[width:])
+    fk.set_cached_value(obj, related)
+    return obj
+
+
+def _build_select_with_sql(model: type[Model], field_name: str, fk: Any) -> tuple:
+    quote = connection.ops.quote_name
+    meta, other = model._meta, fk.related_model._meta
+    fields, related_fields = list(meta.concrete_fields), list(other.concrete_fields)
+    column = meta.pk.column if field_name == "pk" else meta.get_field(field_name).column
+    columns = [f"a.{quote(f.column)}" for f in fields]
+    columns += [f"b.{quote(f.column)}" for f in related_fields]
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {quote(meta.db_table)} a "  # noqa: S608
+        f"JOIN {quote(other.db_table)} b ON b.{quote(other.pk.column)} = a.{quote(fk.column)} "
+        f"WHERE a.{quote(column)} = %s LIMIT 1"
+    )
+    width = len(fields)
+    converters = _converters(model, fields) + [
+        (width + index, convs, col)
+        for index, convs, col in _converters(fk.related_model, related_fields)
+    ]
+    return (
+        sql,
+        [f.attname for f in fields],
+        [f.attname for f in related_fields],
+        width,
+        converters,
+    )
+
+
+def where(model: type[M], field_name: str, value: Any) -> list[M]:
+    """`list(model.objects.filter(**{field_name: value}).order_by())`: every row with
+    that value, in no particular order."""
+    if model._meta.proxy or model._meta.parents or value is None:
+        return list(model._default_manager.filter(**{field_name: value}).order_by())
+    sql, names, converters = _select_sql(model, field_name, False, limit=False)
+    field = model._meta.pk if field_name == "pk" else model._meta.get_field(field_name)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [field.get_db_prep_value(value, connection)])
+        found = cursor.fetchall()
+    return [model.from_db(connection.alias, names, _convert(row, converters)) for row in found]
 
 
 def get_for_update(model: type[M], pk: Any) -> M:

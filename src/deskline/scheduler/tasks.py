@@ -1,6 +1,5 @@
 from datetime import timedelta
 
-from django.conf import settings
 from django.utils import timezone
 
 from deskline.core.tasks import task
@@ -11,7 +10,9 @@ KEEP_RESULTS_DAYS = 14
 @task()
 def prune_task_results() -> int:
     """Delete finished task results older than two weeks (database backend only)."""
-    if "django_tasks_db" not in settings.TASKS["default"]["BACKEND"]:
+    from deskline.core.tasks_db import in_database
+
+    if not in_database():
         return 0
     from django_tasks_db.models import DBTaskResult
 

@@ -10,4 +10,4 @@ class WebConfig(AppConfig):
         from deskline.web.live import publish
 
         for kind in hooks.KINDS:
-            hooks.register(kind, publish, inline=True)
+            hooks.register(kind, publish, transactional=True)

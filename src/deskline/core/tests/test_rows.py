@@ -159,3 +159,31 @@ def test_first_reads_what_the_orm_reads(ticket):
         assert not plain._state.adding and plain._state.db == orm._state.db
     assert rows.first(Ticket, "number", "NONE-1") is None
     assert rows.first(User, "email", "nobody@example.com") is None
+
+
+def test_where_reads_every_row_the_orm_reads(ticket, make_user):
+    from deskline.tickets.services import add_message
+
+    agent = make_user(is_superuser=True)
+    add_message(ticket, actor=agent, body_text="first note", internal=True)
+    add_message(ticket, actor=agent, body_text="second note", internal=True)
+    fields = Message._meta.concrete_fields
+
+    def values(found):
+        return sorted([getattr(m, f.attname) for f in fields] for m in found)
+
+    plain = rows.where(Message, "ticket_id", ticket.pk)
+    assert len(plain) == 3  # the opening message and both notes
+    assert values(plain) == values(Message.objects.filter(ticket_id=ticket.pk))
+    assert all(not m._state.adding for m in plain)
+    assert rows.where(Message, "ticket_id", -1) == []
+
+
+def test_first_with_reads_the_row_and_its_relation_as_select_related(ticket):
+    plain = rows.first_with(Message, "ticket_id", ticket.pk, "ticket")
+    orm = Message.objects.select_related("ticket").filter(ticket_id=ticket.pk).order_by()[:1].get()
+    for model, a, b in ((Message, plain, orm), (Ticket, plain.ticket, orm.ticket)):
+        fields = model._meta.concrete_fields
+        assert [getattr(a, f.attname) for f in fields] == [getattr(b, f.attname) for f in fields]
+    assert Message.ticket.is_cached(plain)
+    assert rows.first_with(Message, "ticket_id", -1, "ticket") is None

@@ -45,9 +45,9 @@ def _settled(count: int) -> list[RawMail]:
 
 def _send_queued_mail() -> None:
     """What the worker does for mail: the queued send tasks (other apps' tasks left out)."""
-    from django.conf import settings
+    from deskline.core.tasks_db import in_database
 
-    if "django_tasks_db" in settings.TASKS["default"]["BACKEND"]:
+    if in_database():
         from django_tasks_db.models import DBTaskResult
 
         queued = DBTaskResult.objects.filter(

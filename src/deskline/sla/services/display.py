@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from deskline.core import rows
 from deskline.sla.models import SlaTimer, TimerState
 
 FILTERS = ("ok", "warning", "at_risk", "breached", "paused", "met")
@@ -82,7 +83,13 @@ def attach_sla(tickets: list[Any]) -> None:
     if not tickets:
         return
     found: dict[int, list[SlaTimer]] = {t.pk: [] for t in tickets}
-    for timer in SlaTimer.objects.filter(ticket_id__in=list(found)):
+    # One ticket alone (a create, a read, an update): a plain read (core/rows.py).
+    timers = (
+        rows.where(SlaTimer, "ticket_id", tickets[0].pk)
+        if len(found) == 1
+        else SlaTimer.objects.filter(ticket_id__in=list(found))
+    )
+    for timer in timers:
         found[timer.ticket_id].append(timer)
     for ticket in tickets:
         ticket._sla_timers = found[ticket.pk]

@@ -267,9 +267,9 @@ def test_outside_the_tests_breach_actions_run_in_the_worker(
 ):
     """The tick only queues the actions that change tickets, one task per batch, so its
     time does not grow with what each change sets off; the worker applies them."""
-    from django.conf import settings
+    from deskline.core.tasks_db import in_database
 
-    if "django_tasks_db" not in settings.TASKS["default"]["BACKEND"]:
+    if not in_database():
         pytest.skip("reads the queued task from the database backend's table")
     from django_tasks_db.models import DBTaskResult
 

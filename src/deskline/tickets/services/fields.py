@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from deskline.accounts.models import User
-from deskline.core.ids import pk_or
+from deskline.core import rows
+from deskline.core.ids import looks_numeric, parse_id, pk_or
 from deskline.desks.models import Category, CustomField, Desk, FieldType, Team
 from deskline.tickets.choices import Level, Priority, Status, TicketType, Tier
 from deskline.tickets.models import StatusDefinition
@@ -21,9 +22,14 @@ def _error(field: str, message: str) -> ValidationError:
 
 def resolve_desk(value: int | str) -> Desk:
     text = str(value).strip()
-    query = pk_or(text, "slug")
-    desk = Desk.objects.filter(query, is_active=True).first()
-    if desk is None:
+    # A plain read by a unique key (core/rows.py): every ticket created through the API
+    # starts here.
+    if looks_numeric(text):
+        number = parse_id(text)
+        desk = rows.first(Desk, "pk", number) if number is not None else None
+    else:
+        desk = rows.first(Desk, "slug", text.lower())
+    if desk is None or not desk.is_active:
         raise _error("desk", f"no desk {value!r}")
     return desk
 

@@ -2,13 +2,18 @@
 indexes, automation runs its triggers, SLA starts its clocks.
 
 Apps register a handler in their AppConfig.ready(). The ticket services call `emit`
-inside their transaction; handlers never run inside it, so a change that rolls back
-tells no one, and a failing handler (logged, not raised) cannot undo the change.
+inside their transaction; handlers other than the few transactional ones never run
+inside it, so a change that rolls back tells no one, and a failing handler (logged, not
+raised) cannot undo the change.
 Handlers get ids, not objects: they read fresh rows.
 
-Two ways to run, chosen per handler at registration:
+Three ways to run, chosen per handler at registration:
+- transactional handlers run inside the change's transaction, when it is emitted: for
+  rows that must commit with the change or not at all (the live-update row on SQLite,
+  where a second write transaction per change would take the one write lock again).
+  They must be cheap and must not fail but with the transaction itself.
 - inline handlers run in the process that made the change, right after it commits.
-  Only cheap ones belong here (a live-update row, queueing a task).
+  Only cheap ones belong here (queueing a task, a message to another process).
 - every other handler runs in the background worker: `emit` queues one
   `run_ticket_hooks` task per change, so a request that opens a ticket pays for one
   queue row instead of every app's work. With the database task backend the task row
@@ -62,21 +67,26 @@ class TicketChange:
 
 
 Handler = Callable[[TicketChange], None]
+_transactional: dict[str, list[Handler]] = {kind: [] for kind in KINDS}
 _inline: dict[str, list[Handler]] = {kind: [] for kind in KINDS}
 _deferred: dict[str, list[Handler]] = {kind: [] for kind in KINDS}
 _force_inline: ContextVar[bool] = ContextVar("deskline_hooks_inline", default=False)
 
 
-def register(kind: str, handler: Handler, *, inline: bool = False) -> None:
-    """Call handler after every committed change of this kind (once per handler)."""
+def register(
+    kind: str, handler: Handler, *, inline: bool = False, transactional: bool = False
+) -> None:
+    """Call handler after every committed change of this kind (once per handler); with
+    transactional=True, inside the change's transaction instead."""
     if kind not in KINDS:
         raise ValueError(f"unknown ticket change {kind!r}; one of {KINDS}")
     unregister(kind, handler)
-    (_inline if inline else _deferred)[kind].append(handler)
+    table = _transactional if transactional else _inline if inline else _deferred
+    table[kind].append(handler)
 
 
 def unregister(kind: str, handler: Handler) -> None:
-    for table in (_inline, _deferred):
+    for table in (_transactional, _inline, _deferred):
         if handler in table.get(kind, []):
             table[kind].remove(handler)
 
@@ -103,13 +113,17 @@ def runs_inline() -> bool:
 
 def queue_task(task: Any, *args: Any) -> None:
     """Queue a task so that it exists exactly when the current transaction commits."""
-    if "django_tasks_db" in settings.TASKS["default"]["BACKEND"]:
+    from deskline.core.tasks_db import in_database
+
+    if in_database():
         task.enqueue(*args)  # a row in this same transaction
     else:
         transaction.on_commit(lambda: task.enqueue(*args))
 
 
 def emit(change: TicketChange) -> None:
+    for handler in list(_transactional[change.kind]):
+        handler(change)  # its failure is the change's: both roll back
     if _inline_only():
         for handler in [*_inline[change.kind], *_deferred[change.kind]]:
             transaction.on_commit(lambda h=handler: _run(h, change))

@@ -1,6 +1,8 @@
 """Ticket changes reach the live-update path after they commit."""
 
 import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from deskline.web.live import layer_crosses_processes
 from deskline.web.models import LiveChange
@@ -25,7 +27,32 @@ def test_committed_changes_are_queued_for_the_websocket_process(
     ]
 
 
-def test_a_rolled_back_change_tells_no_one(it_desk, make_user, make_ticket):
+def test_a_rolled_back_change_tells_no_one(
+    it_desk, make_user, make_ticket, django_capture_on_commit_callbacks
+):
     requester = make_user()
-    make_ticket(it_desk, requester)  # the test transaction never commits
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        make_ticket(it_desk, requester)
+        raise RuntimeError("the change rolls back")
     assert not LiveChange.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "sqlite" or layer_crosses_processes(),
+    reason="the row is written in the change's transaction only on SQLite without Redis",
+)
+def test_on_sqlite_the_live_row_commits_with_the_change(it_desk, make_user, make_ticket):
+    requester = make_user()
+    with CaptureQueriesContext(connection) as queries:
+        ticket = make_ticket(it_desk, requester)
+    sql = [q["sql"] for q in queries.captured_queries]
+    live = [i for i, text in enumerate(sql) if "web_livechange" in text]
+    commits = [i for i, text in enumerate(sql) if text == "COMMIT"]
+    # One write transaction for the change and its live row, not a second one after it.
+    assert len(live) == 1 and commits and live[0] < commits[0], sql
+    assert LiveChange.objects.filter(ticket_id=ticket.pk, kind="ticket_opened").exists()

@@ -6,6 +6,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
+from deskline.core.sqlite.checkpoint import start_checkpointer
 from deskline.scheduler.services import ensure_default_schedules, run_due_schedules
 
 logger = logging.getLogger("deskline.worker")
@@ -47,6 +48,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         stop = threading.Event()
+        if not options["batch"]:
+            start_checkpointer(stop)
         if not options["no_scheduler"] and not options["batch"]:
             ensure_default_schedules()
             thread = threading.Thread(
