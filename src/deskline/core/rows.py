@@ -9,10 +9,11 @@ for plain models, with the SQL built once per model, the values prepared by thei
 and the values read converted by them exactly as the ORM does, so the rows written and
 the instances left behind are the same (core/tests/test_rows.py compares them).
 
-Only for plain models: a model with a custom save(), multi-table inheritance, generated
-or database-default columns, or save signal receivers (checked on every call, so a
-receiver added later still runs) goes through the ORM, as does a value that is an
-expression (F(), Now()).
+Only for plain models: a model with a custom save(), multi-table inheritance, or
+generated or database-default columns goes through the ORM, as does a value that is an
+expression (F(), Now()). Save signal receivers (checked on every call, so a receiver
+added later still runs) hear an insert as save() sends it; an update with receivers goes
+through the ORM.
 """
 
 from collections.abc import Callable, Sequence
@@ -186,22 +187,37 @@ def _build_keyed_insert_sql(model: type[Model]) -> tuple[str, list]:
 
 
 def insert(obj: Model) -> None:
-    """`obj.save()` of a new row (what `Model.objects.create()` does after building it)."""
+    """`obj.save()` of a new row (what `Model.objects.create()` does after building it),
+    save signals included."""
     model = type(obj)
-    if _keyed(model) and obj.pk is not None and not _signalled(model):
-        obj._prepare_related_fields_for_save(operation_name="save")
-        with transaction.mark_for_rollback_on_error():
-            if not _run_keyed_insert(model, obj):
-                obj.save(force_insert=True)
-        return
-    if not _fast_insert(model, [obj]) or _signalled(model):
+    keyed = _keyed(model) and obj.pk is not None
+    if not keyed and not _fast_insert(model, [obj]):
         obj.save(force_insert=True)
         return
+    signalled = _signalled(model)
+    if signalled:
+        # As save_base() sends it: a receiver may still set fields (django-tasks' sets
+        # run_after on its task rows, queued with every ticket change).
+        pre_save.send(
+            sender=model, instance=obj, raw=False, using=connection.alias, update_fields=None
+        )
     obj._prepare_related_fields_for_save(operation_name="save")
     # As save() does: an error inside the caller's transaction marks it for rollback.
     with transaction.mark_for_rollback_on_error():
-        if not _run_insert(model, [obj]):
-            obj.save(force_insert=True)
+        done = _run_keyed_insert(model, obj) if keyed else _run_insert(model, [obj])
+        if not done:  # an expression value: the ORM's INSERT, the signals sent here
+            obj._save_table(raw=False, cls=model, force_insert=True, using=connection.alias)
+            obj._state.adding = False
+            obj._state.db = connection.alias
+    if signalled:
+        post_save.send(
+            sender=model,
+            instance=obj,
+            created=True,
+            update_fields=None,
+            raw=False,
+            using=connection.alias,
+        )
 
 
 def insert_many(model: type[M], objs: list[M]) -> list[M]:

@@ -187,3 +187,27 @@ def test_first_with_reads_the_row_and_its_relation_as_select_related(ticket):
         assert [getattr(a, f.attname) for f in fields] == [getattr(b, f.attname) for f in fields]
     assert Message.ticket.is_cached(plain)
     assert rows.first_with(Message, "ticket_id", -1, "ticket") is None
+
+
+def test_an_insert_sends_pre_save_before_writing_and_post_save_after(ticket):
+    from django.db.models.signals import pre_save
+
+    heard = []
+
+    def before(sender, instance, raw, update_fields, **kwargs):
+        heard.append(("pre", instance.pk, raw, update_fields))
+        instance.subject = "set by a receiver"  # what the row must then hold
+
+    def after(sender, instance, created, **kwargs):
+        heard.append(("post", instance.pk is not None, created))
+
+    pre_save.connect(before, sender=Message)
+    post_save.connect(after, sender=Message)
+    try:
+        message = Message(**_message_values(ticket, None))
+        rows.insert(message)
+    finally:
+        pre_save.disconnect(before, sender=Message)
+        post_save.disconnect(after, sender=Message)
+    assert heard == [("pre", None, False, None), ("post", True, True)]
+    assert Message.objects.get(pk=message.pk).subject == "set by a receiver"

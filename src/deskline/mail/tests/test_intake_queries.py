@@ -20,6 +20,11 @@ from deskline.mail.tests.conftest import BOUNCE, build_mail
 
 pytestmark = pytest.mark.django_db
 
+# On SQLite the live-update row is written inside the change's transaction (one write
+# transaction per mail instead of a second one after it; web/live.py), so it counts
+# among the statements holding the write lock there.
+LIVE_ROW = 1 if connection.vendor == "sqlite" else 0
+
 
 def _in_transaction(statements: list[str]) -> int:
     """Statements of the processing transaction: from the savepoint the test's
@@ -57,7 +62,7 @@ def test_queries_per_mail_stay_bounded(it_address, count):
     # Then 28: the sender's absence and the addresses' token are checked again inside
     # the transaction, which holds 19 of them (22 when all was decided there).
     assert queries <= 28, queries
-    assert locked <= 19, locked
+    assert locked <= 19 + LIVE_ROW, locked
 
     # A reply found by In-Reply-To: the desk addresses' change token, the sender and the
     # thread take a query each, the rest is the reply itself.
@@ -71,7 +76,7 @@ def test_queries_per_mail_stay_bounded(it_address, count):
     # and the look for the answered mail still waiting to be processed (outside):
     # 17 in the transaction (19 before, ORM-built reads of the mail, sender and ticket).
     assert queries <= 27, queries
-    assert locked <= 17, locked
+    assert locked <= 17 + LIVE_ROW, locked
 
     # A reply found by its subject, with references that match nothing: the thread
     # lookups stay two queries however many Message-IDs the mail names.
@@ -85,7 +90,7 @@ def test_queries_per_mail_stay_bounded(it_address, count):
     # subject's ticket is one of them) and the waiting-mail look: 18 in the transaction
     # (19 before).
     assert queries <= 29, queries
-    assert locked <= 18, locked
+    assert locked <= 18 + LIVE_ROW, locked
 
     # A bounce: stored, recorded on the address (one UPDATE once the address is known).
     first_bounce, _, _ = count(BOUNCE % b"b1")
