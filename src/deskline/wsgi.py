@@ -1,8 +1,11 @@
 import gc
 import os
+import threading
 
 from django.core.wsgi import get_wsgi_application
 from django.urls import get_resolver
+
+from deskline.core.sqlite.checkpoint import start_checkpointer
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "deskline.settings")
 application = get_wsgi_application()
@@ -13,3 +16,8 @@ application = get_wsgi_application()
 # then inside a request holding SQLite's write lock (docs/benchmarks.md).
 get_resolver().url_patterns  # noqa: B018 - the attribute access is the import
 gc.freeze()
+
+# On SQLite each web process also checkpoints the WAL every second in a thread of its
+# own (sqlite3 releases the GIL while it copies), so that no request holding the write
+# lock has to, whether or not a worker runs beside it (core/sqlite/checkpoint.py).
+start_checkpointer(threading.Event())
