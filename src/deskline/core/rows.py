@@ -294,13 +294,18 @@ def _build_select_sql(model: type[Model], field_name: str, for_update: bool, lim
     return sql, [f.attname for f in fields], _converters(model, fields)
 
 
-def _read(model: type[M], field_name: str, value: Any, for_update: bool) -> M | None:
-    sql, names, converters = _select_sql(model, field_name, for_update)
+def _fetch(sql: str, model: type[Model], field_name: str, value: Any, *, many: bool) -> Any:
+    """Run a read keyed by one column: fetchall() when many, else fetchone()."""
     field = model._meta.pk if field_name == "pk" else model._meta.get_field(field_name)
     with connection.cursor() as cursor:
         # As the ORM's exact lookup prepares its value.
         cursor.execute(sql, [field.get_db_prep_value(value, connection)])
-        row = cursor.fetchone()
+        return cursor.fetchall() if many else cursor.fetchone()
+
+
+def _read(model: type[M], field_name: str, value: Any, for_update: bool) -> M | None:
+    sql, names, converters = _select_sql(model, field_name, for_update)
+    row = _fetch(sql, model, field_name, value, many=False)
     if row is None:
         return None
     return model.from_db(connection.alias, names, _convert(row, converters))
@@ -333,10 +338,7 @@ def first_with(model: type[M], field_name: str, value: Any, relation: str) -> M 
     sql, names, related_names, width, converters = _built(
         key, lambda: _build_select_with_sql(model, field_name, fk)
     )
-    field = model._meta.pk if field_name == "pk" else model._meta.get_field(field_name)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [field.get_db_prep_value(value, connection)])
-        row = cursor.fetchone()
+    row = _fetch(sql, model, field_name, value, many=False)
     if row is None:
         return None
     values = _convert(row, converters)
@@ -378,10 +380,7 @@ def where(model: type[M], field_name: str, value: Any) -> list[M]:
     if model._meta.proxy or model._meta.parents or value is None:
         return list(model._default_manager.filter(**{field_name: value}).order_by())
     sql, names, converters = _select_sql(model, field_name, False, limit=False)
-    field = model._meta.pk if field_name == "pk" else model._meta.get_field(field_name)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [field.get_db_prep_value(value, connection)])
-        found = cursor.fetchall()
+    found = _fetch(sql, model, field_name, value, many=True)
     return [model.from_db(connection.alias, names, _convert(row, converters)) for row in found]
 
 
