@@ -1,7 +1,7 @@
 """Email intake throughput on the shared corpus repeated to >= 10,000 messages.
 
     .venv/bin/python bench/mail_ingest.py [--total 10000] [--smtp 10000] [--pipe 50] [--procs N]
-        [--smtp-processes N] [--smtp-connections N]
+        [--smtp-processes N] [--smtp-connections N] [--pipe-jobs N] [--pipe-no-bytecode]
 
 Runs on a fresh SQLite database in a temporary data dir (DATABASE_URL=postgres://... to
 measure PostgreSQL instead; the database must be empty). Message-IDs are made unique per
@@ -14,6 +14,10 @@ With --smtp-processes N the SMTP server processes stored mail in N worker proces
 (`deskline smtpd --processes N`; without it, DESKLINE_SMTPD_PROCESSES or the default);
 with --smtp-connections N the mail is sent over N connections at once (a mail server
 delivering its queue), each a batch of 100 mails per connection as with one.
+With --pipe-jobs N the `deskline mail ingest` sample runs N commands at once, as a mail
+server runs its pipe deliveries (Postfix: up to 20 per destination); the sample is the
+corpus repeated to --pipe mails. The commands run with their bytecode cached in a
+temporary directory (as an installed package has it) unless --pipe-no-bytecode.
 """
 
 import argparse
@@ -132,17 +136,41 @@ def load() -> str:
     return "load average " + " ".join(f"{n:.2f}" for n in os.getloadavg())
 
 
-def bench_pipe(mails: list[bytes], env: dict) -> float:
+def _pipe_one(raw: bytes, env: dict) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "deskline", "mail", "ingest", "--desk", "bench"],
+        input=raw,
+        capture_output=True,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def bench_pipe(mails: list[bytes], env: dict, jobs: int = 1) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the commands) for one `deskline mail ingest` per
+    mail, `jobs` of them running at once."""
+    cpu = children_cpu()
     start = time.perf_counter()
-    for raw in mails:
-        done = subprocess.run(
-            [sys.executable, "-m", "deskline", "mail", "ingest", "--desk", "bench"],
-            input=raw,
-            capture_output=True,
-            env=env,
-        )
-        assert done.returncode == 0, done.stderr
-    return time.perf_counter() - start
+    if jobs > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(jobs) as deliveries:
+            list(deliveries.map(lambda raw: _pipe_one(raw, env), mails))
+    else:
+        for raw in mails:
+            _pipe_one(raw, env)
+    return time.perf_counter() - start, children_cpu() - cpu
+
+
+def pipe_env(env: dict, bytecode: bool) -> dict:
+    """The commands' environment: with bytecode, compiled modules are cached in a
+    temporary directory, as `pip install` leaves them beside an installed package (a
+    checkout run with PYTHONDONTWRITEBYTECODE compiles every Deskline module each time)."""
+    if not bytecode:
+        return env
+    env = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = tempfile.mkdtemp(prefix="deskline-bench-pyc-")
+    return env
 
 
 def free_port() -> int:
@@ -233,6 +261,14 @@ def main() -> None:
     parser.add_argument("--total", type=int, default=10_000, help="in-process messages")
     parser.add_argument("--smtp", type=int, default=10_000, help="messages sent over SMTP")
     parser.add_argument("--pipe", type=int, default=50, help="`deskline mail ingest` runs")
+    parser.add_argument(
+        "--pipe-jobs", type=int, default=1, help="`deskline mail ingest` commands at once"
+    )
+    parser.add_argument(
+        "--pipe-no-bytecode",
+        action="store_true",
+        help="run the commands without cached bytecode (every module compiled each time)",
+    )
     parser.add_argument("--procs", type=int, default=1, help="in-process ingesting processes")
     parser.add_argument(
         "--smtp-processes", type=int, default=None, help="`deskline smtpd --processes`"
@@ -263,10 +299,20 @@ def main() -> None:
           f"mails per CPU second); states {dict(states())}; end {load()}")  # fmt: skip
 
     if args.pipe:
-        sample = [unique_copy(m, f"pipe-{i}") for i, m in enumerate(base[: args.pipe])]
-        seconds = bench_pipe(sample, env)
-        print(f"`deskline mail ingest` subprocess: {len(sample)} mails in {seconds:.1f} s "
-              f"= {seconds / len(sample) * 1000:.0f} ms per mail, start-up included")  # fmt: skip
+        sample = [unique_copy(base[i % len(base)], f"pipe-{i}") for i in range(args.pipe)]
+        bytecode = not args.pipe_no_bytecode
+        commands_env = pipe_env(env, bytecode)
+        if bytecode:
+            bench_pipe(sample[:1], commands_env)  # compiles and caches the modules
+        print(f"pipe start: {time.strftime('%H:%M:%S', time.gmtime())} UTC, {load()}")
+        seconds, cpu = bench_pipe(sample[bytecode:], commands_env, args.pipe_jobs)
+        n = len(sample) - bytecode
+        print(f"`deskline mail ingest` subprocess, {args.pipe_jobs} at once "
+              f"({'bytecode cached' if bytecode else 'no bytecode cache'}): {n} mails "
+              f"in {seconds:.1f} s = {n / seconds:.1f} mails/s, "
+              f"{seconds / n * 1000:.0f} ms per mail of wall time, "
+              f"{cpu / n * 1000:.0f} ms CPU per mail, start-up included; "
+              f"states {dict(states())}; end {load()}")  # fmt: skip
 
     if args.smtp:
         smtp_mails = [unique_copy(base[i % len(base)], f"smtp-{i}") for i in range(args.smtp)]

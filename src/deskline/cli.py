@@ -25,6 +25,25 @@ commands:
 ALIASES = {"check": "deskline_check"}
 
 
+def _exit_at_once() -> None:
+    """End `deskline mail ingest` without tearing the interpreter down.
+
+    A mail server runs it once per message, and freeing every module and object of
+    Django and the apps at exit took about a third of its CPU (~0.25 s of ~0.7 s). By
+    now the mail is committed; what a normal exit would still do is done here: the
+    database connections closed, logging and the output flushed (no thread runs, and
+    logging's flush is the only exit hook)."""
+    import logging
+
+    from django.db import connections
+
+    connections.close_all()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in {"-h", "--help", "help"}:
@@ -45,6 +64,8 @@ def main(argv: list[str] | None = None) -> None:
     name = ALIASES.get(args[0], args[0])
     try:
         execute_from_command_line(["deskline", name, *args[1:]])
+        if args[:2] == ["mail", "ingest"]:
+            _exit_at_once()
     except OperationalError as exc:
         print(f"deskline: cannot use the database: {exc}".rstrip(), file=sys.stderr)
         print(

@@ -113,3 +113,32 @@ def test_killed_mid_ingest_the_mail_is_ingested_exactly_once(migrated, point):
         assert recovered.returncode == 0 and b"processed 1" in recovered.stdout
     assert query(data_dir, tickets) == [(1,)]
     assert query(data_dir, state) == [("processed",)]
+
+
+HEAVY = {"deskline.urls", "deskline.api.api", "sklearn", "scipy", "numpy"}
+
+
+def test_ingest_starts_without_the_web_side(migrated):
+    """The pipe starts a process per mail: it must not run the system checks, whose URL
+    checks import the URLconf (every API router, and through triage scikit-learn), over
+    half of its start-up. The mail is still stored, processed and reported, and the
+    command exits 0 (it ends without the interpreter's teardown: its output must be
+    flushed first)."""
+    mail = build_mail(message_id="<pipe-light@example.com>", subject="Pipe light")
+    # Buffered output, as under a mail server (the test runner may set it unbuffered).
+    env = {k: v for k, v in _env(migrated).items() if k != "PYTHONUNBUFFERED"}
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "deskline", "mail", "ingest"],
+        input=mail,
+        capture_output=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    assert b"processed" in done.stdout and b"IT-" in done.stdout
+    # -X importtime writes a line per module imported: "... | cumulative | name".
+    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.decode().splitlines()}
+    assert "deskline.mail.services.intake" in imported  # the trace is there
+    assert not imported & HEAVY
+    subject = "select count(*) from tickets_ticket where subject='Pipe light'"
+    assert query(migrated, subject) == [(1,)]

@@ -8,13 +8,12 @@ and the cost stays bounded whatever the size of the desk.
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from deskline.tickets.choices import ACTIVE_STATUSES, LinkKind
 from deskline.tickets.models import Ticket
@@ -23,6 +22,9 @@ from deskline.tickets.services.events import event, save_events
 from deskline.triage.ml.text import normalize
 from deskline.triage.models import IncidentCluster
 from deskline.triage.services.texts import ticket_texts
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # Same requester, this similar: the same request again (measured on paraphrases: a
 # reworded follow-up scores 0.5-0.8, unrelated requests of one person under 0.3).
@@ -43,7 +45,12 @@ class Similar:
     score: float
 
 
-def _scores(text: str, others: list[str]) -> np.ndarray:
+def _scores(text: str, others: list[str]) -> "np.ndarray":
+    # Imported on first use: scikit-learn (and numpy, scipy) take a second or more to
+    # import, which every process importing the triage services would pay at start.
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     if not others:
         return np.zeros(0)
     vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True)

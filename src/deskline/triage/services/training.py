@@ -6,6 +6,7 @@ field holds the value the agent finally chose, and that value is the label.
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -14,11 +15,14 @@ from django.utils import timezone
 from deskline.desks.models import Desk
 from deskline.tickets.choices import Status
 from deskline.tickets.models import Ticket
-from deskline.triage.ml import ClassifierConfig, TextClassifier, save_model
+from deskline.triage.ml import save_model
 from deskline.triage.ml.csvio import read_table
 from deskline.triage.models import Target, TriageModel
 from deskline.triage.services.fields import current_value
 from deskline.triage.services.texts import ticket_texts
+
+if TYPE_CHECKING:
+    from deskline.triage.ml import ClassifierConfig
 
 log = logging.getLogger(__name__)
 
@@ -71,11 +75,15 @@ def _train(
     labels: list[str],
     *,
     source: str,
-    config: ClassifierConfig | None = None,
+    config: "ClassifierConfig | None" = None,
 ) -> TriageModel:
     if target not in Target.values:
         raise ValueError(f"target must be one of {Target.values}")
     _check(texts, labels)
+    # Imported here: scikit-learn takes a second or more to import, and every process
+    # that imports the triage services (the web app, the API, every command) would pay.
+    from deskline.triage.ml import ClassifierConfig, TextClassifier
+
     classifier = TextClassifier(config or ClassifierConfig()).fit(texts, labels)
     last = TriageModel.objects.filter(desk=desk, target=target).order_by("-version").first()
     version = (last.version + 1) if last else 1
@@ -103,7 +111,7 @@ def _train(
 
 
 def train_from_tickets(
-    desk: Desk, target: str, config: ClassifierConfig | None = None
+    desk: Desk, target: str, config: "ClassifierConfig | None" = None
 ) -> TriageModel:
     texts, labels = tickets_dataset(desk, target)
     return _train(desk, target, texts, labels, source="tickets", config=config)
@@ -115,7 +123,7 @@ def train_from_csv(
     path: str | Path,
     text_columns: list[str],
     label_column: str,
-    config: ClassifierConfig | None = None,
+    config: "ClassifierConfig | None" = None,
 ) -> TriageModel:
     """Bootstrap a new desk from another tool's export (labels as this desk names them:
     category paths, team slugs, priority and type values)."""

@@ -16,6 +16,13 @@ EPILOG = (
 
 
 class Command(BaseCommand):
+    # A mail server runs `mail ingest` once per message: Django's system checks would
+    # import the whole URLconf (every API router, and through them scikit-learn) each
+    # time, over half of the command's start-up. Deskline registers no checks of its
+    # own; Django's are about the web side (URLs, admin, templates, security settings)
+    # and run with `deskline serve`, `runserver`, `worker` and `deskline check`.
+    requires_system_checks: list[str] = []
+
     help = (
         "The email channel from the command line: take a mail from a mail server's pipe, "
         "list the mail that failed or was rejected, process it again, finish mail left "
