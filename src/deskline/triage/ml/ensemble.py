@@ -1,10 +1,12 @@
-"""Averaging two classifiers' scores: the TF-IDF model (words and spellings) and a
-linear model on sentence embeddings (meaning, across languages).
+"""Averaging classifiers' scores: the TF-IDF model (words and spellings), a linear
+model on sentence embeddings (meaning, across languages) and, in models trained since
+the fifth round, a k-nearest-neighbour scorer on the same embeddings (neighbours.py).
 
 Each model's scores are first put on a common footing (divided by the softmax
-temperature that calibrates that model alone), then mixed with one weight. The
-temperatures, the weight and the gate (the TF-IDF confidence above which the embedding
-is not computed) are read off out-of-fold scores of the training data.
+temperature that calibrates that model alone), then mixed with weights summing to 1.
+The temperatures, the weights and the gate (the TF-IDF confidence above which the
+embedding, hence both embedding members, is not computed) are read off out-of-fold
+scores of the training data.
 """
 
 from dataclasses import dataclass, replace
@@ -16,6 +18,11 @@ from deskline.triage.ml import calibration
 
 # Weights of the TF-IDF model tried; the embedding model gets the rest.
 _WEIGHTS = np.round(np.linspace(0.0, 1.0, 21), 2)
+# With the k-NN member: every (TF-IDF, k-NN) pair on the same 0.05 grid whose sum is at
+# most 1, the logistic regression getting the rest (231 mixes). The grid the nested
+# comparison of the third round used (0.9326 nested against 0.9326 chosen in-sample on
+# BANKING77): fine enough, too coarse to fit noise.
+_PAIRS = [(float(t), float(k)) for t in _WEIGHTS for k in _WEIGHTS if t + k <= 1.0 + 1e-9]
 
 
 @dataclass(frozen=True)
@@ -28,6 +35,15 @@ class Fusion:
     # not asked at all: embedding a text is most of the prediction time, and above this
     # the ensemble's answers were hardly better on the training folds. Above 1: always.
     gate: float = 2.0
+    # The k-NN member (neighbours.py): its temperature and share; the embedding model
+    # gets 1 - text_weight - neighbour_weight. Fusions pickled before it have neither
+    # (the class defaults apply: no share).
+    neighbour_temperature: float = 1.0
+    neighbour_weight: float = 0.0
+
+    @property
+    def dense_weight(self) -> float:
+        return round(1.0 - self.text_weight - self.neighbour_weight, 4)
 
     def text_confidence(self, text_scores: np.ndarray) -> np.ndarray:
         return calibration.softmax(text_scores, self.text_temperature).max(axis=1)
@@ -43,29 +59,48 @@ class Fusion:
         text_scores: np.ndarray,
         dense_scores: np.ndarray | None,
         skipped: np.ndarray | None = None,
+        neighbour_scores: np.ndarray | None = None,
     ) -> np.ndarray:
         """Mixed scores; `skipped` rows (no embedding) stand on the TF-IDF model alone,
-        on the same scale (its calibrated scores in the embedding model's place)."""
+        on the same scale (its calibrated scores in the embedding members' place)."""
         text_part = text_scores / self.text_temperature
         mixed = self.text_weight * text_part
-        if dense_scores is not None and self.text_weight < 1.0:
-            dense_part = dense_scores / self.dense_temperature
-            if skipped is not None and skipped.any():
-                dense_part = np.where(skipped[:, None], text_part, dense_part)
-            mixed = mixed + (1.0 - self.text_weight) * dense_part
-        return mixed
+        if dense_scores is None or self.text_weight >= 1.0:
+            return mixed
+        skip = skipped is not None and skipped.any()
+        dense_part = dense_scores / self.dense_temperature
+        if skip:
+            dense_part = np.where(skipped[:, None], text_part, dense_part)
+        if neighbour_scores is None or self.neighbour_weight <= 0.0:
+            return mixed + (1.0 - self.text_weight) * dense_part
+        neighbour_part = neighbour_scores / self.neighbour_temperature
+        if skip:
+            neighbour_part = np.where(skipped[:, None], text_part, neighbour_part)
+        return mixed + self.dense_weight * dense_part + self.neighbour_weight * neighbour_part
 
 
-def fit_fusion(text_scores: np.ndarray, dense_scores: np.ndarray, truth: np.ndarray) -> Fusion:
+def fit_fusion(
+    text_scores: np.ndarray,
+    dense_scores: np.ndarray,
+    truth: np.ndarray,
+    neighbour_scores: np.ndarray | None = None,
+) -> Fusion:
     """The mix of out-of-fold scores that is right most often (ties: the one with the
     lower log-loss, so the choice does not hang on a handful of texts)."""
     text_t = calibration.fit_temperature(text_scores, truth)
     dense_t = calibration.fit_temperature(dense_scores, truth)
+    if neighbour_scores is None:
+        candidates = [Fusion(text_t, dense_t, float(w)) for w in _WEIGHTS]
+    else:
+        neighbour_t = calibration.fit_temperature(neighbour_scores, truth)
+        candidates = [
+            Fusion(text_t, dense_t, t, neighbour_temperature=neighbour_t, neighbour_weight=k)
+            for t, k in _PAIRS
+        ]
     rows = np.arange(len(truth))
     best, best_key = Fusion(text_t, dense_t, 1.0), (-1.0, 0.0)
-    for weight in _WEIGHTS:
-        fusion = Fusion(text_t, dense_t, float(weight))
-        mixed = fusion.mix(text_scores, dense_scores)
+    for fusion in candidates:
+        mixed = fusion.mix(text_scores, dense_scores, neighbour_scores=neighbour_scores)
         accuracy = float(np.mean(mixed.argmax(axis=1) == truth))
         probabilities = calibration.softmax(mixed, 1.0)
         loss = float(-np.mean(np.log(np.clip(probabilities[rows, truth], 1e-12, None))))
@@ -85,13 +120,15 @@ def fit_gate(
     dense_scores: np.ndarray,
     truth: np.ndarray,
     tolerance: float,
+    neighbour_scores: np.ndarray | None = None,
 ) -> Fusion:
     """The lowest TF-IDF confidence from which the TF-IDF model alone lost at most
     `tolerance` of all out-of-fold answers against the ensemble, at that level and at
     every level above it; no gate when even 0.99 loses more."""
     confidence = fusion.text_confidence(text_scores)
     text_right = text_scores.argmax(axis=1) == truth
-    mixed_right = fusion.mix(text_scores, dense_scores).argmax(axis=1) == truth
+    mixed = fusion.mix(text_scores, dense_scores, neighbour_scores=neighbour_scores)
+    mixed_right = mixed.argmax(axis=1) == truth
     allowed = tolerance * len(truth)
     gate = 2.0
     for level in _GATES:
