@@ -1,5 +1,6 @@
 """Model → response dict. Plain functions so list pages batch their lookups."""
 
+from functools import cache
 from typing import Any
 
 from django.db import connection
@@ -43,17 +44,22 @@ def tags_by_ticket(ticket_ids: list[int]) -> dict[int, list[str]]:
 def _tag_names(ticket_id: int) -> list[str]:
     """One ticket's tags, sorted, in plain SQL: every single-ticket answer (a create, a
     read, an update) needs them, and the ORM's join cost more to build than to run."""
+    with connection.cursor() as cursor:
+        cursor.execute(_tag_names_sql(connection.vendor), [ticket_id])
+        return sorted(name for (name,) in cursor.fetchall())
+
+
+@cache
+def _tag_names_sql(vendor: str) -> str:
+    """Built once per database vendor (the quoting is the vendor's), not per answer."""
     quote = connection.ops.quote_name
     link, tag = TicketTag._meta, Tag._meta
-    sql = (
+    return (
         f"SELECT t.{quote(tag.get_field('name').column)} FROM {quote(link.db_table)} l "  # noqa: S608
         f"JOIN {quote(tag.db_table)} t ON t.{quote(tag.pk.column)} = "
         f"l.{quote(link.get_field('tag').column)} "
         f"WHERE l.{quote(link.get_field('ticket').column)} = %s"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [ticket_id])
-        return sorted(name for (name,) in cursor.fetchall())
 
 
 def without_keys(values: Any, hidden: set[str]) -> Any:
