@@ -18,6 +18,8 @@ With --pipe-jobs N the `deskline mail ingest` sample runs N commands at once, as
 server runs its pipe deliveries (Postfix: up to 20 per destination); the sample is the
 corpus repeated to --pipe mails. The commands run with their bytecode cached in a
 temporary directory (as an installed package has it) unless --pipe-no-bytecode.
+With --pipe-worker a `deskline worker` runs meanwhile: the commands hand their mail to it
+over its Unix socket (mail/pipe_client.py), as under `deskline serve`; its CPU is counted.
 """
 
 import argparse
@@ -162,6 +164,24 @@ def bench_pipe(mails: list[bytes], env: dict, jobs: int = 1) -> tuple[float, flo
     return time.perf_counter() - start, children_cpu() - cpu
 
 
+def start_pipe_worker(env: dict) -> subprocess.Popen:
+    """A `deskline worker` listening on the pipe's socket, once it listens."""
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "deskline", "worker", "--no-scheduler"], env=env
+    )
+    path = Path(env["DESKLINE_DATA_DIR"]) / "mail-ingest.sock"
+    deadline = time.monotonic() + 60
+    while True:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            try:
+                probe.connect(str(path))
+                return worker
+            except OSError:
+                if worker.poll() is not None or time.monotonic() > deadline:
+                    sys.exit("the worker did not start listening")
+        time.sleep(0.05)
+
+
 def pipe_env(env: dict, bytecode: bool) -> dict:
     """The commands' environment: with bytecode, compiled modules are cached in a
     temporary directory, as `pip install` leaves them beside an installed package (a
@@ -265,6 +285,11 @@ def main() -> None:
         "--pipe-jobs", type=int, default=1, help="`deskline mail ingest` commands at once"
     )
     parser.add_argument(
+        "--pipe-worker",
+        action="store_true",
+        help="run a `deskline worker` that the commands hand their mail to",
+    )
+    parser.add_argument(
         "--pipe-no-bytecode",
         action="store_true",
         help="run the commands without cached bytecode (every module compiled each time)",
@@ -304,10 +329,21 @@ def main() -> None:
         commands_env = pipe_env(env, bytecode)
         if bytecode:
             bench_pipe(sample[:1], commands_env)  # compiles and caches the modules
+        worker = start_pipe_worker(commands_env) if args.pipe_worker else None
+        worker_cpu = process_tree_cpu(worker.pid) if worker else 0.0
         print(f"pipe start: {time.strftime('%H:%M:%S', time.gmtime())} UTC, {load()}")
         seconds, cpu = bench_pipe(sample[bytecode:], commands_env, args.pipe_jobs)
+        if worker:
+            worker_cpu = process_tree_cpu(worker.pid) - worker_cpu
+            print(f"commands {cpu / (len(sample) - bytecode) * 1000:.1f} ms CPU per mail, "
+                  f"worker {worker_cpu / (len(sample) - bytecode) * 1000:.1f} ms (with the "
+                  f"new tickets' hook tasks it runs meanwhile)")  # fmt: skip
+            cpu += worker_cpu
+            worker.terminate()
+            worker.wait(timeout=60)
         n = len(sample) - bytecode
-        print(f"`deskline mail ingest` subprocess, {args.pipe_jobs} at once "
+        print(f"`deskline mail ingest` subprocess, {args.pipe_jobs} at once"
+              f"{', handed to a running worker (its CPU included)' if worker else ''} "
               f"({'bytecode cached' if bytecode else 'no bytecode cache'}): {n} mails "
               f"in {seconds:.1f} s = {n / seconds:.1f} mails/s, "
               f"{seconds / n * 1000:.0f} ms per mail of wall time, "

@@ -48,8 +48,14 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         stop = threading.Event()
+        pipe = None
         if not options["batch"]:
             start_checkpointer(stop)
+            # `deskline mail ingest` hands its mail to this process rather than start
+            # Django for each one (mail/pipe_client.py).
+            from deskline.mail.pipe_server import start_pipe_server
+
+            pipe = start_pipe_server()
         if not options["no_scheduler"] and not options["batch"]:
             ensure_default_schedules()
             thread = threading.Thread(
@@ -80,3 +86,5 @@ class Command(BaseCommand):
                 )
         finally:
             stop.set()
+            if pipe is not None:
+                pipe.stop()

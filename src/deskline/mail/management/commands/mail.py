@@ -2,10 +2,6 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-# sysexits.h: the MTA keeps the message and retries later.
-EX_TEMPFAIL = 75
-
-
 EPILOG = (
     "Every mail is stored before it is read; a mail that cannot be parsed is kept as "
     "'failed' with the error, never dropped. `deskline mail ingest` exits 0 once the "
@@ -68,35 +64,16 @@ class Command(BaseCommand):
         getattr(self, f"_{options['action']}")(options)
 
     def _ingest(self, options: dict) -> None:
-        from deskline.mail.services import intake
+        from deskline.mail import pipe_client
+        from deskline.mail.services.pipe import ingest_piped
 
-        raw = sys.stdin.buffer.read()
-        try:
-            desk = None
-            if options["desk"]:
-                from deskline.desks.models import Desk
-
-                desk = Desk.objects.filter(slug=options["desk"]).first()
-                if desk is None:
-                    # A typo in the MTA's configuration: keep the mail queued there.
-                    self.stderr.write(f"deskline mail ingest: no desk {options['desk']!r}")
-                    sys.exit(EX_TEMPFAIL)
-            raw_mail, created = intake.store_raw(raw, "pipe", default_desk=desk)
-        except Exception as exc:  # noqa: BLE001 - whatever it is, the MTA must retry
-            self.stderr.write(f"deskline mail ingest: could not store the mail: {exc}")
-            sys.exit(EX_TEMPFAIL)
-        intake._crash_point("after-store")
-        if created or raw_mail.state == "received":
-            try:
-                # A new row holds exactly these bytes: parse them, do not read them back.
-                fresh = {"raw": raw, "stored": raw_mail} if created else {}
-                raw_mail = intake.process(raw_mail.pk, **fresh)
-            except Exception as exc:  # noqa: BLE001 - stored: process_pending_mail retries
-                self.stderr.write(f"stored as {raw_mail.pk}; processing deferred: {exc}")
-                return
-        ticket = raw_mail.ticket.number if raw_mail.ticket_id else "-"
-        note = "" if created else " (already received)"
-        self.stdout.write(f"{raw_mail.pk}\t{raw_mail.state}\t{ticket}{note}")
+        outcome = ingest_piped(pipe_client.stdin_bytes(), options["desk"])
+        if outcome.stderr:
+            self.stderr.write(outcome.stderr)
+        if outcome.stdout:
+            self.stdout.write(outcome.stdout)
+        if outcome.exit_code:
+            sys.exit(outcome.exit_code)
 
     def _failed(self, options: dict) -> None:
         from deskline.mail.models import RawMail
