@@ -4,7 +4,14 @@ from datetime import datetime
 from typing import Any
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from ninja.schema import DjangoGetter
+from pydantic import (
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    ValidationInfo,
+    model_validator,
+)
 
 from deskline.core.ids import Id
 
@@ -13,6 +20,21 @@ class Input(Schema):
     """Request bodies: a key the API does not know is an error, not silently dropped."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _run_root_validator(
+        cls, values: Any, handler: ModelWrapValidatorHandler, info: ValidationInfo
+    ) -> Any:
+        # Ninja's Schema validates a body twice when extra keys are forbidden: the dict
+        # itself (to refuse extra keys), then the dict again behind its DjangoGetter,
+        # which only adds resolve_* methods and the reading of Django objects. For a
+        # parsed JSON object and a schema without resolvers the second pass gives the
+        # same model, so the first one's is kept (every nested body schema did both).
+        if type(values) is dict and not cls._ninja_resolvers:
+            return handler(values)
+        handler(values)
+        return handler(DjangoGetter(values, cls, info.context))
 
 
 class Error(Schema):

@@ -16,12 +16,24 @@ added later still runs) hear an insert as save() sends it; an update with receiv
 through the ORM.
 """
 
+import datetime
 from collections.abc import Callable, Sequence
 from functools import cache
+from types import NoneType
 from typing import Any, TypeVar
 
-from django.db import DatabaseError, connection, connections, transaction
-from django.db.models import AutoField, Model
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import (
+    AutoField,
+    BooleanField,
+    CharField,
+    DateTimeField,
+    Field,
+    ForeignKey,
+    Model,
+    TextField,
+)
 from django.db.models.signals import post_save, pre_save
 from django.db.transaction import TransactionManagementError
 
@@ -32,25 +44,36 @@ T = TypeVar("T")
 _MAX_PARAMS = 500
 
 
-def _converters(model: type[Model], fields: Sequence[Any]) -> list[tuple[int, list, Any]]:
+def _db() -> BaseDatabaseWrapper:
+    """The default connection itself, taken once per call: `django.db.connection` is a
+    proxy that looks the connection up in asgiref's Local on every attribute read, and
+    the field methods given it read several (~100 lookups per ticket create)."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
+def _converters(
+    model: type[Model], fields: Sequence[Any], db: BaseDatabaseWrapper
+) -> list[tuple[int, list, Any]]:
     """What the ORM's compiler applies to the values it reads back (SQLite's text
     datetimes, JSON, booleans...), by position."""
     table = model._meta.db_table
     found = []
     for index, field in enumerate(fields):
         column = field.get_col(table)
-        convs = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        convs = db.ops.get_db_converters(column) + column.get_db_converters(db)
         if convs:
             found.append((index, convs, column))
     return found
 
 
-def _convert(row: Sequence[Any], converters: list[tuple[int, list, Any]]) -> list[Any]:
+def _convert(
+    row: Sequence[Any], converters: list[tuple[int, list, Any]], db: BaseDatabaseWrapper
+) -> list[Any]:
     values = list(row)
     for index, convs, column in converters:
         value = values[index]
         for converter in convs:
-            value = converter(value, column, connection)
+            value = converter(value, column, db)
         values[index] = value
     return values
 
@@ -99,138 +122,234 @@ def _signalled(model: type[Model]) -> bool:
     return pre_save.has_listeners(model) or post_save.has_listeners(model)
 
 
-def _built(key: tuple, build: Callable[[], T]) -> T:
+def _built(db: BaseDatabaseWrapper, key: tuple, build: Callable[[], T]) -> T:
     """`build()` once per connection: the SQL is the backend's, and the converters are
     bound to the connection they were taken from (each thread has its own)."""
-    wrapper = connections[connection.alias]
-    built = wrapper.__dict__.setdefault("_deskline_rows_sql", {})
-    if key not in built:
-        built[key] = build()
-    return built[key]
+    built = db.__dict__.get("_deskline_rows_sql")
+    if built is None:
+        built = db.__dict__["_deskline_rows_sql"] = {}
+    found = built.get(key)
+    if found is None:
+        found = built[key] = build()
+    return found
 
 
-def _insert_sql(model: type[Model], rows: int) -> tuple[str, list, list]:
-    """(INSERT ... RETURNING pk for `rows` rows, the fields written, the pk's converters)."""
-    return _built(("insert", model, rows), lambda: _build_insert_sql(model, rows))
+def _mark_for_rollback(db: BaseDatabaseWrapper) -> None:
+    """What transaction.mark_for_rollback_on_error() does when the statement failed."""
+    if db.in_atomic_block:
+        db.needs_rollback = True
 
 
-def _build_insert_sql(model: type[Model], rows: int) -> tuple[str, list, list]:
+def _unchanged_types(field: Any) -> tuple[type, ...]:
+    """The value types this field writes as they are: a str or None in a text column, a
+    bool or None in a boolean one, None for a foreign key, when no method of the chain
+    that prepares them (get_db_prep_save → get_db_prep_value → get_prep_value →
+    to_python) is overridden. Each of Django's returns such a value unchanged, whatever
+    the database."""
+    kind = type(field)
+    if isinstance(field, ForeignKey) and kind.get_db_prep_save is ForeignKey.get_db_prep_save:
+        return (NoneType,)  # its first test: None is written as None
+    if (
+        kind.get_db_prep_save is not Field.get_db_prep_save
+        or kind.get_db_prep_value is not Field.get_db_prep_value
+    ):
+        return ()
+    for base, types in (
+        (CharField, (str, NoneType)),
+        (TextField, (str, NoneType)),
+        (BooleanField, (bool, NoneType)),
+    ):
+        if (
+            isinstance(field, base)
+            and kind.get_prep_value is base.get_prep_value
+            and kind.to_python is base.to_python
+        ):
+            return types
+    return ()
+
+
+def _shortcuts(field: Any, db: BaseDatabaseWrapper) -> dict[type, Callable[[Any], Any]]:
+    """Per value type, what this field's get_db_prep_save() comes down to for it: for a
+    date and time, the backend's adapt_datetimefield_value(), once the value is known to
+    be None or aware (DateTimeField.get_prep_value() returns those as they are; a naive
+    one it warns about and makes aware, so that one takes the whole way)."""
+    kind = type(field)
+    if not (
+        isinstance(field, DateTimeField)
+        and kind.get_db_prep_save is Field.get_db_prep_save
+        and kind.get_db_prep_value is DateTimeField.get_db_prep_value
+        and kind.get_prep_value is DateTimeField.get_prep_value
+        and kind.to_python is DateTimeField.to_python
+    ):
+        return {}
+    adapt = db.ops.adapt_datetimefield_value
+    prepare = field.get_db_prep_save
+
+    def aware(value: datetime.datetime) -> Any:
+        if value.utcoffset() is None:
+            return prepare(value, connection=db)
+        return adapt(value)
+
+    return {NoneType: adapt, datetime.datetime: aware}
+
+
+def _writers(fields: list, db: BaseDatabaseWrapper) -> list[tuple]:
+    """Per field: (the field, its attname when its pre_save() only reads it, its
+    get_db_prep_save, the value types it writes unchanged, shortcuts by value type).
+    Most fields' pre_save() is Field's, `getattr(obj, attname)`; the others (auto_now
+    dates...) are called as save() calls them."""
+    return [
+        (
+            f,
+            f.attname if type(f).pre_save is Field.pre_save else None,
+            f.get_db_prep_save,
+            _unchanged_types(f),
+            _shortcuts(f, db),
+        )
+        for f in fields
+    ]
+
+
+def _insert_sql(db: BaseDatabaseWrapper, model: type[Model], rows: int) -> tuple:
+    """(INSERT ... RETURNING pk for `rows` rows, the fields' writers, the pk's converters)."""
+    return _built(db, ("insert", model, rows), lambda: _build_insert_sql(db, model, rows))
+
+
+def _build_insert_sql(db: BaseDatabaseWrapper, model: type[Model], rows: int) -> tuple:
     meta = model._meta
-    quote = connection.ops.quote_name
+    quote = db.ops.quote_name
     fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
     placeholders = [["%s"] * len(fields) for _ in range(rows)]
-    values = connection.ops.bulk_insert_sql(fields, placeholders)
-    returning, _ = connection.ops.return_insert_columns([meta.pk])
+    values = db.ops.bulk_insert_sql(fields, placeholders)
+    returning, _ = db.ops.return_insert_columns([meta.pk])
     sql = (
         f"INSERT INTO {quote(meta.db_table)} "
         f"({', '.join(quote(f.column) for f in fields)}) {values} {returning}"
     )
-    return sql, fields, _converters(model, [meta.pk])
+    return sql, _writers(fields, db), _converters(model, [meta.pk], db)
 
 
-def _fast_insert(model: type[Model], objs: Sequence[Model]) -> bool:
+def _fast_insert(db: BaseDatabaseWrapper, model: type[Model], objs: Sequence[Model]) -> bool:
     return (
         _plain(model)
-        and connection.features.can_return_columns_from_insert
-        and (len(objs) == 1 or connection.features.can_return_rows_from_bulk_insert)
+        and db.features.can_return_columns_from_insert
+        and (len(objs) == 1 or db.features.can_return_rows_from_bulk_insert)
         and all(obj.pk is None for obj in objs)
     )
 
 
-def _insert_values(objs: Sequence[Model], fields: list) -> list | None:
+def _insert_values(db: BaseDatabaseWrapper, objs: Sequence[Model], writers: list) -> list | None:
     params = []
+    append = params.append
     for obj in objs:
-        for field in fields:
-            value = field.pre_save(obj, True)
+        for field, attname, prepare, unchanged, shortcuts in writers:
+            value = getattr(obj, attname) if attname else field.pre_save(obj, True)
+            kind = type(value)
+            if kind in unchanged:
+                append(value)
+                continue
+            shortcut = shortcuts.get(kind)
+            if shortcut is not None:
+                append(shortcut(value))
+                continue
             if hasattr(value, "resolve_expression"):
                 return None  # an expression: the ORM compiles it
-            params.append(field.get_db_prep_save(value, connection=connection))
+            append(prepare(value, connection=db))
     return params
 
 
-def _run_insert(model: type[M], objs: Sequence[M]) -> bool:
-    sql, fields, pk_converters = _insert_sql(model, len(objs))
-    params = _insert_values(objs, fields)
+def _run_insert(db: BaseDatabaseWrapper, model: type[M], objs: Sequence[M]) -> bool:
+    sql, writers, pk_converters = _insert_sql(db, model, len(objs))
+    params = _insert_values(db, objs, writers)
     if params is None:
         return False
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.execute(sql, params)
         keys = cursor.fetchall()
+    alias = db.alias
     for obj, row in zip(objs, keys, strict=True):
-        obj.pk = _convert(row, pk_converters)[0]
+        obj.pk = _convert(row, pk_converters, db)[0] if pk_converters else row[0]
         obj._state.adding = False
-        obj._state.db = connection.alias
+        obj._state.db = alias
     return True
 
 
-def _run_keyed_insert(model: type[M], obj: M) -> bool:
-    sql, fields = _built(("insert-keyed", model), lambda: _build_keyed_insert_sql(model))
-    params = _insert_values([obj], fields)
+def _run_keyed_insert(db: BaseDatabaseWrapper, model: type[M], obj: M) -> bool:
+    sql, writers = _built(db, ("insert-keyed", model), lambda: _build_keyed_insert_sql(db, model))
+    params = _insert_values(db, [obj], writers)
     if params is None:
         return False
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.execute(sql, params)
     obj._state.adding = False
-    obj._state.db = connection.alias
+    obj._state.db = db.alias
     return True
 
 
-def _build_keyed_insert_sql(model: type[Model]) -> tuple[str, list]:
+def _build_keyed_insert_sql(db: BaseDatabaseWrapper, model: type[Model]) -> tuple[str, list]:
     meta = model._meta
-    quote = connection.ops.quote_name
+    quote = db.ops.quote_name
     fields = list(meta.local_concrete_fields)
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
         f"VALUES ({', '.join(['%s'] * len(fields))})"
     )
-    return sql, fields
+    return sql, _writers(fields, db)
 
 
 def insert(obj: Model) -> None:
     """`obj.save()` of a new row (what `Model.objects.create()` does after building it),
     save signals included."""
     model = type(obj)
+    db = _db()
     keyed = _keyed(model) and obj.pk is not None
-    if not keyed and not _fast_insert(model, [obj]):
+    if not keyed and not _fast_insert(db, model, [obj]):
         obj.save(force_insert=True)
         return
+    alias = db.alias
     signalled = _signalled(model)
     if signalled:
         # As save_base() sends it: a receiver may still set fields (django-tasks' sets
         # run_after on its task rows, queued with every ticket change).
-        pre_save.send(
-            sender=model, instance=obj, raw=False, using=connection.alias, update_fields=None
-        )
+        pre_save.send(sender=model, instance=obj, raw=False, using=alias, update_fields=None)
     obj._prepare_related_fields_for_save(operation_name="save")
     # As save() does: an error inside the caller's transaction marks it for rollback.
-    with transaction.mark_for_rollback_on_error():
-        done = _run_keyed_insert(model, obj) if keyed else _run_insert(model, [obj])
+    try:
+        done = _run_keyed_insert(db, model, obj) if keyed else _run_insert(db, model, [obj])
         if not done:  # an expression value: the ORM's INSERT, the signals sent here
-            obj._save_table(raw=False, cls=model, force_insert=True, using=connection.alias)
+            obj._save_table(raw=False, cls=model, force_insert=True, using=alias)
             obj._state.adding = False
-            obj._state.db = connection.alias
+            obj._state.db = alias
+    except Exception:
+        _mark_for_rollback(db)
+        raise
     if signalled:
         post_save.send(
-            sender=model,
-            instance=obj,
-            created=True,
-            update_fields=None,
-            raw=False,
-            using=connection.alias,
+            sender=model, instance=obj, created=True, update_fields=None, raw=False, using=alias
         )
 
 
 def insert_many(model: type[M], objs: list[M]) -> list[M]:
     """`model.objects.bulk_create(objs)`: one INSERT, keys set on the objects, no signals."""
+    db = _db()
     fields = len(model._meta.local_concrete_fields)
-    if not objs or not _fast_insert(model, objs) or len(objs) * fields > _MAX_PARAMS:
+    if not objs or not _fast_insert(db, model, objs) or len(objs) * fields > _MAX_PARAMS:
         return model._default_manager.bulk_create(objs)
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="bulk_create")
-    # bulk_create's own transaction (nothing more than marking inside the caller's).
-    with transaction.atomic(savepoint=False):
-        if not _run_insert(model, objs):
-            return model._default_manager.bulk_create(objs)
+    # bulk_create's own transaction: inside the caller's, nothing more than marking it
+    # for rollback on an error.
+    if db.in_atomic_block:
+        try:
+            done = _run_insert(db, model, objs)
+        except Exception:
+            db.needs_rollback = True
+            raise
+    else:
+        with transaction.atomic(using=db.alias, savepoint=False):
+            done = _run_insert(db, model, objs)
+    if not done:
+        return model._default_manager.bulk_create(objs)
     return objs
 
 
@@ -253,62 +372,76 @@ def update(obj: Model, field_names: Sequence[str]) -> None:
     if any(hasattr(value, "resolve_expression") for value in values):
         obj.save(update_fields=field_names)
         return
-    quote = connection.ops.quote_name
+    db = _db()
+    quote = db.ops.quote_name
     sql = (
         f"UPDATE {quote(meta.db_table)} "  # noqa: S608
         f"SET {', '.join(f'{quote(f.column)} = %s' for f in fields)} "
         f"WHERE {quote(meta.pk.column)} = %s"
     )
-    params = [field.get_db_prep_save(value, connection=connection)
+    params = [field.get_db_prep_save(value, connection=db)
               for field, value in zip(fields, values, strict=True)]  # fmt: skip
-    params.append(meta.pk.get_db_prep_value(obj.pk, connection))
-    with transaction.mark_for_rollback_on_error(), connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        if cursor.rowcount < 1:
-            raise DatabaseError("Save with update_fields did not affect any rows.")
-    obj._state.db = connection.alias
+    params.append(meta.pk.get_db_prep_value(obj.pk, db))
+    try:
+        with db.cursor() as cursor:
+            cursor.execute(sql, params)
+            if cursor.rowcount < 1:
+                raise DatabaseError("Save with update_fields did not affect any rows.")
+    except Exception:
+        _mark_for_rollback(db)
+        raise
+    obj._state.db = db.alias
     obj._state.adding = False
 
 
 def _select_sql(
-    model: type[Model], field_name: str, for_update: bool, *, limit: bool = True
-) -> tuple[str, list, list]:
-    """(SELECT every column WHERE one column = %s, the attnames, the converters)."""
+    db: BaseDatabaseWrapper,
+    model: type[Model],
+    field_name: str,
+    for_update: bool,
+    *,
+    limit: bool = True,
+) -> tuple[str, list, list, Any]:
+    """(SELECT every column WHERE one column = %s, the attnames, the converters, the
+    column's field)."""
     key = ("select", model, field_name, for_update, limit)
-    return _built(key, lambda: _build_select_sql(model, field_name, for_update, limit))
+    return _built(db, key, lambda: _build_select_sql(db, model, field_name, for_update, limit))
 
 
-def _build_select_sql(model: type[Model], field_name: str, for_update: bool, limit: bool) -> tuple:
+def _build_select_sql(
+    db: BaseDatabaseWrapper, model: type[Model], field_name: str, for_update: bool, limit: bool
+) -> tuple:
     meta = model._meta
-    quote = connection.ops.quote_name
+    quote = db.ops.quote_name
     fields = list(meta.concrete_fields)
-    column = meta.pk.column if field_name == "pk" else meta.get_field(field_name).column
+    key_field = meta.pk if field_name == "pk" else meta.get_field(field_name)
     sql = (
         f"SELECT {', '.join(quote(f.column) for f in fields)} "  # noqa: S608
-        f"FROM {quote(meta.db_table)} WHERE {quote(column)} = %s"
+        f"FROM {quote(meta.db_table)} WHERE {quote(key_field.column)} = %s"
     )
-    if for_update and connection.features.has_select_for_update:
+    if for_update and db.features.has_select_for_update:
         sql += " FOR UPDATE"
     elif not for_update and limit:
         sql += " LIMIT 1"
-    return sql, [f.attname for f in fields], _converters(model, fields)
+    return sql, [f.attname for f in fields], _converters(model, fields, db), key_field
 
 
-def _fetch(sql: str, model: type[Model], field_name: str, value: Any, *, many: bool) -> Any:
+def _fetch(db: BaseDatabaseWrapper, sql: str, field: Any, value: Any, *, many: bool) -> Any:
     """Run a read keyed by one column: fetchall() when many, else fetchone()."""
-    field = model._meta.pk if field_name == "pk" else model._meta.get_field(field_name)
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         # As the ORM's exact lookup prepares its value.
-        cursor.execute(sql, [field.get_db_prep_value(value, connection)])
+        cursor.execute(sql, [field.get_db_prep_value(value, db)])
         return cursor.fetchall() if many else cursor.fetchone()
 
 
-def _read(model: type[M], field_name: str, value: Any, for_update: bool) -> M | None:
-    sql, names, converters = _select_sql(model, field_name, for_update)
-    row = _fetch(sql, model, field_name, value, many=False)
+def _read(
+    db: BaseDatabaseWrapper, model: type[M], field_name: str, value: Any, for_update: bool
+) -> M | None:
+    sql, names, converters, field = _select_sql(db, model, field_name, for_update)
+    row = _fetch(db, sql, field, value, many=False)
     if row is None:
         return None
-    return model.from_db(connection.alias, names, _convert(row, converters))
+    return model.from_db(db.alias, names, _convert(row, converters, db))
 
 
 def first(model: type[M], field_name: str, value: Any) -> M | None:
@@ -317,7 +450,7 @@ def first(model: type[M], field_name: str, value: Any) -> M | None:
     if model._meta.proxy or model._meta.parents or value is None:
         found = model._default_manager.filter(**{field_name: value}).order_by()[:1]
         return next(iter(found), None)
-    return _read(model, field_name, value, False)
+    return _read(_db(), model, field_name, value, False)
 
 
 def first_with(model: type[M], field_name: str, value: Any, relation: str) -> M | None:
@@ -334,36 +467,39 @@ def first_with(model: type[M], field_name: str, value: Any, relation: str) -> M 
     ):
         found = model._default_manager.select_related(relation).filter(**{field_name: value})
         return next(iter(found.order_by()[:1]), None)
+    db = _db()
     key = ("select-with", model, field_name, relation)
-    sql, names, related_names, width, converters = _built(
-        key, lambda: _build_select_with_sql(model, field_name, fk)
+    sql, names, related_names, width, converters, field = _built(
+        db, key, lambda: _build_select_with_sql(db, model, field_name, fk)
     )
-    row = _fetch(sql, model, field_name, value, many=False)
+    row = _fetch(db, sql, field, value, many=False)
     if row is None:
         return None
-    values = _convert(row, converters)
-    obj = model.from_db(connection.alias, names, values[:width])
-    related = fk.related_model.from_db(connection.alias, related_names, values[width:])
+    values = _convert(row, converters, db)
+    obj = model.from_db(db.alias, names, values[:width])
+    related = fk.related_model.from_db(db.alias, related_names, values[width:])
     fk.set_cached_value(obj, related)
     return obj
 
 
-def _build_select_with_sql(model: type[Model], field_name: str, fk: Any) -> tuple:
-    quote = connection.ops.quote_name
+def _build_select_with_sql(
+    db: BaseDatabaseWrapper, model: type[Model], field_name: str, fk: Any
+) -> tuple:
+    quote = db.ops.quote_name
     meta, other = model._meta, fk.related_model._meta
     fields, related_fields = list(meta.concrete_fields), list(other.concrete_fields)
-    column = meta.pk.column if field_name == "pk" else meta.get_field(field_name).column
+    key_field = meta.pk if field_name == "pk" else meta.get_field(field_name)
     columns = [f"a.{quote(f.column)}" for f in fields]
     columns += [f"b.{quote(f.column)}" for f in related_fields]
     sql = (
         f"SELECT {', '.join(columns)} FROM {quote(meta.db_table)} a "  # noqa: S608
         f"JOIN {quote(other.db_table)} b ON b.{quote(other.pk.column)} = a.{quote(fk.column)} "
-        f"WHERE a.{quote(column)} = %s LIMIT 1"
+        f"WHERE a.{quote(key_field.column)} = %s LIMIT 1"
     )
     width = len(fields)
-    converters = _converters(model, fields) + [
+    converters = _converters(model, fields, db) + [
         (width + index, convs, col)
-        for index, convs, col in _converters(fk.related_model, related_fields)
+        for index, convs, col in _converters(fk.related_model, related_fields, db)
     ]
     return (
         sql,
@@ -371,6 +507,7 @@ def _build_select_with_sql(model: type[Model], field_name: str, fk: Any) -> tupl
         [f.attname for f in related_fields],
         width,
         converters,
+        key_field,
     )
 
 
@@ -379,9 +516,10 @@ def where(model: type[M], field_name: str, value: Any) -> list[M]:
     that value, in no particular order."""
     if model._meta.proxy or model._meta.parents or value is None:
         return list(model._default_manager.filter(**{field_name: value}).order_by())
-    sql, names, converters = _select_sql(model, field_name, False, limit=False)
-    found = _fetch(sql, model, field_name, value, many=True)
-    return [model.from_db(connection.alias, names, _convert(row, converters)) for row in found]
+    db = _db()
+    sql, names, converters, field = _select_sql(db, model, field_name, False, limit=False)
+    found = _fetch(db, sql, field, value, many=True)
+    return [model.from_db(db.alias, names, _convert(row, converters, db)) for row in found]
 
 
 def get_for_update(model: type[M], pk: Any) -> M:
@@ -389,11 +527,12 @@ def get_for_update(model: type[M], pk: Any) -> M:
     locks rows; SQLite's transaction already holds its one write lock)."""
     if model._meta.proxy or model._meta.parents:
         return model._default_manager.select_for_update().get(pk=pk)
-    if connection.features.has_select_for_update and connection.get_autocommit():
+    db = _db()
+    if db.features.has_select_for_update and db.get_autocommit():
         raise TransactionManagementError(
             "select_for_update cannot be used outside of a transaction."
         )
-    found = _read(model, "pk", pk, True)
+    found = _read(db, model, "pk", pk, True)
     if found is None:
         raise model.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")
     return found

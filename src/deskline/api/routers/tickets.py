@@ -57,6 +57,7 @@ from deskline.tickets.services import fields
 
 router = Router(tags=["tickets"])
 ERRORS = {401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
+_CHANNELS = frozenset(Channel.values)  # listed once: Channel.values builds it on each read
 # What a requester may set when opening a ticket; the rest is the desk's business.
 REQUESTER_CREATE_FIELDS = {
     "desk",
@@ -102,7 +103,6 @@ def create_ticket(request: HttpRequest, payload: TicketCreateIn) -> HttpResponse
     user = request.auth
     desk = fields.resolve_desk(payload.desk)
     role = role_on_desk(user, desk.pk)
-    given = payload.model_dump(exclude_unset=True)
     asked_for: tuple[str, str] | None = None  # (email, name) of a requester to find or add
     if role in EDITING_ROLES:
         if payload.requester:
@@ -115,7 +115,7 @@ def create_ticket(request: HttpRequest, payload: TicketCreateIn) -> HttpResponse
         # An empty value ("tags": []) sets nothing, so forms may always send every key.
         extra = sorted(
             k
-            for k, v in given.items()
+            for k, v in payload.model_dump(exclude_unset=True).items()
             if k not in REQUESTER_CREATE_FIELDS and v not in (None, "", [], {})
         )
         hidden = hidden_fields_by_desk(user, {desk.pk}).get(desk.pk, set())
@@ -125,7 +125,7 @@ def create_ticket(request: HttpRequest, payload: TicketCreateIn) -> HttpResponse
         if payload.requester and payload.requester.email.strip().lower() != user.email:
             raise Forbidden("requesters may only open tickets for themselves")
         channel = payload.channel if payload.channel in (Channel.API, Channel.WEB) else Channel.API
-    if channel not in Channel.values:
+    if channel not in _CHANNELS:
         raise ValidationError({"channel": f"{channel!r} is not one of {Channel.values}"})
     # Everything read or checked here happens before any write: on SQLite the write
     # lock is then held only for the ticket's own rows (docs/benchmarks.md).

@@ -32,10 +32,29 @@ LONGEST_WAIT = 0.002
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
 
 
+# Django's "%s" placeholders turned into SQLite's "?" (SQLiteCursorWrapper.convert_query,
+# a regular expression run on every statement), by statement text. The statements are
+# the code's own, so the texts are few; the bound only guards against ones built with
+# varying lengths (IN lists).
+_QMARK: dict[str, str] = {}
+_QMARK_LIMIT = 4096
+
+
 class LockingCursor(sqlite_base.SQLiteCursorWrapper):
     """Takes the writers' lock around a write statement run outside a transaction."""
 
     owner: "DatabaseWrapper | None" = None
+
+    def convert_query(self, query: str, *, param_names: Any = None) -> str:
+        if param_names is not None:
+            return super().convert_query(query, param_names=param_names)
+        converted = _QMARK.get(query)
+        if converted is None:
+            converted = super().convert_query(query)
+            if len(_QMARK) >= _QMARK_LIMIT:
+                _QMARK.clear()
+            _QMARK[query] = converted
+        return converted
 
     def _outside_transaction_write(self, query: str) -> bool:
         owner = self.owner

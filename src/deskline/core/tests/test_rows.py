@@ -211,3 +211,42 @@ def test_an_insert_sends_pre_save_before_writing_and_post_save_after(ticket):
         post_save.disconnect(after, sender=Message)
     assert heard == [("pre", None, False, None), ("post", True, True)]
     assert Message.objects.get(pk=message.pk).subject == "set by a receiver"
+
+
+def test_the_shortcuts_prepare_values_as_the_fields_do():
+    """rows writes some values without the field's whole get_db_prep_save() chain (a str
+    in a text column, None, an aware datetime): what it writes must be what that chain
+    returns, on this database."""
+    import warnings
+
+    from django.db import connections
+    from django_tasks_db.models import DBTaskResult
+
+    from deskline.accounts.models import User
+    from deskline.web.models import LiveChange
+
+    db = connections["default"]
+    aware = timezone.now()
+    naive = datetime.datetime(2026, 1, 2, 3, 4, 5, 6)
+    samples = [None, "", "Ça brûle", True, False, 0, 7, aware, naive, {"a": [1]}]
+    used = set()
+    for model in (Ticket, Message, TicketEvent, DBTaskResult, LiveChange, User):
+        for field, _, _, unchanged, shortcuts in rows._writers(
+            list(model._meta.local_concrete_fields), db
+        ):
+            for value in samples:
+                if type(value) in unchanged:
+                    used.add("unchanged")
+                    expected = field.get_db_prep_save(value, connection=db)
+                    assert expected is value, (model, field.name, value)
+                elif type(value) in shortcuts:
+                    used.add(type(value).__name__)
+                    with warnings.catch_warnings(record=True) as theirs:
+                        warnings.simplefilter("always")
+                        expected = field.get_db_prep_save(value, connection=db)
+                    with warnings.catch_warnings(record=True) as ours:
+                        warnings.simplefilter("always")
+                        got = shortcuts[type(value)](value)
+                    assert got == expected and type(got) is type(expected), (field.name, value)
+                    assert [str(w.message) for w in ours] == [str(w.message) for w in theirs]
+    assert used == {"unchanged", "NoneType", "datetime"}

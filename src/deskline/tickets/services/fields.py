@@ -114,16 +114,21 @@ def check_choice(field: str, value: Any, choices: list[Any]) -> Any:
     return value
 
 
+# Listed once: `Choices.values` builds its list, and every label, on each read, and
+# every ticket opened checks several of them.
+_LEVELS, _PRIORITIES, _TYPES, _TIERS = Level.values, Priority.values, TicketType.values, Tier.values
+
+
 def clean_level(field: str, value: str) -> str:
-    return check_choice(field, str(value).lower(), Level.values)
+    return check_choice(field, str(value).lower(), _LEVELS)
 
 
 def clean_priority(value: str) -> str:
-    return check_choice("priority", str(value).lower(), Priority.values)
+    return check_choice("priority", str(value).lower(), _PRIORITIES)
 
 
 def clean_type(value: str) -> str:
-    return check_choice("type", str(value).lower(), TicketType.values)
+    return check_choice("type", str(value).lower(), _TYPES)
 
 
 def clean_tier(value: int | str) -> int:
@@ -131,7 +136,7 @@ def clean_tier(value: int | str) -> int:
         tier = int(str(value).upper().removeprefix("L"))
     except ValueError:
         raise _error("tier", f"{value!r} is not a tier (0–4 or L0–L4)") from None
-    return check_choice("tier", tier, Tier.values)
+    return check_choice("tier", tier, _TIERS)
 
 
 def clean_subject(value: str) -> str:

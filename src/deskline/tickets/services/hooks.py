@@ -26,7 +26,8 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from typing import Any
 
 from django.conf import settings
@@ -57,7 +58,9 @@ class TicketChange:
     by_requester: bool | None = None
 
     def as_task_args(self) -> dict:
-        data = asdict(self)
+        # What asdict() gives, without its deep copy: every value but `fields` is a
+        # str, an int, a bool or None.
+        data = {name: getattr(self, name) for name in _CHANGE_FIELDS}
         data["fields"] = list(self.fields)
         return data
 
@@ -66,6 +69,7 @@ class TicketChange:
         return cls(**{**data, "fields": tuple(data.get("fields") or ())})
 
 
+_CHANGE_FIELDS = tuple(f.name for f in dataclass_fields(TicketChange))
 Handler = Callable[[TicketChange], None]
 _transactional: dict[str, list[Handler]] = {kind: [] for kind in KINDS}
 _inline: dict[str, list[Handler]] = {kind: [] for kind in KINDS}

@@ -64,3 +64,15 @@ def test_a_rolled_back_change_is_not_heard(
 def test_unknown_kind_is_refused():
     with pytest.raises(ValueError):
         hooks.register("ticket_exploded", print)
+
+
+def test_task_args_are_what_asdict_gives_and_read_back():
+    from dataclasses import asdict
+
+    change = hooks.TicketChange(
+        hooks.TICKET_UPDATED, 7, None, 3, fields=("status", "tags"), desk_id=2, internal=True
+    )
+    args = change.as_task_args()
+    assert args == {**asdict(change), "fields": ["status", "tags"]}
+    assert list(args) == list(asdict(change))  # same key order: the same JSON text
+    assert hooks.TicketChange.from_task_args(args) == change
