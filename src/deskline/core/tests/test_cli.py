@@ -3,6 +3,7 @@
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -159,6 +160,18 @@ def test_serve_runs_web_worker_and_scheduler_on_a_fresh_data_dir(tmp_path):
             time.sleep(0.5)
         else:
             pytest.fail("the worker did not seed the schedule table")
+
+        # Stopped while the worker runs a task: it finishes the task, and everything
+        # exits 0 (a second SIGTERM from serve used to make the worker abandon it).
+        enqueue = "from deskline.core.tests.tasks import pause; print(pause.enqueue(4).id)"
+        # The last line: Django's shell may first say what it imported.
+        task_id = deskline(tmp_path, "shell", "-c", enqueue).stdout.strip().splitlines()[-1]
+        database = sqlite3.connect(tmp_path / "data" / "deskline.sqlite3")
+        status = "select status from django_tasks_database_dbtaskresult where id = ?"
+        deadline = time.monotonic() + 60
+        while database.execute(status, [task_id.replace("-", "")]).fetchone() != ("RUNNING",):
+            assert time.monotonic() < deadline, "the worker did not start the task"
+            time.sleep(0.1)
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -167,3 +180,4 @@ def test_serve_runs_web_worker_and_scheduler_on_a_fresh_data_dir(tmp_path):
             server.kill()
             raise
     assert server.returncode == 0, server.stdout.read() if server.stdout else ""
+    assert database.execute(status, [task_id.replace("-", "")]).fetchone() == ("SUCCESSFUL",)

@@ -110,9 +110,14 @@ class Command(BaseCommand):
         self.stdout.write(f"Deskline is running at http://{bind}/ (Ctrl+C stops it)")
         self.stdout.flush()
 
+        signalled: set[int] = set()
+
         def stop(signum: int, frame: object) -> None:
+            # Once per child: the worker finishes the task it is running on the first
+            # SIGTERM, and a second one makes it abandon the task and exit 1.
             for child in children:
-                if child.poll() is None:
+                if child.poll() is None and child.pid not in signalled:
+                    signalled.add(child.pid)
                     child.terminate()
 
         signal.signal(signal.SIGTERM, stop)
