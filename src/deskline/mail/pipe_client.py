@@ -12,10 +12,13 @@ itself, as before. Nothing can be lost or doubled that way: the worker answers o
 after the mail is committed, and a mail stored twice is recognised by its Message-ID or
 content hash.
 
-Protocol, version 1 (one mail per connection): the client sends four lines, `DESKLINE-PIPE
-1`, the desk slug (may be empty), DATABASE_URL as the client sees it (may be empty), the
-mail's size in bytes, then the bytes. The server answers `REFUSED <why>` (the client then
-ingests itself) or `<exit code> <stdout bytes> <stderr bytes>`, then that output.
+Protocol, version 2 (one mail per connection): the client sends four lines, `DESKLINE-PIPE
+2`, the desk slug (may be empty), the install's identity (a hash of DATABASE_URL and the
+data folder, as the client sees them), the mail's size in bytes, then the bytes. The
+server answers `REFUSED <why>` (the client then ingests itself) or `<exit code> <stdout
+bytes> <stderr bytes>`, then that output. The client talks only to a peer running as its
+own user or as the owner of the folder that holds the socket (SO_PEERCRED), so another
+local user's listener cannot swallow mail.
 """
 
 # The C module, not `socket`: the wrapper's imports (enum, selectors) cost about as much
@@ -25,31 +28,51 @@ import os
 import sys
 
 SOCKET_ENV = "DESKLINE_MAIL_SOCKET"
-MAGIC = b"DESKLINE-PIPE 1"
+MAGIC = b"DESKLINE-PIPE 2"
 SOCKET_NAME = "mail-ingest.sock"
 # sun_path holds 108 bytes on Linux, 104 on the BSDs.
 MAX_PATH_BYTES = 100
+# Past this the command stops waiting and ingests the mail itself (a stopped or hung
+# worker); below Postfix's 1,000 s command limit. A worker still busy with the mail
+# then races the command harmlessly: processing re-checks the row's state under lock.
+ANSWER_SECONDS = 300.0
 
 _stdin: bytes | None = None
 
 
 def socket_path() -> str | None:
-    """Where the worker listens: DESKLINE_MAIL_SOCKET, `off` for nowhere, else beside the
-    SQLite database in the data folder (also with PostgreSQL: it is the install's)."""
+    """Where the worker listens: DESKLINE_MAIL_SOCKET (an absolute path; `off` for
+    nowhere), else beside the SQLite database in the data folder (also with PostgreSQL:
+    it is the install's). None when off, relative or too long for a socket address."""
     configured = os.environ.get(SOCKET_ENV, "").strip()
     if configured.lower() in {"off", "none", "0", "false"}:
         return None
     if configured:
-        path = os.path.abspath(os.path.expanduser(configured))
+        path = os.path.expanduser(configured)
+        if not os.path.isabs(path):
+            return None  # each process would resolve it against its own folder
     else:
-        data_dir = os.environ.get("DESKLINE_DATA_DIR") or "./deskline-data"
-        path = os.path.join(os.path.realpath(os.path.expanduser(data_dir)), SOCKET_NAME)
+        path = os.path.join(data_dir(), SOCKET_NAME)
     return path if len(os.fsencode(path)) <= MAX_PATH_BYTES else None
 
 
-def database_url() -> str:
-    """The database both sides must agree on (the data folder is implied by the socket)."""
-    return os.environ.get("DATABASE_URL", "").strip()
+def data_dir() -> str:
+    """DESKLINE_DATA_DIR as settings.py resolves it."""
+    return os.path.realpath(
+        os.path.expanduser(os.environ.get("DESKLINE_DATA_DIR") or "./deskline-data")
+    )
+
+
+def install_identity() -> str:
+    """What both sides must agree on: the database and the data folder (with an explicit
+    socket path, two installs could share it). A hash, so that a password in
+    DATABASE_URL never crosses the socket."""
+    try:
+        from _sha256 import sha256  # the C module: hashlib would load OpenSSL's
+    except ImportError:  # a Python built without it
+        from hashlib import sha256
+    seen = os.environ.get("DATABASE_URL", "").strip() + "\0" + data_dir()
+    return sha256(seen.encode()).hexdigest()
 
 
 def stdin_bytes() -> bytes:
@@ -95,6 +118,16 @@ def _read_line(conn: _socket.socket) -> bytes:
     return bytes(line[:-1])
 
 
+def _trusted_peer(conn: _socket.socket, path: str) -> bool:
+    """The listener runs as this user or as the owner of the socket's folder: not any
+    local user who could create a socket where the command looks."""
+    if not hasattr(_socket, "SO_PEERCRED"):
+        return True  # not Linux: the folder's permissions are the only guard
+    cred = conn.getsockopt(_socket.SOL_SOCKET, _socket.SO_PEERCRED, 12)  # pid, uid, gid
+    uid = int.from_bytes(cred[4:8], sys.byteorder)
+    return uid in (os.getuid(), os.stat(os.path.dirname(path)).st_uid)
+
+
 def hand_over(args: list[str]) -> int | None:
     """Give the mail to a running worker: its exit code, printed output included, or
     None when the command must ingest the mail itself."""
@@ -102,17 +135,21 @@ def hand_over(args: list[str]) -> int | None:
     path = socket_path()
     if not understood or path is None or not os.path.exists(path):
         return None
+    global _stdin
+    # Read before connecting: a worker thread never waits on the mail server's writing.
+    raw = _stdin = sys.stdin.buffer.read()  # kept for the command if the worker refuses
+    header = b"\n".join(
+        [MAGIC, desk.encode(), install_identity().encode(), str(len(raw)).encode(), b""]
+    )
     conn = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     try:
+        conn.settimeout(ANSWER_SECONDS)
         try:
             conn.connect(path)
         except OSError:
             return None  # a socket file left by a worker that has stopped
-        global _stdin
-        raw = _stdin = sys.stdin.buffer.read()  # kept for the command if the worker refuses
-        header = b"\n".join(
-            [MAGIC, desk.encode(), database_url().encode(), str(len(raw)).encode(), b""]
-        )
+        if not _trusted_peer(conn, path):
+            return None
         conn.sendall(header)
         conn.sendall(raw)
         answer = _read_line(conn)
@@ -122,8 +159,8 @@ def hand_over(args: list[str]) -> int | None:
         out = _read_exactly(conn, out_size)
         err = _read_exactly(conn, err_size)
     except (OSError, ValueError):
-        # Gone before answering (stopped, killed): whatever it stored is recognised when
-        # the command ingests the same bytes now.
+        # Gone before answering (stopped, killed, hung): whatever it stored is recognised
+        # when the command ingests the same bytes now.
         return None
     finally:
         conn.close()

@@ -5,16 +5,19 @@ subprocesses, as a mail server runs them, on a SQLite file of their own.
 """
 
 import os
+import shutil
 import signal
 import socket
+import sqlite3
+import stat
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
-from deskline.mail import pipe_client
 from deskline.mail.tests.conftest import build_mail
 from deskline.mail.tests.test_pipe import _env, migrated, query  # noqa: F401
 from deskline.mail.tests.test_pipe import data_dir as data_dir  # noqa: F401 - migrated needs it
@@ -22,18 +25,18 @@ from deskline.mail.tests.test_pipe import data_dir as data_dir  # noqa: F401 - m
 SOCKET = "mail-ingest.sock"
 
 
-def start_worker(folder: Path, **env: str) -> subprocess.Popen:
+def start_worker(folder: Path, socket_path: Path | None = None, **env: str) -> subprocess.Popen:
     worker = subprocess.Popen(
         [sys.executable, "-m", "deskline", "worker", "--no-scheduler"],
         env=_env(folder, **env),
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 60
-    while not listening(folder / SOCKET):
+    while not listening(socket_path or folder / SOCKET):
         if worker.poll() is not None or time.monotonic() > deadline:
             worker.kill()
-            pytest.fail(f"the worker did not listen: {worker.stderr.read().decode()}")
+            pytest.fail("the worker did not listen")
         time.sleep(0.05)
     return worker
 
@@ -64,13 +67,15 @@ def worker(migrated):  # noqa: F811
     stop_worker(running)
 
 
-def ingest_traced(folder: Path, mail: bytes, *args: str) -> tuple[subprocess.CompletedProcess, set]:
+def ingest_traced(
+    folder: Path, mail: bytes, *args: str, **env: str
+) -> tuple[subprocess.CompletedProcess, set]:
     """`deskline mail ingest` with the modules it imported (-X importtime)."""
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "deskline", "mail", "ingest", *args],
         input=mail,
         capture_output=True,
-        env=_env(folder),
+        env=_env(folder, **env),
         timeout=120,
     )
     imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.decode().splitlines()}
@@ -103,18 +108,76 @@ def test_a_running_worker_takes_the_mail_without_django_starting(migrated, worke
     assert query(migrated, "select count(*) from mail_rawmail where subject='Nowhere'") == [(0,)]
 
 
-def test_the_worker_refuses_another_database_and_the_command_ingests_itself(migrated, worker):  # noqa: F811
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
-        conn.connect(str(migrated / SOCKET))
+def test_only_the_same_install_gets_the_mail(migrated, tmp_path):  # noqa: F811
+    """Two installs sharing one socket path: the worker refuses the other's mail, which
+    that command then ingests into its own database."""
+    shared = tmp_path / "shared.sock"
+    other = tmp_path / "other"
+    other.mkdir()
+    with (
+        sqlite3.connect(migrated / "deskline.sqlite3") as source,
+        sqlite3.connect(other / "deskline.sqlite3") as copy,
+    ):
+        source.backup(copy)
+    worker = start_worker(migrated, shared, DESKLINE_MAIL_SOCKET=str(shared))
+    try:
+        assert stat.S_IMODE(os.stat(shared).st_mode) == 0o600  # the worker's user only
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.connect(str(shared))
+            conn.sendall(b"HELO\n\n\n\n")
+            assert conn.makefile("rb").readline() == b"REFUSED protocol\n"
         mail = build_mail(message_id="<handover-3@example.com>", subject="Elsewhere")
-        header = [pipe_client.MAGIC, b"", b"postgres://other/db", str(len(mail)).encode(), b""]
-        conn.sendall(b"\n".join(header) + mail)
-        assert conn.makefile("rb").readline() == b"REFUSED another database\n"
-    assert query(migrated, "select count(*) from mail_rawmail where subject='Elsewhere'") == [(0,)]
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
-        conn.connect(str(migrated / SOCKET))
-        conn.sendall(b"HELO\n\n\n\n")
-        assert conn.makefile("rb").readline() == b"REFUSED protocol\n"
+        done, imported = ingest_traced(other, mail, DESKLINE_MAIL_SOCKET=str(shared))
+        assert done.returncode == 0 and b"\tprocessed\tIT-" in done.stdout
+        assert "django" in imported  # refused: ingested by the command, in its own install
+        subject = "select count(*) from mail_rawmail where subject='Elsewhere'"
+        assert query(other, subject) == [(1,)]
+        assert query(migrated, subject) == [(0,)]
+    finally:
+        stop_worker(worker)
+
+
+# The fake runs as `nobody`, with a Python that user may run (not one under /root).
+SYSTEM_PYTHON = "/usr/bin/python3"
+
+
+@pytest.mark.skipif(
+    os.getuid() != 0 or not os.path.exists(SYSTEM_PYTHON),
+    reason="needs root, to run a listener as another user, and the system's Python",
+)
+def test_a_listener_of_another_user_is_not_trusted(migrated):  # noqa: F811
+    """Whoever can put a socket where the command looks must not swallow mail."""
+    # Not under tmp_path, whose parents only root may enter.
+    folder = Path(tempfile.mkdtemp(prefix="deskline-open-"))
+    folder.chmod(0o777)  # owned by root, writable by anyone
+    path = folder / "fake.sock"
+    fake = subprocess.Popen(
+        [SYSTEM_PYTHON, "-c", FAKE_LISTENER, str(path)],
+        user=65534,  # nobody
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert fake.stdout.readline() == b"listening\n"
+        mail = build_mail(message_id="<handover-6@example.com>", subject="Not to a stranger")
+        done, imported = ingest_traced(migrated, mail, DESKLINE_MAIL_SOCKET=str(path))
+        assert done.returncode == 0 and b"\tprocessed\tIT-" in done.stdout
+        assert "django" in imported
+    finally:
+        fake.kill()
+        fake.wait()
+        shutil.rmtree(folder)
+
+
+# Answers every connection "exit 0, no output" without storing anything.
+FAKE_LISTENER = """
+import os, socket, sys
+server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+server.bind(sys.argv[1]); os.chmod(sys.argv[1], 0o777); server.listen(8)
+print("listening", flush=True)
+while True:
+    conn, _ = server.accept()
+    conn.recv(1 << 20); conn.sendall(b"0 0 0\\n"); conn.close()
+"""
 
 
 def test_a_socket_left_by_a_stopped_worker_is_no_obstacle(migrated):  # noqa: F811

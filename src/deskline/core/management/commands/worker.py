@@ -51,11 +51,6 @@ class Command(BaseCommand):
         pipe = None
         if not options["batch"]:
             start_checkpointer(stop)
-            # `deskline mail ingest` hands its mail to this process rather than start
-            # Django for each one (mail/pipe_client.py).
-            from deskline.mail.pipe_server import start_pipe_server
-
-            pipe = start_pipe_server()
         if not options["no_scheduler"] and not options["batch"]:
             ensure_default_schedules()
             thread = threading.Thread(
@@ -66,6 +61,12 @@ class Command(BaseCommand):
             )
             thread.start()
         try:
+            if not options["batch"]:
+                # `deskline mail ingest` hands its mail to this process rather than start
+                # Django for each one (mail/pipe_client.py).
+                from deskline.mail.pipe_server import start_pipe_server
+
+                pipe = start_pipe_server()
             backend = settings.TASKS["default"]["BACKEND"]
             if "django_tasks_rq" in backend:
                 extra = {"worker_class": "rq.worker.SimpleWorker"} if options["no_fork"] else {}
