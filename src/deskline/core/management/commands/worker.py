@@ -1,10 +1,12 @@
 import logging
 import threading
+import time
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
+from django.db.utils import OperationalError
 
 from deskline.core.sqlite.checkpoint import start_checkpointer
 from deskline.scheduler.services import ensure_default_schedules, run_due_schedules
@@ -78,14 +80,27 @@ class Command(BaseCommand):
                     **extra,
                 )
             else:
-                call_command(
-                    "db_worker",
-                    queue_name="*",
-                    batch=bool(options["batch"]),
-                    reload=False,
-                    interval=1,
-                )
+                run_database_worker(batch=bool(options["batch"]))
         finally:
             stop.set()
             if pipe is not None:
                 pipe.stop()
+
+
+def run_database_worker(*, batch: bool) -> None:
+    """django-tasks' database worker, taken up again when it stops on a busy database.
+
+    It claims each task in a write transaction opened outside its own error handling: a
+    writer holding SQLite's lock past the busy timeout (a very large mail, a bulk import)
+    ended the process, and with it `deskline serve`. Waiting and claiming again loses
+    nothing: the claim had not happened, and a task already running is not affected."""
+    while True:
+        try:
+            call_command("db_worker", queue_name="*", batch=batch, reload=False, interval=1)
+            return
+        except OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            logger.warning("worker: the database stayed busy (%s); claiming tasks again", exc)
+            close_old_connections()
+            time.sleep(1)
