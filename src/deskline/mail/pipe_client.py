@@ -45,7 +45,7 @@ def socket_path() -> str | None:
     nowhere), else beside the SQLite database in the data folder (also with PostgreSQL:
     it is the install's). None when off, relative or too long for a socket address."""
     configured = os.environ.get(SOCKET_ENV, "").strip()
-    if configured.lower() in {"off", "none", "0", "false"}:
+    if turned_off():
         return None
     if configured:
         path = os.path.expanduser(configured)
@@ -54,6 +54,11 @@ def socket_path() -> str | None:
     else:
         path = os.path.join(data_dir(), SOCKET_NAME)
     return path if len(os.fsencode(path)) <= MAX_PATH_BYTES else None
+
+
+def turned_off() -> bool:
+    """DESKLINE_MAIL_SOCKET says no hand-over at all."""
+    return os.environ.get(SOCKET_ENV, "").strip().lower() in {"off", "none", "0", "false"}
 
 
 def data_dir() -> str:

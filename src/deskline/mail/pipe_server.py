@@ -232,8 +232,8 @@ def start_pipe_server() -> PipeServer | None:
     """Listen where `deskline mail ingest` looks, unless turned off or taken."""
     path = pipe_client.socket_path()
     if path is None:
-        configured = os.environ.get(pipe_client.SOCKET_ENV, "").strip()
-        if configured.lower() not in {"off", "none", "0", "false"}:
+        if not pipe_client.turned_off():
+            configured = os.environ.get(pipe_client.SOCKET_ENV, "").strip()
             log.warning(
                 "mail pipe hand-over off: %s must be an absolute path of at most %d bytes",
                 pipe_client.SOCKET_ENV if configured else "the data folder's socket path",
