@@ -1,6 +1,9 @@
 """A ticket opened on a desk with a trained model gets its language and category,
 applied or suggested; agents' corrections are kept; similar tickets are linked."""
 
+from deskline.desks.models import Category
+from deskline.desks.services import create_team
+from deskline.routing.models import CategoryRoute, DeskRouting, Mode
 from deskline.tickets.choices import LinkKind
 from deskline.tickets.models import Ticket, TicketEvent, TicketLink
 from deskline.tickets.services import open_ticket, update_ticket
@@ -184,3 +187,30 @@ def test_scheduled_retraining_skips_desks_with_nothing_new(history, make_user):
     assert retrain_all()[f"{history.desk.slug}/category"] == "v2"
     history.model.refresh_from_db()
     assert not history.model.active
+
+
+def test_routing_waits_for_the_category_triage_applies(
+    history, make_user, django_capture_on_commit_callbacks
+):
+    """Routing picks the team from the category; on a desk with models that category
+    is triage's, so routing must not decide before triage has predicted."""
+    desk = history.desk
+    general = create_team(desk, name="General", slug="general")
+    DeskRouting.objects.create(desk=desk, mode=Mode.MANUAL, default_team=general)
+    specialists = {}
+    for category in Category.objects.filter(desk=desk):
+        specialists[category.path] = create_team(desk, name=category.name, slug=f"t-{category.pk}")
+        CategoryRoute.objects.create(desk=desk, category=category, team=specialists[category.path])
+    requester = make_user()
+    applied = 0
+    for text, _ in history.held_out:
+        ticket = _open(desk, requester, text, django_capture_on_commit_callbacks)
+        prediction = Prediction.objects.get(ticket=ticket, field="category")
+        if prediction.outcome == Outcome.APPLIED:
+            applied += 1
+            assert ticket.team == specialists[prediction.label], text
+        else:
+            assert ticket.team == general
+        # Triage ran once, for routing, and its own task found nothing left to do.
+        assert Prediction.objects.filter(ticket=ticket, field="category").count() == 1
+    assert applied
