@@ -1,6 +1,7 @@
 """Reading tickets from CSV exports, whatever their encoding."""
 
 import csv
+import io
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,7 +59,9 @@ def read_table(path: str | Path) -> Table:
     text, encoding = _decode(path.read_bytes())
     csv.field_size_limit(sys.maxsize)
     try:
-        reader = csv.DictReader(text.splitlines(keepends=True))
+        # Only CR and LF end a row: str.splitlines would also split a cell at U+2028,
+        # NEL or a form feed and shift every later row's prediction.
+        reader = csv.DictReader(io.StringIO(text, newline=""))
         rows = [dict(row) for row in reader]
     except csv.Error as exc:
         raise CsvError(f"{path} is not a readable CSV file: {exc}") from exc

@@ -140,3 +140,43 @@ def test_out_of_scope_options_reach_the_model(files, tmp_path):
     assert metadata["config"]["out_of_scope_use"] == "rule"
     assert metadata["config"]["reject_similarity"] is False
     assert metadata["reject_rule"] == "in-scope rate 0.1"
+
+
+def test_line_separators_inside_cells_do_not_split_rows(tmp_path):
+    """Only CR and LF end a CSV row: a cell with U+2028, NEL or a form feed (text pasted
+    from web pages and PDFs) is still one row, so predictions stay in input order."""
+    training = tmp_path / "history.csv"
+    with training.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["text", "label"])
+        for i in range(12):
+            writer.writerow([f"my card was stolen last night {i}", "card"])
+            writer.writerow([f"the exchange rate was wrong {i}", "rate"])
+    model = tmp_path / "m.joblib"
+    trained = _run(
+        ["train", "--csv", str(training), "--text", "text", "--label", "label"]
+        + ["--model", str(model), "--folds", "0", "--embeddings", "no"],
+        tmp_path,
+    )
+    assert trained.returncode == 0, trained.stderr
+    new = tmp_path / "new.csv"
+    new.write_text(
+        "id,text\n"
+        "A,my card\u2028was stolen\n"
+        "B,exchange rate\x85was wrong\n"
+        "C,stolen card\x0cpage two\n"
+        'D,"quoted\nexchange rate"\n',
+        encoding="utf-8",
+    )
+    predicted = _run(
+        ["predict", "--model", str(model), "--csv", str(new), "--text", "text", "--id", "id"],
+        tmp_path,
+    )
+    assert predicted.returncode == 0, predicted.stderr
+    rows = list(csv.DictReader(predicted.stdout.splitlines()))
+    assert [(r["id"], r["label"]) for r in rows] == [
+        ("A", "card"),
+        ("B", "rate"),
+        ("C", "card"),
+        ("D", "rate"),
+    ]
