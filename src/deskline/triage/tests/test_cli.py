@@ -180,3 +180,54 @@ def test_line_separators_inside_cells_do_not_split_rows(tmp_path):
         ("C", "card"),
         ("D", "rate"),
     ]
+
+
+def test_files_in_other_encodings_are_read_or_flagged(tmp_path):
+    """Excel saves Chinese as GBK and "Unicode text" as UTF-16 without a BOM. GBK bytes
+    also decode as cp1252, as gibberish: the command says what it guessed, and
+    --encoding reads the file right."""
+    training = tmp_path / "history.csv"
+    lost = ["我的卡丢了", "银行卡被偷了", "卡遗失了请冻结", "我的卡不见了"]
+    rate = ["今天的汇率是多少", "美元汇率怎么算", "换汇用什么汇率", "欧元汇率是多少"]
+    with training.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["text", "label"])
+        for i in range(3):
+            writer.writerows([[f"{t} {i}", "lost"] for t in lost])
+            writer.writerows([[f"{t} {i}", "rate"] for t in rate])
+    model = tmp_path / "m.joblib"
+    trained = _run(
+        ["train", "--csv", str(training), "--text", "text", "--label", "label"]
+        + ["--model", str(model), "--folds", "0", "--embeddings", "no"],
+        tmp_path,
+    )
+    assert trained.returncode == 0, trained.stderr
+    assert "warning" not in trained.stderr
+    content = "id,text\nA,我的银行卡丢了\nB,请问汇率是多少\n"
+    expected = [("A", "lost"), ("B", "rate")]
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes(content.encode("gbk"))
+    wide = tmp_path / "wide.csv"
+    wide.write_bytes(content.encode("utf-16-le"))
+
+    def predict(path: Path, *extra: str) -> tuple[list[tuple[str, str]], str]:
+        done = _run(
+            ["predict", "--model", str(model), "--csv", str(path), "--text", "text"]
+            + ["--id", "id", *extra],
+            tmp_path,
+        )
+        assert done.returncode == 0, done.stderr
+        rows = csv.DictReader(done.stdout.splitlines())
+        return [(r["id"], r["label"]) for r in rows], done.stderr
+
+    guessed, warned = predict(gbk)
+    assert f"warning: {gbk} is not UTF-8; it was read as cp1252" in warned
+    assert "--encoding" in warned
+    assert predict(gbk, "--encoding", "gb18030") == (expected, "")
+    assert predict(wide) == (expected, "")
+    wrong = _run(
+        ["predict", "--model", str(model), "--csv", str(gbk), "--text", "text"]
+        + ["--encoding", "klingon"],
+        tmp_path,
+    )
+    assert wrong.returncode != 0 and "unknown encoding 'klingon'" in wrong.stderr

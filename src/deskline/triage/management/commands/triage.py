@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from deskline.triage.ml.csvio import CsvError, read_table, split_columns
+from deskline.triage.ml.csvio import CsvError, Table, legacy_warning, read_table, split_columns
 
 
 class Command(BaseCommand):
@@ -53,6 +53,13 @@ class Command(BaseCommand):
             "is installed)",
         )
         predict = commands.add_parser("predict", help="print label,confidence for each row")
+        for sub in (train, predict):
+            sub.add_argument(
+                "--encoding",
+                default=None,
+                help="the CSV file's encoding (default: UTF-8 or UTF-16, else cp1252 and a "
+                "warning)",
+            )
         predict.add_argument("--model", required=True)
         predict.add_argument("--csv", required=True)
         predict.add_argument("--text", required=True, help="text column(s), comma-separated")
@@ -75,6 +82,13 @@ class Command(BaseCommand):
         except (CsvError, ModelFileError, ValueError, RuntimeError, OSError) as exc:
             raise CommandError(str(exc)) from exc
 
+    def _read(self, options: dict[str, Any]) -> Table:
+        table = read_table(options["csv"], options["encoding"])
+        warning = None if options["encoding"] else legacy_warning(options["csv"], table)
+        if warning:
+            self.stderr.write(warning)
+        return table
+
     def _train(self, options: dict[str, Any]) -> None:
         if options["folds"] < 0 or options["folds"] == 1:
             raise CommandError("--folds must be 0 (no cross-validation) or at least 2")
@@ -84,7 +98,7 @@ class Command(BaseCommand):
         cost = options["reject_cost"]
         if cost is not None and not 0 <= cost <= 1:
             raise CommandError("--reject-cost must be in [0, 1]")
-        table = read_table(options["csv"])
+        table = self._read(options)
         texts = table.texts(split_columns(options["text"]))
         labels = table.values(options["label"])
         from deskline.triage.ml.classifier import ClassifierConfig, TextClassifier
@@ -126,7 +140,7 @@ class Command(BaseCommand):
     def _predict(self, options: dict[str, Any]) -> None:
         if not Path(options["model"]).is_file():
             raise CommandError(f"no model file at {options['model']}")
-        table = read_table(options["csv"])
+        table = self._read(options)
         texts = table.texts(split_columns(options["text"]))
         ids = table.values(options["id"]) if options["id"] else None
         from deskline.triage.ml.storage import load_model
