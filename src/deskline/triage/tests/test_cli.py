@@ -231,3 +231,25 @@ def test_files_in_other_encodings_are_read_or_flagged(tmp_path):
         tmp_path,
     )
     assert wrong.returncode != 0 and "unknown encoding 'klingon'" in wrong.stderr
+
+
+def test_files_without_usable_rows_say_so(tmp_path):
+    model = tmp_path / "m.joblib"
+    cases = {
+        "text,label\n,card\n  ,rate\n": "no row has both a text and a label (2 rows read)",
+        "text,label\n": "no row has both a text and a label (0 rows read)",
+        "text,label\nlost card,card\nstolen card,card\n,rate\n": (
+            "every row with a text has the label 'card'; training needs at least two labels"
+        ),
+    }
+    for number, (content, message) in enumerate(cases.items()):
+        path = tmp_path / f"case{number}.csv"
+        path.write_text(content, encoding="utf-8")
+        done = _run(
+            ["train", "--csv", str(path), "--text", "text", "--label", "label"]
+            + ["--model", str(model), "--embeddings", "no"],
+            tmp_path,
+        )
+        assert done.returncode != 0 and message in done.stderr, (content, done.stderr)
+        assert "Traceback" not in done.stderr
+    assert not model.exists()

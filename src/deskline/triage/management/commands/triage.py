@@ -106,6 +106,14 @@ class Command(BaseCommand):
 
         keep = [i for i, (t, y) in enumerate(zip(texts, labels, strict=True)) if t and y]
         skipped = len(texts) - len(keep)
+        if not keep:
+            raise CommandError(f"no row has both a text and a label ({len(texts)} rows read)")
+        kept_labels = {labels[i] for i in keep}
+        if len(kept_labels) == 1:
+            raise CommandError(
+                f"every row with a text has the label {kept_labels.pop()!r}; training needs "
+                f"at least two labels"
+            )
         config = ClassifierConfig(
             cv_folds=options["folds"],
             reject_rate=None if cost is not None else (0.05 if rate is None else rate),
