@@ -1,10 +1,17 @@
-"""The admins' page: how good each desk's triage models are and how agents take them."""
+"""The admins' page: how good each desk's triage models are and how agents take them;
+the agents' accept and reject buttons of the ticket page's triage panel."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
-from deskline.triage.models import IncidentCluster, TriageModel
+from deskline.core.errors import Conflict, Forbidden, NotFound
+from deskline.tickets.access import AGENT_ROLES, get_ticket_for_user
+from deskline.triage.models import IncidentCluster, Prediction, TriageModel
+from deskline.triage.services import accept_prediction, reject_prediction
 from deskline.triage.services.report import summarize_models
 
 
@@ -24,3 +31,29 @@ def models_page(request: HttpRequest) -> HttpResponse:
         )
     clusters = IncidentCluster.objects.filter(open=True).select_related("desk")[:20]
     return render(request, "triage/models.html", {"models": summaries, "clusters": clusters})
+
+
+@login_required
+@require_POST
+def decide_prediction(request: HttpRequest, number: str, prediction_id: int) -> HttpResponse:
+    try:
+        ticket = get_ticket_for_user(request.user, number, write=True)
+    except NotFound:
+        raise Http404 from None
+    except Forbidden as exc:  # a light agent: sees the ticket, changes nothing
+        messages.error(request, str(exc))
+        return redirect("web:ticket", number=number)
+    if ticket.viewer_role not in AGENT_ROLES:  # type: ignore[attr-defined]
+        raise Http404  # requesters never see what triage thought of their ticket
+    prediction = Prediction.objects.filter(pk=prediction_id, ticket=ticket).first()
+    decision = request.POST.get("decision")
+    if prediction is None or decision not in ("accept", "reject"):
+        raise Http404
+    try:
+        if decision == "accept":
+            accept_prediction(prediction, request.user)
+        else:
+            reject_prediction(prediction, request.user)
+    except (Conflict, ValidationError) as exc:
+        messages.error(request, "; ".join(getattr(exc, "messages", [str(exc)])))
+    return redirect("web:ticket", number=ticket.number)

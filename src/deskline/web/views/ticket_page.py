@@ -35,6 +35,7 @@ from deskline.tickets.services import (
     update_ticket,
 )
 from deskline.tickets.services.tags import ticket_tag_names
+from deskline.triage.services.panel import ticket_predictions
 from deskline.web.labels import choices
 from deskline.web.timeline import Entry, changes_since, last_event_id, timeline_for_user
 
@@ -94,6 +95,7 @@ def ticket_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[s
         "custom_fields": _custom_fields(ticket),
         "tags": ticket_tag_names(ticket),
         "links": links,
+        "triage": ticket_predictions(ticket),
         "other_tickets": others,
         "status_choices": choices("status"),
         "priority_choices": choices("priority"),

@@ -1,0 +1,79 @@
+"""The agent's ticket page shows what triage predicted, with its confidence, and lets
+the agent accept or reject a suggestion there."""
+
+from django.test import Client
+
+from deskline.desks.models import Role
+from deskline.tickets.services import open_ticket
+from deskline.triage.models import Outcome, Prediction
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _open(history, make_user, capture, text, chosen=None):
+    with capture(execute=True):
+        return open_ticket(
+            desk=history.desk,
+            subject=text[:80],
+            body_text=text,
+            requester=make_user(),
+            category=history.desk.categories.get(path=chosen) if chosen else None,
+        )
+
+
+def test_the_ticket_page_shows_suggestions_and_the_agent_accepts_one(
+    history, make_user, django_capture_on_commit_callbacks
+):
+    text, expected = history.held_out[0]
+    chosen = next(p for _, p in history.held_out if p != expected)
+    # The requester chose a category already: triage can only suggest its own.
+    ticket = _open(history, make_user, django_capture_on_commit_callbacks, text, chosen)
+    suggestion = Prediction.objects.get(ticket=ticket, field="category")
+    assert suggestion.outcome in (Outcome.SUGGESTED, Outcome.OUT_OF_SCOPE)
+    agent = _client(history.agent)
+    page = agent.get(f"/tickets/{ticket.number}/").content.decode()
+    assert 'id="triage-panel"' in page
+    assert suggestion.label in page and f"{round(suggestion.confidence * 100)} %" in page
+    action = f"/triage/tickets/{ticket.number}/predictions/{suggestion.pk}/"
+    assert f'action="{action}"' in page
+    assert 'data-field="language" data-outcome="detected"' in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = agent.post(action, {"decision": "accept"})
+    assert response.status_code == 302 and response["Location"] == f"/tickets/{ticket.number}/"
+    suggestion.refresh_from_db()
+    ticket.refresh_from_db()
+    assert suggestion.outcome == Outcome.ACCEPTED and suggestion.decided_by == history.agent
+    assert ticket.category.path == suggestion.label
+    page = agent.get(f"/tickets/{ticket.number}/").content.decode()
+    assert f'action="{action}"' not in page  # decided: no buttons any more
+    # Twice: said plainly on the page, nothing changes.
+    again = agent.post(action, {"decision": "reject"}, follow=True).content.decode()
+    assert "already accepted" in again
+    suggestion.refresh_from_db()
+    assert suggestion.outcome == Outcome.ACCEPTED
+
+
+def test_only_the_desks_editing_agents_decide(
+    history, make_user, agent_on, django_capture_on_commit_callbacks
+):
+    text, expected = history.held_out[1]
+    chosen = next(p for _, p in history.held_out if p != expected)
+    ticket = _open(history, make_user, django_capture_on_commit_callbacks, text, chosen)
+    suggestion = Prediction.objects.get(ticket=ticket, field="category")
+    action = f"/triage/tickets/{ticket.number}/predictions/{suggestion.pk}/"
+    viewer = agent_on(history.desk, Role.LIGHT_AGENT)
+    page = _client(viewer).get(f"/tickets/{ticket.number}/").content.decode()
+    assert 'id="triage-panel"' in page and f'action="{action}"' not in page
+    assert _client(viewer).post(action, {"decision": "reject"}).status_code == 302
+    assert _client(make_user()).post(action, {"decision": "reject"}).status_code == 404
+    assert _client(ticket.requester).post(action, {"decision": "reject"}).status_code in (302, 404)
+    assert _client(history.agent).post(action, {"decision": "maybe"}).status_code == 404
+    assert _client(history.agent).get(action).status_code == 405
+    suggestion.refresh_from_db()
+    assert suggestion.outcome in (Outcome.SUGGESTED, Outcome.OUT_OF_SCOPE)
+    assert suggestion.decided_by is None
