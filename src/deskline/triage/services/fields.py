@@ -1,5 +1,6 @@
 """How each predicted target reads from and writes to a ticket."""
 
+from deskline.desks.models import Category, Desk, Team
 from deskline.tickets.choices import Priority, TicketType
 from deskline.tickets.models import Ticket
 from deskline.triage.models import Target
@@ -43,3 +44,14 @@ def is_unset(ticket: Ticket, target: str) -> bool:
     if target == Target.PRIORITY:
         return ticket.priority == Priority.NORMAL
     return ticket.ticket_type == TicketType.QUESTION
+
+
+def desk_labels(desk: Desk, target: str) -> set[str]:
+    """The labels a desk can take for a target (what `current_value` gives)."""
+    if target == Target.CATEGORY:
+        return set(Category.objects.filter(desk=desk).values_list("path", flat=True))
+    if target == Target.TEAM:
+        return set(Team.objects.filter(desk=desk).values_list("slug", flat=True))
+    if target == Target.PRIORITY:
+        return set(Priority.values)
+    return set(TicketType.values)

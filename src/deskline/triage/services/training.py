@@ -18,7 +18,7 @@ from deskline.tickets.models import Ticket
 from deskline.triage.ml import save_model
 from deskline.triage.ml.csvio import read_table
 from deskline.triage.models import Target, TriageModel
-from deskline.triage.services.fields import current_value
+from deskline.triage.services.fields import current_value, desk_labels
 from deskline.triage.services.texts import ticket_texts
 
 if TYPE_CHECKING:
@@ -34,6 +34,10 @@ MAX_TICKETS = 20_000
 
 class NotEnoughData(ValueError):
     pass
+
+
+class UnknownLabels(ValueError):
+    """A historical file names labels the desk does not have."""
 
 
 def model_root() -> Path:
@@ -124,13 +128,25 @@ def train_from_csv(
     text_columns: list[str],
     label_column: str,
     config: "ClassifierConfig | None" = None,
+    encoding: str | None = None,
 ) -> TriageModel:
     """Bootstrap a new desk from another tool's export (labels as this desk names them:
     category paths, team slugs, priority and type values)."""
-    table = read_table(path)
+    if target not in Target.values:
+        raise ValueError(f"target must be one of {Target.values}")
+    table = read_table(path, encoding)
     texts = table.texts(text_columns)
     labels = table.values(label_column)
     rows = [(t, y) for t, y in zip(texts, labels, strict=True) if t and y]
+    # A label the desk lacks could never be applied to a ticket: say so before training.
+    known = desk_labels(desk, target)
+    unknown = sorted({y for _, y in rows} - known)
+    if unknown:
+        raise UnknownLabels(
+            f"desk {desk.slug} has no {target} {', '.join(map(repr, unknown[:10]))}"
+            f"{' and more' if len(unknown) > 10 else ''}; it has: "
+            f"{', '.join(sorted(known)) or 'none'}"
+        )
     return _train(
         desk, target, [r[0] for r in rows], [r[1] for r in rows], source="csv", config=config
     )

@@ -253,3 +253,48 @@ def test_files_without_usable_rows_say_so(tmp_path):
         assert done.returncode != 0 and message in done.stderr, (content, done.stderr)
         assert "Traceback" not in done.stderr
     assert not model.exists()
+
+
+def test_a_desk_imports_its_history_from_a_csv(it_desk, tmp_path, settings):
+    """`deskline triage train --desk --target`: another tool's export becomes the desk's
+    active model (in this process, on the test database)."""
+    from django.core.management import CommandError, call_command
+
+    from deskline.desks.services import create_category
+    from deskline.triage.models import TriageModel
+
+    settings.TRIAGE_MODEL_DIR = tmp_path / "models"
+    rows = shared_data.banking77(labels=2, per_label=25)
+    paths = {}
+    for intent in sorted({y for _, y in rows}):
+        category = create_category(it_desk, name=intent, slug=intent.lower().replace("_", "-"))
+        paths[intent] = category.path
+    history = tmp_path / "export.csv"
+    with history.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["Body", "Category"])
+        writer.writerows([text, paths[intent]] for text, intent in rows)
+        writer.writerow(["a request filed under a category this desk has not", "Hardware"])
+    args = ["triage", "train", "--csv", str(history), "--text", "Body", "--label", "Category"]
+    quick = ["--folds", "0", "--embeddings", "no"]
+
+    with pytest.raises(CommandError, match="desk it has no category 'Hardware'; it has: "):
+        call_command(*args, "--desk", "it", "--target", "category", *quick)
+    assert not TriageModel.objects.exists()
+    with pytest.raises(CommandError, match="--desk needs --target"):
+        call_command(*args, "--desk", "it", *quick)
+    with pytest.raises(CommandError, match="either --model"):
+        call_command(*args, *quick)
+    with pytest.raises(CommandError, match="no desk 'nope'"):
+        call_command(*args, "--desk", "nope", "--target", "category", *quick)
+
+    known = tmp_path / "known.csv"
+    known.write_text("\n".join(history.read_text(encoding="utf-8").splitlines()[:-1]) + "\n")
+    call_command(
+        "triage", "train", "--csv", str(known), "--text", "Body", "--label", "Category",
+        "--desk", "it", "--target", "category", *quick,
+    )  # fmt: skip
+    model = TriageModel.objects.get(desk=it_desk, target="category", active=True)
+    assert model.source == "csv" and model.rows == len(rows) and model.version == 1
+    assert sorted(model.metrics["labels"]) == sorted(paths.values())
+    assert (tmp_path / "models" / model.path).is_file()

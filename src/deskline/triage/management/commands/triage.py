@@ -21,7 +21,17 @@ class Command(BaseCommand):
         train.add_argument("--csv", required=True, help="CSV file with a header row")
         train.add_argument("--text", required=True, help="text column(s), comma-separated")
         train.add_argument("--label", required=True, help="label column")
-        train.add_argument("--model", required=True, help="where to write the model")
+        train.add_argument("--model", help="where to write the model")
+        train.add_argument(
+            "--desk",
+            help="instead of --model: train this desk's model from its history in the file "
+            "(labels as the desk names them: category paths, team slugs, priorities, types)",
+        )
+        train.add_argument(
+            "--target",
+            choices=["category", "team", "priority", "type"],
+            help="with --desk: the ticket field the labels are for",
+        )
         train.add_argument("--folds", type=int, default=5, help="cross-validation folds")
         train.add_argument(
             "--reject-rate",
@@ -90,6 +100,10 @@ class Command(BaseCommand):
         return table
 
     def _train(self, options: dict[str, Any]) -> None:
+        if bool(options["model"]) == bool(options["desk"]):
+            raise CommandError("give either --model (a file) or --desk with --target")
+        if options["desk"] and not options["target"]:
+            raise CommandError("--desk needs --target (category, team, priority or type)")
         if options["folds"] < 0 or options["folds"] == 1:
             raise CommandError("--folds must be 0 (no cross-validation) or at least 2")
         rate = options["reject_rate"]
@@ -104,6 +118,10 @@ class Command(BaseCommand):
         from deskline.triage.ml.classifier import ClassifierConfig, TextClassifier
         from deskline.triage.ml.storage import save_model
 
+        config = self._config(options, ClassifierConfig)
+        if options["desk"]:
+            self._train_desk(options, config)
+            return
         keep = [i for i, (t, y) in enumerate(zip(texts, labels, strict=True)) if t and y]
         skipped = len(texts) - len(keep)
         if not keep:
@@ -114,16 +132,6 @@ class Command(BaseCommand):
                 f"every row with a text has the label {kept_labels.pop()!r}; training needs "
                 f"at least two labels"
             )
-        config = ClassifierConfig(
-            cv_folds=options["folds"],
-            reject_rate=None if cost is not None else (0.05 if rate is None else rate),
-            reject_cost=0.5 if cost is None else cost,
-            # An explicit confidence rule replaces the default similarity rule.
-            reject_similarity=rate is None and cost is None,
-            out_of_scope_label=options["oos_label"],
-            out_of_scope_use=options["oos_use"],
-            use_embeddings={"auto": None, "yes": True, "no": False}[options["embeddings"]],
-        )
         started = time.perf_counter()
         classifier = TextClassifier(config).fit([texts[i] for i in keep], [labels[i] for i in keep])
         metadata = save_model(
@@ -144,6 +152,42 @@ class Command(BaseCommand):
                 f"{metrics['majority_accuracy']:.3f})"
             )
         out.write(f"model written to {options['model']}")
+
+    def _config(self, options: dict[str, Any], config_class: Any) -> Any:
+        rate, cost = options["reject_rate"], options["reject_cost"]
+        return config_class(
+            cv_folds=options["folds"],
+            reject_rate=None if cost is not None else (0.05 if rate is None else rate),
+            reject_cost=0.5 if cost is None else cost,
+            # An explicit confidence rule replaces the default similarity rule.
+            reject_similarity=rate is None and cost is None,
+            out_of_scope_label=options["oos_label"],
+            out_of_scope_use=options["oos_use"],
+            use_embeddings={"auto": None, "yes": True, "no": False}[options["embeddings"]],
+        )
+
+    def _train_desk(self, options: dict[str, Any], config: Any) -> None:
+        from deskline.desks.models import Desk
+        from deskline.triage.services import train_from_csv
+
+        desk = Desk.objects.filter(slug=options["desk"]).first()
+        if desk is None:
+            raise CommandError(f"no desk {options['desk']!r}")
+        model = train_from_csv(
+            desk,
+            options["target"],
+            options["csv"],
+            split_columns(options["text"]),
+            options["label"],
+            config,
+            options["encoding"],
+        )
+        metrics = model.metrics.get("metrics") or {}
+        self.stderr.write(
+            f"{desk.slug} {model.target} v{model.version} trained on {model.rows} rows and "
+            f"active; cross-validated accuracy {metrics.get('accuracy', '-')}, macro-F1 "
+            f"{metrics.get('macro_f1', '-')}"
+        )
 
     def _predict(self, options: dict[str, Any]) -> None:
         if not Path(options["model"]).is_file():
