@@ -6,6 +6,7 @@ character n-grams, fitted on that small set each time: no index to keep up to da
 and the cost stays bounded whatever the size of the desk.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -45,6 +46,27 @@ class Similar:
     score: float
 
 
+# Chinese, Japanese and Korean runs, written without spaces between words.
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
+
+
+def _words(text: str) -> str:
+    """Normalized text, with CJK runs cut into overlapping two-character words.
+
+    Character n-grams stay inside words; a CJK run is one "word" the length of the
+    sentence, whose longer n-grams a reworded follow-up rarely shares (the same request
+    again scored 0.15-0.37, under both thresholds). Two-character pieces are the words
+    search also uses for these scripts; other scripts are left as they were.
+    """
+    return _CJK.sub(lambda run: _bigrams(run.group()), normalize(text))
+
+
+def _bigrams(run: str) -> str:
+    if len(run) < 2:
+        return f" {run} "
+    return " " + " ".join(run[i : i + 2] for i in range(len(run) - 1)) + " "
+
+
 def _scores(text: str, others: list[str]) -> "np.ndarray":
     # Imported on first use: scikit-learn (and numpy, scipy) take a second or more to
     # import, which every process importing the triage services would pay at start.
@@ -54,7 +76,7 @@ def _scores(text: str, others: list[str]) -> "np.ndarray":
     if not others:
         return np.zeros(0)
     vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True)
-    matrix = vectorizer.fit_transform([normalize(text)] + [normalize(o) for o in others])
+    matrix = vectorizer.fit_transform([_words(text)] + [_words(o) for o in others])
     return (matrix[1:] @ matrix[0].T).toarray().ravel()
 
 

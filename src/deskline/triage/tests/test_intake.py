@@ -214,3 +214,24 @@ def test_routing_waits_for_the_category_triage_applies(
         # Triage ran once, for routing, and its own task found nothing left to do.
         assert Prediction.objects.filter(ticket=ticket, field="category").count() == 1
     assert applied
+
+
+def test_a_chinese_follow_up_is_linked_as_a_duplicate(
+    it_desk, make_user, django_capture_on_commit_callbacks
+):
+    """Chinese has no spaces between words: the same request again, reworded, must still
+    score as the same request."""
+    capture = django_capture_on_commit_callbacks
+    li = make_user()
+    printer = _open(it_desk, li, "我的打印机无法连接网络", capture, subject="打印机无法连接网络")
+    card = _open(it_desk, li, "我的卡遗失了需要冻结", capture, subject="我的卡遗失了需要冻结")
+    printer_again = _open(
+        it_desk, li, "打印机还是无法连接网络，请尽快处理", capture, subject="打印机还是无法连接"
+    )
+    card_again = _open(it_desk, li, "我的卡遗失了，请尽快冻结", capture, subject="卡遗失")
+    other = _open(it_desk, li, "请问今天的汇率是多少", capture, subject="汇率")
+    duplicates = set(
+        TicketLink.objects.filter(kind=LinkKind.DUPLICATE).values_list("source", "target")
+    )
+    assert duplicates == {(printer_again.pk, printer.pk), (card_again.pk, card.pk)}
+    assert not TicketLink.objects.filter(source=other).exists()
