@@ -17,6 +17,8 @@ commands:
   mail ingest|failed|reprocess|pending|poll
                                 the email channel (`deskline mail --help`)
   smtpd [--host H] [--port P]   run the SMTP intake server alone
+  triage train|predict          triage models from CSV files, or a desk's history
+                                (`deskline triage train --help`)
   help                          this text; any Django command also works
 
 `deskline COMMAND --help` describes a command's options."""

@@ -298,3 +298,11 @@ def test_a_desk_imports_its_history_from_a_csv(it_desk, tmp_path, settings):
     assert model.source == "csv" and model.rows == len(rows) and model.version == 1
     assert sorted(model.metrics["labels"]) == sorted(paths.values())
     assert (tmp_path / "models" / model.path).is_file()
+
+
+def test_the_command_list_names_triage(tmp_path):
+    listed = subprocess.run(
+        [*DESKLINE, "help"], capture_output=True, text=True, timeout=60, env=dict(os.environ)
+    )
+    assert listed.returncode == 0
+    assert "triage train|predict" in listed.stdout
