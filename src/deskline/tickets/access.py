@@ -13,7 +13,7 @@ from deskline.accounts.models import User
 from deskline.core.errors import Forbidden, NotFound
 from deskline.core.ids import looks_numeric, parse_id, pk_or
 from deskline.desks.models import CustomField, Desk, DeskMembership, Role, Visibility
-from deskline.tickets.models import Attachment, Message, Ticket, TicketFollower
+from deskline.tickets.models import Attachment, Message, Ticket, TicketEvent, TicketFollower
 
 ADMIN = "admin"
 REQUESTER = "requester"
@@ -197,6 +197,28 @@ def visible_messages_for_user(user: User, ticket: Ticket) -> QuerySet[Message]:
     if not sees_internal(user, ticket):
         messages = messages.filter(internal=False)
     return messages
+
+
+# The history a requester follows: the messages they see and changes to what the ticket
+# shows them. Other kinds carry the desk's own words and workings (escalation and
+# reassignment reasons, automation names and errors, SLA slips, incident clusters), and
+# a kind added later stays with the desk until it is listed here.
+REQUESTER_EVENT_KINDS = {"created", "reply_added", "field_changed", "merged_into", "merged_from"}
+# Fields the ticket never shows a requester (the vendor's case number).
+DESK_ONLY_EVENT_FIELDS = {"vendor_reference"}
+
+
+def visible_events_for_user(user: User, ticket: Ticket) -> QuerySet[TicketEvent]:
+    """The ticket's events this user may read (hidden custom fields are the caller's
+    to leave out of their values, see hidden_fields_by_desk)."""
+    events = TicketEvent.objects.filter(ticket=ticket)
+    if sees_internal(user, ticket):
+        return events
+    return (
+        events.filter(kind__in=REQUESTER_EVENT_KINDS)
+        .exclude(field__in=DESK_ONLY_EVENT_FIELDS)
+        .exclude(message__internal=True)
+    )
 
 
 def get_attachment_for_user(user: User, attachment_id: int) -> Attachment:
