@@ -65,6 +65,14 @@ def agent_desk_ids(user: User, *, editing: bool = False) -> list[int]:
     return [desk_id for desk_id, role in desk_roles(user).items() if role in roles]
 
 
+def may_manage_people(user: User) -> bool:
+    """Who may create and change requesters' records and organizations: admins and the
+    desks' editing roles. Light agents read them only (list, look up)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or bool(agent_desk_ids(user, editing=True))
+
+
 def can_see_desk(user: User, desk: Desk) -> bool:
     """Internal desks exist only for employees and the desk's own agents; to everyone
     else they answer like a desk that does not exist."""
