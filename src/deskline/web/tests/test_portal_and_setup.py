@@ -92,3 +92,16 @@ def test_only_admins_make_or_unmake_supervisors_on_the_setup_pages(
     promoted = admin.post("/setup/desks/it/agents/", {"email": agent.email, "role": "supervisor"})
     assert promoted.status_code == 302
     assert role_of(agent) == Role.SUPERVISOR
+
+
+def test_a_refused_portal_reply_is_a_403_not_a_server_error(
+    support_desk, agent_on, make_user, make_ticket
+):
+    """Light agents add internal notes only: a public reply through the portal's form is
+    refused with a 403 and writes nothing."""
+    ticket = make_ticket(support_desk, make_user())
+    light = Client(raise_request_exception=False)
+    light.force_login(agent_on(support_desk, Role.LIGHT_AGENT))
+    response = light.post(f"/portal/requests/{ticket.number}/", {"body": "a public word"})
+    assert response.status_code == 403
+    assert ticket.messages.count() == 1
