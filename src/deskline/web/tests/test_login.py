@@ -14,8 +14,15 @@ def _clear_cache():
 
 def test_admin_signs_in_and_sees_home_and_tokens(admin_user, it_desk):
     client = Client()
-    response = client.post("/login/", {"username": "admin@example.com", "password": "pw-12345678"})
+    response = client.post(
+        "/login/",
+        {"username": "admin@example.com", "password": "pw-12345678"},
+        REMOTE_ADDR="192.0.2.7",
+    )
     assert response.status_code == 302
+    # A password sign-in is in the audit log, as sign-ins by link and failures are.
+    signed_in = AuditEntry.objects.get(action="login.password")
+    assert (signed_in.actor, signed_in.ip_address) == (admin_user, "192.0.2.7")
     home = client.get("/")
     assert home.status_code == 200
     assert "My open tickets" in home.content.decode()
