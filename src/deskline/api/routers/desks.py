@@ -16,7 +16,7 @@ from deskline.api.schemas import (
 from deskline.core.errors import Forbidden, NotFound
 from deskline.desks import services
 from deskline.desks.models import Category, CustomField, Desk, Role, Visibility
-from deskline.tickets.access import ADMIN, agent_desk_ids, role_on_desk
+from deskline.tickets.access import ADMIN, agent_desk_ids, hidden_fields_by_desk, role_on_desk
 from deskline.tickets.services import fields
 
 router = Router(tags=["desks"])
@@ -124,7 +124,8 @@ def _field_out(field: CustomField) -> dict:
 @router.get("/desks/{desk_id}/custom-fields", response={200: list[CustomFieldOut], **ERRORS})
 def list_custom_fields(request: HttpRequest, desk_id: str) -> list[dict]:
     desk = desk_for_user(request.auth, desk_id)
-    return [_field_out(f) for f in CustomField.objects.filter(desk=desk)]
+    hidden = hidden_fields_by_desk(request.auth, {desk.pk}).get(desk.pk, set())
+    return [_field_out(f) for f in CustomField.objects.filter(desk=desk) if f.key not in hidden]
 
 
 @router.post("/desks/{desk_id}/custom-fields", response={201: CustomFieldOut, **ERRORS})

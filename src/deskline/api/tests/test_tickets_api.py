@@ -1176,3 +1176,25 @@ def test_requesters_history_leaves_out_the_desks_reasons(
     assert {"created", "reply_added"} <= set(kinds)
     # What the ticket itself shows the requester stays in its history.
     assert ("status", "new", "open") in [(e["field"], e["before"], e["after"]) for e in own.json()]
+
+
+def test_requesters_do_not_read_hidden_custom_field_definitions(
+    support_desk, agent_on, make_user, api_for
+):
+    """A field kept from requesters keeps its name and choices from them too."""
+    CustomField.objects.create(desk=support_desk, key="order", label="Order number")
+    CustomField.objects.create(
+        desk=support_desk,
+        key="risk",
+        label="Fraud risk",
+        field_type="choice",
+        choices=["watch", "block"],
+        visible_to_requester=False,
+    )
+    path = "/desks/support/custom-fields"
+    listed = api_for(make_user("carol@example.test")).get(path)
+    assert listed.status_code == 200, listed.content
+    assert [f["key"] for f in listed.json()] == ["order"]
+    assert "Fraud" not in listed.content.decode()
+    staff = api_for(agent_on(support_desk, Role.LIGHT_AGENT)).get(path).json()
+    assert sorted(f["key"] for f in staff) == ["order", "risk"]
