@@ -102,6 +102,14 @@ def visible_tickets_for_user(user: User) -> QuerySet[Ticket]:
     return Ticket.objects.filter(condition)
 
 
+def about_visible_tickets(rows: QuerySet, user: User) -> QuerySet:
+    """rows (of a model with a nullable `ticket`, such as notifications) less those about
+    a ticket the user may not see now: what they say of the ticket (its number, its
+    subject) is the ticket's, whatever the user could see when the row was written."""
+    visible = visible_tickets_for_user(user).filter(pk=OuterRef("ticket_id"))
+    return rows.filter(Q(ticket__isnull=True) | Exists(visible))
+
+
 def agent_desk_tickets(user: User) -> QuerySet[Ticket]:
     """The tickets of the desks where the user works as an agent: part of what
     visible_tickets_for_user gives, without the requester's alternatives (own, followed,
