@@ -33,7 +33,7 @@ def webhook_edit(request: HttpRequest, object_id: int | None = None) -> HttpResp
     desks = _desks(request)
     hook = managed_object(request, Webhook, object_id) if object_id is not None else None
     if request.method == "POST" and request.POST.get("delete") and hook is not None:
-        hook.delete()
+        definitions.delete_definition(hook, request.user)
         messages.success(request, _("Deleted."))
         return redirect("automation:hooks")
     initial = {}
@@ -104,6 +104,6 @@ def inbound_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def inbound_delete(request: HttpRequest, object_id: int) -> HttpResponse:
-    managed_object(request, InboundHook, object_id).delete()
+    definitions.delete_definition(managed_object(request, InboundHook, object_id), request.user)
     messages.success(request, _("Deleted."))
     return redirect("automation:hooks")

@@ -91,7 +91,7 @@ def edit(request: HttpRequest, kind: str, object_id: int | None = None) -> HttpR
     form_class = spec["form"]
     desks = _desks(request)
     if request.method == "POST" and request.POST.get("delete") and obj is not None:
-        obj.delete()
+        definitions.delete_definition(obj, request.user)
         messages.success(request, _("Deleted."))
         return redirect("automation:index")
     form = form_class(

@@ -5,6 +5,7 @@ from django.db import transaction
 
 from deskline.accounts.models import User
 from deskline.accounts.services import record_audit
+from deskline.core.errors import Forbidden
 from deskline.desks.models import Category, Desk, DeskMembership, Role, Team, Visibility
 
 
@@ -34,9 +35,18 @@ def create_desk(
 
 
 def set_desk_role(desk: Desk, user: User, role: str | None, *, actor: User | None) -> None:
-    """Give `user` a role on `desk`, or take it away with role=None."""
+    """Give `user` a role on `desk`, or take it away with role=None.
+
+    Supervisors manage their desk's agents; making, demoting or removing a supervisor
+    is an admin's decision (actor=None: the system, as for `deskline demo`)."""
     if role is not None and role not in Role.values:
         raise ValidationError({"role": f"unknown role {role!r}; use one of {Role.values}"})
+    if actor is not None and not actor.is_superuser:
+        if role == Role.SUPERVISOR:
+            raise Forbidden("only admins may make supervisors")
+        current = DeskMembership.objects.filter(desk=desk, user=user).values_list("role", flat=True)
+        if Role.SUPERVISOR in current:
+            raise Forbidden("only admins may change a supervisor's role")
     with transaction.atomic():
         if role is None:
             DeskMembership.objects.filter(desk=desk, user=user).delete()

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from deskline.accounts.models import User
 from deskline.notifications.models import Notification, NotificationPreference
-from deskline.notifications.services import due_digest_users
+from deskline.notifications.services import due_digest_users, visible_notifications
 
 
 def _line(notification: Notification) -> str:
@@ -37,15 +37,16 @@ def send_digests(now: datetime | None = None) -> int:
     sent = 0
     for user_id in due_digest_users(now):
         with transaction.atomic():
+            user = User.objects.get(pk=user_id)
             pending = list(
-                Notification.objects.select_related("ticket")
-                .filter(user_id=user_id, mailed_at__isnull=True, read_at__isnull=True)
+                visible_notifications(user)
+                .select_related("ticket")
+                .filter(mailed_at__isnull=True, read_at__isnull=True)
                 .order_by("created_at", "id")[:200]
             )
             NotificationPreference.objects.filter(user_id=user_id).update(last_digest_at=now)
             if not pending:
                 continue
-            user = User.objects.get(pk=user_id)
             body = "\n".join(f"- {_line(n)}" for n in pending)
             EmailMessage(
                 subject=f"Deskline: {len(pending)} notifications",

@@ -10,11 +10,13 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from deskline.accounts.models import User
 from deskline.notifications.kinds import KINDS
 from deskline.notifications.models import MailMode, Notification, NotificationPreference
+from deskline.tickets.access import about_visible_tickets
 
 DIGEST_EVERY = timedelta(hours=23, minutes=30)
 # What open pages are told; they then fetch the fresh badge over HTTP.
@@ -41,6 +43,13 @@ def set_preference(
         preference.muted_kinds = sorted(set(muted_kinds))
     preference.save()
     return preference
+
+
+def visible_notifications(user: User) -> QuerySet[Notification]:
+    """The user's notifications, less those about a ticket they may no longer see (taken
+    off its desk, the ticket moved): a notification repeats its ticket's subject. The
+    rows stay, and show again if the access comes back."""
+    return about_visible_tickets(Notification.objects.filter(user=user), user)
 
 
 def notify(

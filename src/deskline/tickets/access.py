@@ -13,7 +13,7 @@ from deskline.accounts.models import User
 from deskline.core.errors import Forbidden, NotFound
 from deskline.core.ids import looks_numeric, parse_id, pk_or
 from deskline.desks.models import CustomField, Desk, DeskMembership, Role, Visibility
-from deskline.tickets.models import Attachment, Message, Ticket, TicketFollower
+from deskline.tickets.models import Attachment, Message, Ticket, TicketEvent, TicketFollower
 
 ADMIN = "admin"
 REQUESTER = "requester"
@@ -65,6 +65,14 @@ def agent_desk_ids(user: User, *, editing: bool = False) -> list[int]:
     return [desk_id for desk_id, role in desk_roles(user).items() if role in roles]
 
 
+def may_manage_people(user: User) -> bool:
+    """Who may create and change requesters' records and organizations: admins and the
+    desks' editing roles. Light agents read them only (list, look up)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or bool(agent_desk_ids(user, editing=True))
+
+
 def can_see_desk(user: User, desk: Desk) -> bool:
     """Internal desks exist only for employees and the desk's own agents; to everyone
     else they answer like a desk that does not exist."""
@@ -92,6 +100,14 @@ def visible_tickets_for_user(user: User) -> QuerySet[Ticket]:
     if desks:
         condition = Q(desk_id__in=desks) | condition
     return Ticket.objects.filter(condition)
+
+
+def about_visible_tickets(rows: QuerySet, user: User) -> QuerySet:
+    """rows (of a model with a nullable `ticket`, such as notifications) less those about
+    a ticket the user may not see now: what they say of the ticket (its number, its
+    subject) is the ticket's, whatever the user could see when the row was written."""
+    visible = visible_tickets_for_user(user).filter(pk=OuterRef("ticket_id"))
+    return rows.filter(Q(ticket__isnull=True) | Exists(visible))
 
 
 def agent_desk_tickets(user: User) -> QuerySet[Ticket]:
@@ -197,6 +213,28 @@ def visible_messages_for_user(user: User, ticket: Ticket) -> QuerySet[Message]:
     if not sees_internal(user, ticket):
         messages = messages.filter(internal=False)
     return messages
+
+
+# The history a requester follows: the messages they see and changes to what the ticket
+# shows them. Other kinds carry the desk's own words and workings (escalation and
+# reassignment reasons, automation names and errors, SLA slips, incident clusters), and
+# a kind added later stays with the desk until it is listed here.
+REQUESTER_EVENT_KINDS = {"created", "reply_added", "field_changed", "merged_into", "merged_from"}
+# Fields the ticket never shows a requester (the vendor's case number).
+DESK_ONLY_EVENT_FIELDS = {"vendor_reference"}
+
+
+def visible_events_for_user(user: User, ticket: Ticket) -> QuerySet[TicketEvent]:
+    """The ticket's events this user may read (hidden custom fields are the caller's
+    to leave out of their values, see hidden_fields_by_desk)."""
+    events = TicketEvent.objects.filter(ticket=ticket)
+    if sees_internal(user, ticket):
+        return events
+    return (
+        events.filter(kind__in=REQUESTER_EVENT_KINDS)
+        .exclude(field__in=DESK_ONLY_EVENT_FIELDS)
+        .exclude(message__internal=True)
+    )
 
 
 def get_attachment_for_user(user: User, attachment_id: int) -> Attachment:

@@ -25,4 +25,7 @@ def record_failure(ip: str, email: str) -> None:
 
 
 def clear(ip: str, email: str) -> None:
-    cache.delete_many(_keys(ip, email))
+    """A successful sign-in clears its account's count only: the address's count caps
+    guesses across many accounts, and signing in to one's own between guesses must
+    not wipe it (the ip stays a parameter so callers need not know which keys)."""
+    cache.delete(_keys(ip, email)[1])

@@ -10,6 +10,7 @@ from deskline.desks.models import CustomField
 from deskline.tickets.access import (
     hidden_fields_by_desk,
     sees_internal,
+    visible_events_for_user,
     visible_messages_for_user,
 )
 from deskline.tickets.models import Attachment, Message, Ticket, TicketEvent
@@ -81,7 +82,7 @@ def timeline_for_user(user: User, ticket: Ticket) -> list[Entry]:
         message.reply_text = stripped_reply(message)
         entry_id = event_of_message.get(message.pk, 0)
         entries.append(Entry("message", entry_id, message.created_at, message=message))
-    events = TicketEvent.objects.filter(ticket=ticket).exclude(kind__in=MESSAGE_EVENTS)
+    events = visible_events_for_user(user, ticket).exclude(kind__in=MESSAGE_EVENTS)
     hidden = hidden_fields_by_desk(user, {ticket.desk_id}).get(ticket.desk_id, set())
     labels: dict[str, str] | None = None
     for event in events.select_related("actor"):

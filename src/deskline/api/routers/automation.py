@@ -117,7 +117,7 @@ def update_trigger(request: HttpRequest, trigger_id: Id, payload: TriggerPatch) 
 
 @router.delete("/triggers/{trigger_id}", response={204: None, **ERRORS})
 def delete_trigger(request: HttpRequest, trigger_id: Id) -> Reply:
-    _get_managed(Trigger, request.auth, trigger_id).delete()
+    definitions.delete_definition(_get_managed(Trigger, request.auth, trigger_id), request.auth)
     return Reply(204, None)
 
 
@@ -168,7 +168,7 @@ def update_rule(request: HttpRequest, rule_id: Id, payload: RulePatch) -> dict:
 
 @router.delete("/scheduled-rules/{rule_id}", response={204: None, **ERRORS})
 def delete_rule(request: HttpRequest, rule_id: Id) -> Reply:
-    _get_managed(ScheduledRule, request.auth, rule_id).delete()
+    definitions.delete_definition(_get_managed(ScheduledRule, request.auth, rule_id), request.auth)
     return Reply(204, None)
 
 
@@ -223,7 +223,7 @@ def update_macro(request: HttpRequest, macro_id: Id, payload: MacroPatch) -> dic
 
 @router.delete("/macros/{macro_id}", response={204: None, **ERRORS})
 def delete_macro(request: HttpRequest, macro_id: Id) -> Reply:
-    _macro_for_manager(request, macro_id).delete()
+    definitions.delete_definition(_macro_for_manager(request, macro_id), request.auth)
     return Reply(204, None)
 
 
@@ -267,7 +267,7 @@ def update_webhook(request: HttpRequest, webhook_id: Id, payload: WebhookPatch) 
 
 @router.delete("/webhooks/{webhook_id}", response={204: None, **ERRORS})
 def delete_webhook(request: HttpRequest, webhook_id: Id) -> Reply:
-    _get_managed(Webhook, request.auth, webhook_id).delete()
+    definitions.delete_definition(_get_managed(Webhook, request.auth, webhook_id), request.auth)
     return Reply(204, None)
 
 
@@ -295,7 +295,7 @@ def create_inbound_hook(request: HttpRequest, payload: InboundHookIn) -> Reply:
 
 @router.delete("/inbound-hooks/{hook_id}", response={204: None, **ERRORS})
 def delete_inbound_hook(request: HttpRequest, hook_id: Id) -> Reply:
-    _get_managed(InboundHook, request.auth, hook_id).delete()
+    definitions.delete_definition(_get_managed(InboundHook, request.auth, hook_id), request.auth)
     return Reply(204, None)
 
 

@@ -15,8 +15,8 @@ from deskline.api.schemas import (
 )
 from deskline.core.errors import Forbidden, NotFound
 from deskline.desks import services
-from deskline.desks.models import Category, CustomField, Desk, DeskMembership, Role, Visibility
-from deskline.tickets.access import ADMIN, agent_desk_ids, role_on_desk
+from deskline.desks.models import Category, CustomField, Desk, Role, Visibility
+from deskline.tickets.access import ADMIN, agent_desk_ids, hidden_fields_by_desk, role_on_desk
 from deskline.tickets.services import fields
 
 router = Router(tags=["desks"])
@@ -79,12 +79,9 @@ def get_desk(request: HttpRequest, desk_id: str) -> dict:
 def set_member(request: HttpRequest, desk_id: str, payload: MemberIn) -> Status:
     desk = desk_for_user(request.auth, desk_id, manage=True)
     if payload.role == Role.SUPERVISOR and not request.auth.is_superuser:
+        # Asked before the address becomes a user; the service decides the rest.
         raise Forbidden("only admins may make supervisors")
     user = get_or_create_requester(payload.email)
-    current = DeskMembership.objects.filter(desk=desk, user=user).values_list("role", flat=True)
-    if Role.SUPERVISOR in current and not request.auth.is_superuser:
-        # Only admins make supervisors, so only admins demote or remove them.
-        raise Forbidden("only admins may change a supervisor's role")
     services.set_desk_role(desk, user, payload.role, actor=request.auth)
     return Status(204, None)
 
@@ -127,7 +124,8 @@ def _field_out(field: CustomField) -> dict:
 @router.get("/desks/{desk_id}/custom-fields", response={200: list[CustomFieldOut], **ERRORS})
 def list_custom_fields(request: HttpRequest, desk_id: str) -> list[dict]:
     desk = desk_for_user(request.auth, desk_id)
-    return [_field_out(f) for f in CustomField.objects.filter(desk=desk)]
+    hidden = hidden_fields_by_desk(request.auth, {desk.pk}).get(desk.pk, set())
+    return [_field_out(f) for f in CustomField.objects.filter(desk=desk) if f.key not in hidden]
 
 
 @router.post("/desks/{desk_id}/custom-fields", response={201: CustomFieldOut, **ERRORS})

@@ -3,10 +3,13 @@
 from datetime import datetime
 from typing import Literal
 
+from django.db import transaction
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import Field
 
+from deskline.accounts.models import User
+from deskline.accounts.services import record_audit
 from deskline.api.schemas import Error, Input
 from deskline.core.errors import Forbidden, NotFound
 from deskline.core.ids import Id
@@ -109,7 +112,9 @@ def _mailbox_out(mailbox: Mailbox) -> dict:
     }
 
 
-def _apply(mailbox: Mailbox, payload: MailboxIn) -> Mailbox:
+def _apply(mailbox: Mailbox, payload: MailboxIn, actor: User) -> Mailbox:
+    """Save the mailbox from the payload and write who did it to the audit log (that
+    the secret changed, never the secret)."""
     from django.core.exceptions import ValidationError
 
     desk = Desk.objects.filter(slug=payload.desk).first()
@@ -123,7 +128,20 @@ def _apply(mailbox: Mailbox, payload: MailboxIn) -> Mailbox:
     mailbox.desk = desk
     if payload.secret is not None:
         mailbox.secret = payload.secret
-    mailbox.save()
+    action = "mailbox.updated" if mailbox.pk else "mailbox.created"
+    with transaction.atomic():
+        mailbox.save()
+        record_audit(
+            actor,
+            action,
+            mailbox,
+            data={
+                "desk": desk.slug,
+                "host": mailbox.host,
+                "username": mailbox.username,
+                "secret_changed": payload.secret is not None,
+            },
+        )
     return mailbox
 
 
@@ -143,7 +161,7 @@ def list_mailboxes(request: HttpRequest) -> list[dict]:
 @router.post("/mail/mailboxes", response={201: MailboxOut, **ERRORS})
 def create_mailbox(request: HttpRequest, payload: MailboxIn) -> Status:
     _admin(request)
-    return Status(201, _mailbox_out(_apply(Mailbox(), payload)))
+    return Status(201, _mailbox_out(_apply(Mailbox(), payload, request.auth)))
 
 
 @router.get("/mail/mailboxes/{mailbox_id}", response={200: MailboxOut, **ERRORS})
@@ -155,11 +173,14 @@ def get_mailbox(request: HttpRequest, mailbox_id: Id) -> dict:
 @router.put("/mail/mailboxes/{mailbox_id}", response={200: MailboxOut, **ERRORS})
 def update_mailbox(request: HttpRequest, mailbox_id: Id, payload: MailboxIn) -> dict:
     _admin(request)
-    return _mailbox_out(_apply(_get_mailbox(mailbox_id), payload))
+    return _mailbox_out(_apply(_get_mailbox(mailbox_id), payload, request.auth))
 
 
 @router.delete("/mail/mailboxes/{mailbox_id}", response={204: None, **ERRORS})
 def delete_mailbox(request: HttpRequest, mailbox_id: Id) -> Status:
     _admin(request)
-    _get_mailbox(mailbox_id).delete()
+    mailbox = _get_mailbox(mailbox_id)
+    with transaction.atomic():
+        record_audit(request.auth, "mailbox.deleted", mailbox, data={"host": mailbox.host})
+        mailbox.delete()
     return Status(204, None)

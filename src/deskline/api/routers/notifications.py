@@ -10,7 +10,6 @@ from deskline.automation.api_schemas import (
     PreferenceIO,
 )
 from deskline.notifications import services
-from deskline.notifications.models import Notification
 
 router = Router(tags=["notifications"])
 ERRORS = {401: Error, 403: Error, 404: Error, 422: Error}
@@ -18,7 +17,7 @@ ERRORS = {401: Error, 403: Error, 404: Error, 422: Error}
 
 @router.get("/notifications", response={200: NotificationPage, **ERRORS})
 def list_notifications(request: HttpRequest, unread: bool = False, limit: int = 50) -> dict:
-    rows = Notification.objects.filter(user=request.auth).select_related("ticket")
+    rows = services.visible_notifications(request.auth).select_related("ticket")
     if unread:
         rows = rows.filter(read_at__isnull=True)
     items = [
@@ -32,7 +31,7 @@ def list_notifications(request: HttpRequest, unread: bool = False, limit: int = 
         }
         for n in rows[: max(1, min(limit, 200))]
     ]
-    count = Notification.objects.filter(user=request.auth, read_at__isnull=True).count()
+    count = services.visible_notifications(request.auth).filter(read_at__isnull=True).count()
     return {"items": items, "unread": count}
 
 

@@ -17,7 +17,7 @@ from deskline.core.ids import Id
 from deskline.sla.models import Calendar, Notification, SlaPolicy
 from deskline.sla.services import calendars
 from deskline.sla.services.policies import save_policy
-from deskline.tickets.access import desk_roles
+from deskline.tickets.access import about_visible_tickets, desk_roles
 
 router = Router(tags=["sla"])
 ERRORS = {401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
@@ -253,7 +253,7 @@ def update_policy(request: HttpRequest, policy_id: Id, payload: PolicyPatch) -> 
 
 @router.get("/sla/notifications", response={200: list[NotificationOut], **ERRORS})
 def my_notifications(request: HttpRequest, unread: bool = False) -> list[dict]:
-    rows = Notification.objects.filter(user=request.auth)
+    rows = about_visible_tickets(Notification.objects.filter(user=request.auth), request.auth)
     if unread:
         rows = rows.filter(read_at__isnull=True)
     return [

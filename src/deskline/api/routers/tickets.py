@@ -42,6 +42,7 @@ from deskline.tickets.access import (
     get_ticket_for_user,
     hidden_fields_by_desk,
     role_on_desk,
+    visible_events_for_user,
     visible_tickets_for_user,
 )
 from deskline.tickets.choices import Channel, Status
@@ -49,7 +50,6 @@ from deskline.tickets.models import (
     Attachment,
     Tag,
     Ticket,
-    TicketEvent,
     TicketLink,
     TicketTag,
 )
@@ -304,9 +304,7 @@ def update_ticket(request: HttpRequest, ticket_id: str, payload: TicketUpdateIn)
 @router.get("/tickets/{ticket_id}/events", response={200: list[EventOut], **ERRORS})
 def list_events(request: HttpRequest, ticket_id: str) -> list[dict]:
     ticket = get_ticket_for_user(request.auth, ticket_id)
-    events = TicketEvent.objects.filter(ticket=ticket).select_related("actor", "message")
-    if ticket.viewer_role == REQUESTER:
-        events = events.exclude(message__internal=True).exclude(kind="note_added")
+    events = visible_events_for_user(request.auth, ticket).select_related("actor", "message")
     hidden = hidden_fields_by_desk(request.auth, {ticket.desk_id}).get(ticket.desk_id, set())
     shown = [event_out(e, hidden) for e in events]
     # A change to hidden custom fields only is no change for this viewer.

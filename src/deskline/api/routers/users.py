@@ -9,7 +9,7 @@ from deskline.api.schemas import Error, UserIn, UserOut, UserUpdateIn
 from deskline.api.serializers import user_out
 from deskline.core.errors import Forbidden, NotFound
 from deskline.core.ids import Id
-from deskline.tickets.access import is_agent_anywhere
+from deskline.tickets.access import is_agent_anywhere, may_manage_people
 
 router = Router(tags=["users"])
 ERRORS = {401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
@@ -45,8 +45,11 @@ def list_users(
 
 @router.post("/users", response={201: UserOut, **ERRORS})
 def create_user(request: HttpRequest, payload: UserIn) -> Status:
-    if not is_agent_anywhere(request.auth):
+    if not may_manage_people(request.auth):
         raise Forbidden("only agents may create users")
+    if payload.is_employee and not request.auth.is_superuser:
+        # As for a change (update_user): employee status opens the internal desks.
+        raise Forbidden("only admins may change organization or employee status")
     email = clean_email(payload.email)
     if User.objects.filter(email=email).exists():
         raise ValidationError({"email": f"a user with {email} exists already"})
@@ -80,6 +83,8 @@ def update_user(request: HttpRequest, user_id: Id, payload: UserUpdateIn) -> dic
     is_self = user.pk == request.auth.pk
     if not request.auth.is_superuser:
         # People edit their own profile; agents edit requesters' contact data only.
+        if not is_self and not may_manage_people(request.auth):
+            raise Forbidden("light agents may not change people")
         if not is_self and (user.is_superuser or is_agent_anywhere(user)):
             raise Forbidden("only admins may change agents")
         # Organization and employee status decide which tickets and desks a person

@@ -391,3 +391,36 @@ def test_organizations(people, organization, make_user, make_ticket, support_des
     assert response.json()["shared_tickets"] is True
     assert customer.get(f"/tickets/{ticket.pk}").status_code == 200
     assert [t["id"] for t in customer.get("/tickets").json()["items"]] == [ticket.pk]
+
+
+def test_people_and_organizations_are_not_widened_by_agents_or_viewers(
+    people, organization, api_for
+):
+    """Employee status opens the internal desks, an organization's sharing its members'
+    requests: an agent may not give them to an account it creates (it may not change
+    them on an existing one either), and a light agent, who only reads, changes no one."""
+    agent = api_for(people["agent"])
+    response = agent.post("/users", {"email": "mole@elsewhere.test", "is_employee": True})
+    assert response.status_code == 403, response.content
+    assert not User.objects.filter(email="mole@elsewhere.test").exists()
+
+    light = api_for(people["light_agent"])
+    assert light.get("/users").status_code == 200  # reading stays
+    assert light.post("/users", {"email": "new@acme.test"}).status_code == 403
+    customer = people["customer"]
+    assert light.patch(f"/users/{customer.pk}", {"phone": "+1 555"}).status_code == 403
+    assert light.post("/organizations", {"name": "Shell Co"}).status_code == 403
+    response = light.patch(f"/organizations/{organization.pk}", {"shared_tickets": True})
+    assert response.status_code == 403
+    organization.refresh_from_db()
+    customer.refresh_from_db()
+    assert organization.shared_tickets is False and customer.phone == ""
+    assert not User.objects.filter(email="new@acme.test").exists()
+    # Their own profile is theirs.
+    own = light.patch(f"/users/{people['light_agent'].pk}", {"name": "Lea"})
+    assert own.status_code == 200, own.content
+
+    admin = api_for(people["admin"])
+    response = admin.post("/users", {"email": "new.hire@corp.test", "is_employee": True})
+    assert response.status_code == 201, response.content
+    assert response.json()["is_employee"] is True

@@ -1149,3 +1149,52 @@ def test_hidden_custom_fields_stay_with_the_desk(it, make_user, api_for):
     assert "LT-9" not in own.get(f"/tickets/{number}/events").content.decode()
     # The desk's agents see everything.
     assert len([e for e in agent.get(f"/tickets/{number}/events").json() if e["field"]]) == 2
+
+
+def test_requesters_history_leaves_out_the_desks_reasons(
+    support_desk, agent_on, make_user, make_ticket, api_for
+):
+    """Why the desk escalated a request is written by an agent for agents, like a note:
+    its requester follows the messages and the changes, never the reasons."""
+    create_team(support_desk, name="Front line", slug="front", tier=1)
+    create_team(support_desk, name="Experts", slug="experts", tier=2)
+    agent = agent_on(support_desk, Role.AGENT)
+    carol = make_user("carol@example.test")
+    ticket = make_ticket(support_desk, carol, "Refund please")
+    staff = api_for(agent)
+    reason = "Carol threatens chargebacks; experts decide"
+    response = staff.post(f"/tickets/{ticket.pk}/escalate", {"reason": reason})
+    assert response.status_code == 200, response.content
+    assert staff.post(f"/tickets/{ticket.pk}/messages", {"body_text": "On it."}).status_code == 201
+
+    assert reason in staff.get(f"/tickets/{ticket.pk}/events").content.decode()
+    own = api_for(carol).get(f"/tickets/{ticket.pk}/events")
+    assert own.status_code == 200, own.content
+    assert reason not in own.content.decode()
+    kinds = [e["kind"] for e in own.json()]
+    assert "escalated" not in kinds
+    assert {"created", "reply_added"} <= set(kinds)
+    # What the ticket itself shows the requester stays in its history.
+    assert ("status", "new", "open") in [(e["field"], e["before"], e["after"]) for e in own.json()]
+
+
+def test_requesters_do_not_read_hidden_custom_field_definitions(
+    support_desk, agent_on, make_user, api_for
+):
+    """A field kept from requesters keeps its name and choices from them too."""
+    CustomField.objects.create(desk=support_desk, key="order", label="Order number")
+    CustomField.objects.create(
+        desk=support_desk,
+        key="risk",
+        label="Fraud risk",
+        field_type="choice",
+        choices=["watch", "block"],
+        visible_to_requester=False,
+    )
+    path = "/desks/support/custom-fields"
+    listed = api_for(make_user("carol@example.test")).get(path)
+    assert listed.status_code == 200, listed.content
+    assert [f["key"] for f in listed.json()] == ["order"]
+    assert "Fraud" not in listed.content.decode()
+    staff = api_for(agent_on(support_desk, Role.LIGHT_AGENT)).get(path).json()
+    assert sorted(f["key"] for f in staff) == ["order", "risk"]

@@ -85,6 +85,20 @@ def save_macro(macro: Macro, values: dict[str, Any], actor: User | None) -> Macr
     return macro
 
 
+def delete_definition(
+    obj: Trigger | ScheduledRule | Macro | Webhook | InboundHook, actor: User | None
+) -> None:
+    """Delete a trigger, rule, macro or hook; the audit log keeps who took it away, as it
+    keeps who saved it (a webhook's address: where the desk's tickets were sent)."""
+    data: dict[str, Any] = {"name": obj.name, "desk": obj.desk_id}
+    if isinstance(obj, Webhook):
+        data["url"] = obj.url
+    action = f"automation.{type(obj).__name__.lower()}_deleted"
+    with transaction.atomic():
+        record_audit(actor, action, obj, data=data)
+        obj.delete()
+
+
 def resolve_team(desk: Desk, slug: str | None) -> Team | None:
     if not slug:
         raise ValidationError({"team": "a team macro needs a team"})

@@ -13,7 +13,13 @@ from deskline.automation.placeholders import check_placeholders, render, values_
 from deskline.core.errors import Forbidden, NotFound
 from deskline.desks.models import Desk, Role, Team
 from deskline.tickets import services as ticket_services
-from deskline.tickets.access import ADMIN, EDITING_ROLES, check_can_add_message, role_on_desk
+from deskline.tickets.access import (
+    ADMIN,
+    EDITING_ROLES,
+    agent_desk_ids,
+    check_can_add_message,
+    role_on_desk,
+)
 from deskline.tickets.choices import Channel
 from deskline.tickets.models import Message, Ticket, TicketEvent
 
@@ -63,7 +69,12 @@ def check_scope(user: User, desk: Desk, *, team: Team | None, personal: bool) ->
 
 
 def usable_macros(user: User, desk_ids: list[int]) -> QuerySet[Macro]:
-    """Macros the user may apply: the desk's shared ones, their teams' and their own."""
+    """Macros the user may apply: the desk's shared ones, their teams' and their own,
+    on those of desk_ids where they work. Callers pass desks the user may merely see
+    (a requester's external desk, a filter): a macro's replies and notes are the desk's."""
+    if not user.is_superuser:
+        working = set(agent_desk_ids(user))
+        desk_ids = [d for d in desk_ids if d in working]
     team_ids = list(user.teams.values_list("pk", flat=True))
     return Macro.objects.filter(desk_id__in=desk_ids, is_active=True).filter(
         Q(owner__isnull=True, team__isnull=True) | Q(team_id__in=team_ids) | Q(owner=user)

@@ -115,3 +115,27 @@ def test_bad_macros_are_refused_naming_the_field(api_for, desk_setup, change, fi
     response = api_for(desk_setup["admin"]).post("/macros", {**MACRO, **change})
     assert response.status_code == 422, response.content
     assert [e["field"] for e in response.json()["errors"]] == [field]
+
+
+def test_only_the_desks_agents_read_its_macros(api_for, desk_setup, agent_on, support_desk):
+    """A desk's shared macros hold its canned answers and internal notes: a requester
+    who may open tickets on the desk, or an agent of another desk, must not read them."""
+    secret = "refunds up to 500 without asking; never tell the customer"
+    shared = {**MACRO, "name": "refund", "actions": [{"type": "add_note", "body": secret}]}
+    assert api_for(desk_setup["admin"]).post("/macros", shared).status_code == 201
+    # sam is an employee, so he may ask the internal IT desk (and name it in filters).
+    outsiders = {
+        "requester": desk_setup["requester"],
+        "other desk's agent": agent_on(support_desk, Role.AGENT, is_employee=True),
+    }
+    for who, user in outsiders.items():
+        for query in ({"desk": "it"}, None):
+            response = api_for(user).get("/macros", query)
+            assert response.status_code == 200, (who, response.content)
+            assert response.json() == [], who
+            assert secret not in response.content.decode(), who
+    # The desk's own people still have them.
+    assert [m["name"] for m in api_for(desk_setup["agent"]).get("/macros").json()] == ["refund"]
+    assert [m["name"] for m in api_for(desk_setup["supervisor"]).get("/macros").json()] == [
+        "refund"
+    ]

@@ -274,3 +274,35 @@ def test_only_desk_managers_see_and_change_triggers(api_for, desk_setup):
     supervisor = api_for(desk_setup["supervisor"])
     response = supervisor.patch(f"/triggers/{trigger['id']}", {"is_active": False})
     assert response.status_code == 200 and response.json()["is_active"] is False
+
+
+def test_deleting_automation_is_audited(api_for, desk_setup, allow_loopback, receiver):
+    """Saving a trigger or a webhook is in the audit log; taking one away (a webhook
+    that sent tickets out, say) must be there too, by the API and by the setup pages."""
+    from django.test import Client
+
+    from deskline.accounts.models import AuditEntry
+
+    supervisor = desk_setup["supervisor"]
+    api = api_for(supervisor)
+    trigger = api.post("/triggers", VIP_TRIGGER).json()
+    hook = api.post(
+        "/webhooks",
+        {"desk": "it", "name": "out", "url": receiver.url, "events": ["ticket_created"]},
+    ).json()
+    inbound = api.post(
+        "/inbound-hooks", {"desk": "it", "name": "alerts", "sender_email": "mon@example.com"}
+    ).json()
+    assert api.delete(f"/triggers/{trigger['id']}").status_code == 204
+    assert api.delete(f"/webhooks/{hook['id']}").status_code == 204
+    page = Client()
+    page.force_login(supervisor)
+    assert page.post(f"/automation/inbound-hooks/{inbound['id']}/delete/").status_code == 302
+
+    deleted = AuditEntry.objects.filter(action__endswith="_deleted").order_by("id")
+    assert [(e.action, e.object_id, e.actor_id) for e in deleted] == [
+        ("automation.trigger_deleted", str(trigger["id"]), supervisor.pk),
+        ("automation.webhook_deleted", str(hook["id"]), supervisor.pk),
+        ("automation.inboundhook_deleted", str(inbound["id"]), supervisor.pk),
+    ]
+    assert deleted[1].data["url"] == receiver.url

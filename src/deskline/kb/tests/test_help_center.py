@@ -77,3 +77,17 @@ def test_feedback_form(articles):
     assert response.status_code == 200
     english.refresh_from_db()
     assert english.not_helpful_count == 1
+
+
+def test_missing_or_hidden_articles_answer_404_on_every_page(articles):
+    """An id that is not there, or is an internal desk's article asked for under a public
+    desk, is a 404 like any other unknown page, for reading and for the forms."""
+    _, _, staff = articles
+    client = Client(raise_request_exception=False)
+    for article_id in (999999, staff.pk):
+        base = f"/help/support/articles/{article_id}/"
+        assert client.get(base).status_code == 404
+        assert client.post(f"{base}feedback/", {"helpful": "yes"}).status_code == 404
+        assert client.post(f"{base}answered/", {"session": "s1"}).status_code == 404
+    staff.refresh_from_db()
+    assert staff.view_count == 0 and staff.helpful_count == 0

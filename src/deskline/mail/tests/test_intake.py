@@ -226,3 +226,26 @@ def test_agent_forward_opens_the_ticket_for_the_original_sender(it_desk, agent_o
 def test_our_own_mail_coming_back_is_a_duplicate(it_address):
     own = ingest(build_mail(sender="it@desk.test", subject="loop"), "pipe")
     assert own.state == "duplicate" and Ticket.objects.count() == 0
+
+
+def test_a_light_agents_mail_to_a_ticket_is_an_internal_note(it_address, it_desk, agent_on):
+    """Light agents add internal notes only, by mail as on the pages and the API: their
+    mail to a ticket neither reaches the requester nor shows in the portal."""
+    from deskline.mail.models import OutboundMail
+
+    first = ingest(build_mail(), "pipe")
+    number = first.ticket.number
+    light = agent_on(it_desk, Role.LIGHT_AGENT, email="viewer@corp.test")
+    agent = agent_on(it_desk, Role.AGENT, email="agent@corp.test")
+    outbound_before = OutboundMail.objects.count()
+    by_light = ingest(
+        build_mail(sender=light.email, subject=f"Re: [{number}] VPN", body="Try rebooting."),
+        "pipe",
+    )
+    assert by_light.ticket_id == first.ticket_id
+    note = first.ticket.messages.get(author=light)
+    assert note.internal is True
+    assert OutboundMail.objects.count() == outbound_before
+    # A full agent's mail is a public reply, as before.
+    ingest(build_mail(sender=agent.email, subject=f"Re: [{number}] VPN", body="Fixed."), "pipe")
+    assert first.ticket.messages.get(author=agent).internal is False

@@ -73,3 +73,26 @@ def test_admin_page_never_renders_the_secret(admin_user, it_desk, client):
     assert page.status_code == 200 and b"topsecret-value" not in page.content
     failed_page = client.get("/admin/mail/rawmail/")
     assert failed_page.status_code == 200
+
+
+def test_mailbox_changes_are_audited_without_the_secret(api_for, admin_user, it_desk):
+    """Who pointed a desk at which mailbox, and when its password changed, is in the
+    audit log; the password itself never is."""
+    from deskline.accounts.models import AuditEntry
+
+    admin = api_for(admin_user)
+    body = {"name": "Inbox", "desk": "it", "host": "imap.example.com", "username": "it"}
+    created = admin.post("/mail/mailboxes", {**body, "secret": "s3cret-one"}).json()
+    admin.put(f"/mail/mailboxes/{created['id']}", {**body, "secret": "s3cret-two"})
+    admin.put(f"/mail/mailboxes/{created['id']}", {**body, "folder": "Archive"})
+    assert admin.delete(f"/mail/mailboxes/{created['id']}").status_code == 204
+
+    entries = AuditEntry.objects.filter(object_type="mailbox").order_by("id")
+    assert [(e.action, e.actor_id, e.object_id) for e in entries] == [
+        ("mailbox.created", admin_user.pk, str(created["id"])),
+        ("mailbox.updated", admin_user.pk, str(created["id"])),
+        ("mailbox.updated", admin_user.pk, str(created["id"])),
+        ("mailbox.deleted", admin_user.pk, str(created["id"])),
+    ]
+    assert [e.data.get("secret_changed") for e in entries[:3]] == [True, True, False]
+    assert all("s3cret" not in str(e.data) for e in entries)

@@ -124,3 +124,36 @@ def test_digest_collects_unread_notifications_once_a_day(
         _note(api_for(team["sam"]), ticket_id, "@kim three")
     assert send_digests(now + timedelta(days=1)) == 1
     assert "1 notifications" in mail.outbox[1].subject
+
+
+def test_notifications_of_tickets_no_longer_visible_are_not_shown(
+    api_for, team, it_desk, django_capture_on_commit_callbacks
+):
+    """A notification repeats its ticket's subject: once the person may no longer see
+    the ticket (taken off the desk, ticket moved), the API, the page and the badge
+    leave it out."""
+    from django.test import Client
+
+    from deskline.desks.services import set_desk_role
+    from deskline.sla.models import Notification as SlaNotification
+
+    ticket_id = _ticket(api_for(team["admin"]))
+    with django_capture_on_commit_callbacks(execute=True):
+        _note(api_for(team["sam"]), ticket_id, "@kim@corp.example see this")
+    kim = team["kim"]
+    # The SLA's notices to supervisors are rows of their own, read the same way.
+    SlaNotification.objects.create(user=kim, ticket_id=ticket_id, kind="sla_breached", text="x")
+    assert api_for(kim).get("/notifications").json()["unread"] == 1
+    assert len(api_for(kim).get("/sla/notifications").json()) == 1
+    set_desk_role(it_desk, kim, None, actor=None)
+
+    listed = api_for(kim).get("/notifications").json()
+    assert (listed["items"], listed["unread"]) == ([], 0)
+    assert api_for(kim).get("/sla/notifications").json() == []
+    page = Client()
+    page.force_login(kim)
+    assert "Printer" not in page.get("/notifications/").content.decode()
+    assert page.get("/notifications/badge/").context["unread"] == 0
+    # Nothing is lost: given the desk back, the notification is there again.
+    set_desk_role(it_desk, kim, Role.AGENT, actor=None)
+    assert api_for(kim).get("/notifications").json()["unread"] == 1

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from deskline.accounts.models import User
 from deskline.accounts.services import clean_email, get_or_create_requester
-from deskline.desks.models import Desk
+from deskline.desks.models import Desk, Role
 from deskline.tickets.models import Attachment, Message, Ticket
 from deskline.tickets.services.messages import add_message
 from deskline.tickets.services.opening import open_ticket_with_message
@@ -118,10 +118,16 @@ def receive_inbound(inbound: InboundMessage) -> tuple[Ticket, Message | None]:
             known_absent=inbound.requester is None and inbound.requester_absent,
         )
     if inbound.ticket is not None:
+        from deskline.tickets.access import role_on_desk
+
         files = _store_files(inbound, inbound.ticket, requester)
+        # Light agents add internal notes only, whatever the channel (check_can_add_message
+        # for pages and API); add_message reads the same, cached, role right after.
+        light = role_on_desk(requester, inbound.ticket.desk_id) == Role.LIGHT_AGENT
         message = add_message(
             inbound.ticket,
             actor=requester,
+            internal=light,
             body_text=inbound.body_text,
             body_html=_inline_html(inbound, inbound.body_html, files),
             channel=inbound.channel,

@@ -14,8 +14,15 @@ def _clear_cache():
 
 def test_admin_signs_in_and_sees_home_and_tokens(admin_user, it_desk):
     client = Client()
-    response = client.post("/login/", {"username": "admin@example.com", "password": "pw-12345678"})
+    response = client.post(
+        "/login/",
+        {"username": "admin@example.com", "password": "pw-12345678"},
+        REMOTE_ADDR="192.0.2.7",
+    )
     assert response.status_code == 302
+    # A password sign-in is in the audit log, as sign-ins by link and failures are.
+    signed_in = AuditEntry.objects.get(action="login.password")
+    assert (signed_in.actor, signed_in.ip_address) == (admin_user, "192.0.2.7")
     home = client.get("/")
     assert home.status_code == 200
     assert "My open tickets" in home.content.decode()
@@ -53,3 +60,25 @@ def test_session_api_calls_need_csrf(admin_user):
         content_type="application/json",
     )
     assert response.status_code in (401, 403)
+
+
+def test_own_sign_in_does_not_reset_the_addresss_failures(admin_user, make_user):
+    """Guessing many accounts' passwords from one address is capped by the address's
+    count: signing in to one's own account between guesses must not wipe it."""
+    make_user("mallory@example.com")  # password pw-12345678
+    client = Client()
+    ip = {"REMOTE_ADDR": "198.51.100.9"}
+    for n in range(9):
+        guess = {"username": f"victim{n}@example.com", "password": "Winter2026!"}
+        assert client.post("/login/", guess, **ip).status_code == 200
+    own = {"username": "mallory@example.com", "password": "pw-12345678"}
+    assert client.post("/login/", own, **ip).status_code == 302
+    client.post("/logout/", **ip)
+    guess = {"username": "victim9@example.com", "password": "Winter2026!"}
+    assert client.post("/login/", guess, **ip).status_code == 200  # the tenth failure
+    assert (
+        client.post("/login/", {**guess, "username": "victim10@example.com"}, **ip).status_code
+        == 429
+    )
+    # The account itself is not locked out by others' failures from that address.
+    assert Client().post("/login/", own, REMOTE_ADDR="203.0.113.4").status_code == 302

@@ -57,3 +57,51 @@ def test_setup_pages_are_for_admins_and_the_desks_supervisors(it_desk, support_d
     assert Team.objects.get(desk=it_desk).name == "Network"
     bad = supervisor.post("/setup/desks/it/teams/", {"name": "X", "slug": "Not A Slug", "tier": 1})
     assert bad.status_code == 422
+
+
+def test_only_admins_make_or_unmake_supervisors_on_the_setup_pages(
+    it_desk, agent_on, make_user, admin_user
+):
+    """As in the API (PUT /desks/{id}/members): a supervisor manages agents, but making,
+    demoting or removing a supervisor is an admin's decision."""
+    boss = agent_on(it_desk, Role.SUPERVISOR)
+    peer = agent_on(it_desk, Role.SUPERVISOR)
+    agent = agent_on(it_desk, Role.AGENT)
+    helper = make_user("helper@example.com")
+    supervisor = client_for(boss)
+
+    def role_of(user):
+        return it_desk.memberships.filter(user=user).values_list("role", flat=True).first()
+
+    refused = supervisor.post(
+        "/setup/desks/it/agents/", {"email": agent.email, "role": "supervisor"}
+    )
+    assert refused.status_code in (403, 422)
+    demote = supervisor.post("/setup/desks/it/agents/", {"email": peer.email, "role": "agent"})
+    assert demote.status_code in (403, 422)
+    membership = it_desk.memberships.get(user=peer)
+    remove = supervisor.post(f"/setup/desks/it/agents/{membership.pk}/", {"delete": "1"})
+    assert remove.status_code in (403, 422)
+    assert (role_of(agent), role_of(peer)) == (Role.AGENT, Role.SUPERVISOR)
+
+    # What supervisors do manage still works, and admins may do the rest.
+    added = supervisor.post("/setup/desks/it/agents/", {"email": helper.email, "role": "agent"})
+    assert added.status_code == 302
+    assert role_of(helper) == Role.AGENT
+    admin = client_for(admin_user)
+    promoted = admin.post("/setup/desks/it/agents/", {"email": agent.email, "role": "supervisor"})
+    assert promoted.status_code == 302
+    assert role_of(agent) == Role.SUPERVISOR
+
+
+def test_a_refused_portal_reply_is_a_403_not_a_server_error(
+    support_desk, agent_on, make_user, make_ticket
+):
+    """Light agents add internal notes only: a public reply through the portal's form is
+    refused with a 403 and writes nothing."""
+    ticket = make_ticket(support_desk, make_user())
+    light = Client(raise_request_exception=False)
+    light.force_login(agent_on(support_desk, Role.LIGHT_AGENT))
+    response = light.post(f"/portal/requests/{ticket.number}/", {"body": "a public word"})
+    assert response.status_code == 403
+    assert ticket.messages.count() == 1

@@ -29,6 +29,7 @@ class LoginView(auth_views.LoginView):
         response = super().post(request, *args, **kwargs)
         if request.user.is_authenticated:
             throttle.clear(ip, email)
+            record_audit(request.user, "login.password", request.user, ip_address=ip or None)
         else:
             throttle.record_failure(ip, email)
             record_audit(None, "login.failed", data={"email": email[:254]}, ip_address=ip or None)

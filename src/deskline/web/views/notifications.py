@@ -12,20 +12,19 @@ from django.views.decorators.http import require_POST
 
 from deskline.accounts.models import User
 from deskline.api.pagination import page_by
-from deskline.notifications.models import Notification
-from deskline.notifications.services import mark_read
+from deskline.notifications.services import mark_read, visible_notifications
 
 PAGE_SIZE = 50
 
 
 def badge_context(user: User) -> dict[str, Any]:
-    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    unread = visible_notifications(user).filter(read_at__isnull=True)
     return {"unread": unread.count(), "latest": unread.order_by("-created_at", "-id").first()}
 
 
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
-    mine = Notification.objects.filter(user=request.user).select_related("ticket")
+    mine = visible_notifications(request.user).select_related("ticket")
     try:
         rows, next_cursor = page_by(mine, "created_at", request.GET.get("cursor"), PAGE_SIZE)
     except ValidationError:
@@ -51,7 +50,7 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
 @login_required
 def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     """Follow a notification to its ticket; following it is reading it."""
-    note = get_object_or_404(Notification, pk=pk, user=request.user)
+    note = get_object_or_404(visible_notifications(request.user), pk=pk)
     mark_read(request.user, [note.pk])
     if note.ticket_id is None:
         return redirect("web:notifications")

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from deskline.accounts.models import User
 from deskline.accounts.services import record_audit
+from deskline.core.errors import Forbidden
 from deskline.desks.models import Category, CustomField, Desk, DeskMembership, Team
 from deskline.desks.services import set_desk_role
 from deskline.tickets.models import StatusDefinition
@@ -170,7 +171,11 @@ def _save_member(request: HttpRequest, desk: Desk, form: MemberForm) -> bool:
     if user is None:
         form.add_error("email", _("No user with this email."))
         return False
-    set_desk_role(desk, user, form.cleaned_data["role"] or None, actor=request.user)
+    try:
+        set_desk_role(desk, user, form.cleaned_data["role"] or None, actor=request.user)
+    except Forbidden as exc:
+        form.add_error("role", str(exc))
+        return False
     return True
 
 
@@ -196,7 +201,12 @@ def item_edit(
             form.fields["parent"].queryset = Category.objects.filter(desk=desk)
     if request.method == "POST" and "delete" in request.POST and instance is not None:
         if kind == "agents":
-            set_desk_role(desk, instance.user, None, actor=request.user)
+            try:
+                set_desk_role(desk, instance.user, None, actor=request.user)
+            except Forbidden as exc:
+                form.add_error(None, str(exc))
+                context = {"form": form, "desk": desk, "title": desk.name, "deletable": True}
+                return render(request, "web/setup/form.html", context, status=403)
         else:
             instance.delete()
             record_audit(request.user, f"{kind}.deleted", desk, data={"id": item_id})
