@@ -14,7 +14,6 @@ from deskline.mail.models import AcknowledgementTemplate, DeskAddress, OutboundM
 from deskline.mail.models.outbound import OutboundKind
 from deskline.mail.services.addresses import reply_to_for
 from deskline.mail.services.loops import LOOP_MARKER
-from deskline.mail.services.threads import NUMBER
 from deskline.tickets.attachments import attachment_path
 from deskline.tickets.models import Message, Ticket
 
@@ -38,7 +37,10 @@ def thread_ids(ticket: Ticket) -> list[str]:
 
 def numbered_subject(ticket: Ticket, subject: str, *, reply: bool) -> str:
     subject = subject or ticket.subject
-    if not NUMBER.search(subject):
+    # This ticket's own number: a subject may quote another one ("Re: [IT-7] ..." from
+    # someone not on IT-7 opens a new ticket), and the requester's answers are matched
+    # by the first number in it.
+    if f"[{ticket.number}]" not in subject:
         subject = f"[{ticket.number}] {subject}"
     if reply and not subject.lower().startswith("re:"):
         subject = f"Re: {subject}"

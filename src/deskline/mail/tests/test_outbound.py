@@ -129,3 +129,23 @@ def test_smtp_url_parsing(monkeypatch):
     monkeypatch.setenv("DESKLINE_SMTP_URL", "http://h")
     with pytest.raises(ConfigurationError):
         smtp_settings()
+
+
+def test_subject_naming_another_ticket_still_carries_this_tickets_number(
+    it_address, smtp_sink, agent_on, django_capture_on_commit_callbacks
+):
+    # A stranger answers another requester's mail: a new ticket whose subject names the
+    # other one. Its mail must carry its own number, not only the one it quotes.
+    raw_mail = _ingest(
+        django_capture_on_commit_callbacks,
+        build_mail(sender="eve@example.com", subject="Re: [IT-777] VPN drops every hour"),
+    )
+    ticket = raw_mail.ticket
+    assert ticket.number != "IT-777"
+    agent = agent_on(ticket.desk, Role.AGENT)
+    with django_capture_on_commit_callbacks(execute=True):
+        add_message(ticket, actor=agent, body_text="Which VPN client do you use?")
+    assert deliver_due() == 2
+    ack, reply = smtp_sink.messages()
+    assert f"[{ticket.number}]" in ack["Subject"]
+    assert reply["Subject"] == f"Re: [{ticket.number}] Re: [IT-777] VPN drops every hour"
