@@ -246,7 +246,8 @@ def finish(prepared: Prepared) -> RawMail:
             raw_mail = RawMail.objects.get(pk=raw_mail_id)
             parsed = _parse(raw_mail.raw)
         raw_mail.state, raw_mail.attempts = row[0], row[1] + 1
-        raw_mail.error = ""
+        # A reprocessed mail's earlier failure or rejection no longer describes it.
+        raw_mail.error = raw_mail.reason = ""
         try:
             with transaction.atomic():
                 if isinstance(parsed, Exception):

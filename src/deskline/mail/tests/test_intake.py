@@ -191,7 +191,10 @@ def test_mail_to_no_desk_is_rejected_and_can_be_reprocessed_later(it_desk):
         lost.state == "rejected" and lost.reason == "no-desk" and "nobody@desk.test" in lost.error
     )
     DeskAddress.objects.create(desk=it_desk, email="nobody@desk.test")
-    assert reprocess(lost.pk).state == "processed"
+    found = reprocess(lost.pk)
+    # Processed now: the earlier rejection's reason no longer describes it.
+    assert (found.state, found.reason, found.error) == ("processed", "", "")
+    assert RawMail.objects.get(pk=lost.pk).reason == ""
 
 
 def test_pipe_default_desk_and_crash_safe_processing(it_desk):
