@@ -45,7 +45,8 @@ def header_message_id(raw: bytes) -> str:
         value = BytesHeaderParser(policy=compat32).parsebytes(head).get("Message-ID", "")
     except Exception:  # a header too broken to read: fall back to the content hash
         return ""
-    value = str(value).strip()
+    # No NUL: PostgreSQL text refuses it (the parser drops it from the ids it reads too).
+    value = str(value).replace("\x00", "").strip()
     match = _MESSAGE_ID.search(value)
     found = match.group(1) if match else value.strip("<> \t")
     return found[:998] if found and " " not in found else ""
