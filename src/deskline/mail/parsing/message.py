@@ -9,7 +9,7 @@ from deskline.core.html import sanitize_html
 
 from .automated import automated_reason
 from .bodies import charset_of, walk_message
-from .bounces import find_bounce
+from .bounces import find_bounce, returned_message_ids
 from .forwards import inline_forward_sender
 from .headers import (
     decode_header,
@@ -155,10 +155,18 @@ def parse_tree(message: Message, depth: int = 0) -> ParsedMail:
             kept[name] = decode_header(value, hints).replace("\x00", "")[:2000]
     language = kept.get("content-language", "").split(",")[0].strip()
 
+    references = message_ids(index.get("references", ""))
+    if bounce is not None:
+        # A bounce answers the mail it returns: threaded by it, it is noted on its ticket.
+        returned = returned_message_ids(
+            [inner for inner, _ in collected.messages], collected.attachments, text_body
+        )
+        references += [i for i in returned if i not in references]
+
     return ParsedMail(
         message_id=(message_ids(index.get("message-id", "")) or [""])[0],
         in_reply_to=message_ids(index.get("in-reply-to", "")),
-        references=message_ids(index.get("references", "")),
+        references=references,
         subject=subject,
         from_name=from_name,
         from_email=from_email,
