@@ -46,11 +46,39 @@ def _exit_at_once() -> None:
     os._exit(0)
 
 
+# sysexits.h EX_TEMPFAIL: the mail server keeps the mail and retries.
+EX_TEMPFAIL = 75
+
+
+def _ingest_or_retry_later(args: list[str]) -> None:
+    """`deskline mail ingest`, exiting 0 or 75 only: a mail server bounces the mail back
+    to its sender on any other code, and a configuration not fixed yet (a malformed
+    setting, a data folder it cannot use, a mistyped option in the pipe command) must
+    keep the mail queued until it is."""
+    try:
+        _run(args)
+    except SystemExit as exc:
+        if exc.code in (None, 0, EX_TEMPFAIL):
+            raise
+        print("deskline mail ingest: the mail was not stored; retry later", file=sys.stderr)
+        sys.exit(EX_TEMPFAIL)
+    except Exception as exc:  # noqa: BLE001 - whatever it is, the mail server must retry
+        print(f"deskline mail ingest: could not start: {exc!r}", file=sys.stderr)
+        sys.exit(EX_TEMPFAIL)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in {"-h", "--help", "help"}:
         print(USAGE)
         sys.exit(0 if args else 2)
+    if args[:2] == ["mail", "ingest"]:
+        _ingest_or_retry_later(args)
+    else:
+        _run(args)
+
+
+def _run(args: list[str]) -> None:
     if args[:2] == ["mail", "ingest"]:
         # Before Django: a running worker takes the mail for a fraction of the start-up.
         from deskline.mail.pipe_client import hand_over

@@ -2,10 +2,12 @@
 
 import re
 from email.message import Message
+from email.parser import BytesHeaderParser
+from email.policy import compat32
 
-from .headers import decode_header, parse_addresses, raw_header
+from .headers import decode_header, message_ids, parse_addresses, raw_header
 from .reasons import HARD_REASONS, classify
-from .types import Bounce
+from .types import Bounce, ParsedAttachment
 
 BOUNCE_SUBJECT = re.compile(
     r"undeliver|undelivered|delivery (status notification|failure|failed|has failed|problem|"
@@ -131,3 +133,25 @@ def find_bounce(
             status = f"{reply.group(1)[0]}.0.0"
     hard = reason in HARD_REASONS and not status.startswith("4")
     return Bounce(recipient=recipient, status=status, reason=reason, hard=hard)
+
+
+_QUOTED_ID = re.compile(r"^[ \t>]*message-id:[ \t]*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
+
+
+def returned_message_ids(
+    messages: list[Message], attachments: list[ParsedAttachment], text: str
+) -> list[str]:
+    """The Message-ID of the mail a bounce returns: from the original attached whole
+    (message/rfc822), its headers (text/rfc822-headers) or its headers quoted in the
+    text (Exim, qmail). A bounce seldom has In-Reply-To; this is how it finds its ticket."""
+    found: list[str] = []
+    for inner in messages:
+        found += message_ids(raw_header(inner, "message-id"))
+    for attachment in attachments:
+        if attachment.content_type == "text/rfc822-headers":
+            head = BytesHeaderParser(policy=compat32).parsebytes(attachment.content)
+            found += message_ids(str(head.get("message-id", "")))
+    quoted = _ORIGINAL_START.search(text)
+    if not found and quoted:
+        found += [m.strip("<>") for m in _QUOTED_ID.findall(text, quoted.start())]
+    return list(dict.fromkeys(found))

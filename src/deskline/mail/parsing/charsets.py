@@ -96,8 +96,8 @@ def guess_decode(data: bytes, hints: tuple[str, ...] = ()) -> str:
     text = _strict(data, "utf-8")
     if text is not None:
         return text
-    text = data.decode("utf-8", "replace")
-    if text.count("\ufffd") <= 2 and len(text) > 20 * text.count("\ufffd"):
+    text = _cut_utf8(data)
+    if text is not None:
         return text  # UTF-8 cut in the middle of a character (truncated names)
     for hint in hints:
         codec = codec_for(hint)
@@ -117,6 +117,20 @@ def guess_decode(data: bytes, hints: tuple[str, ...] = ()) -> str:
     if text is not None:
         return text
     return data.decode("latin-1")
+
+
+def _cut_utf8(data: bytes) -> str | None:
+    """UTF-8 with a character or two cut (a name truncated at a byte limit), those
+    replaced; None when the bytes are no UTF-8. Only when other characters do decode as
+    multi-byte UTF-8: Latin-1 text with one accented letter ("Fr\xf6sche") has a bad byte
+    or two among ASCII too, and would lose its accents."""
+    text = data.decode("utf-8", "replace")
+    bad = text.count("\ufffd")
+    if bad > 2 or len(text) <= 20 * bad:
+        return None
+    if not any(ord(char) > 127 and char != "\ufffd" for char in text):
+        return None
+    return text
 
 
 def _cyrillic_codec(data: bytes) -> str | None:

@@ -9,7 +9,7 @@ from deskline.core.html import sanitize_html
 
 from .automated import automated_reason
 from .bodies import charset_of, walk_message
-from .bounces import find_bounce
+from .bounces import find_bounce, returned_message_ids
 from .forwards import inline_forward_sender
 from .headers import (
     decode_header,
@@ -155,10 +155,18 @@ def parse_tree(message: Message, depth: int = 0) -> ParsedMail:
             kept[name] = decode_header(value, hints).replace("\x00", "")[:2000]
     language = kept.get("content-language", "").split(",")[0].strip()
 
+    references = message_ids(index.get("references", ""))
+    if bounce is not None:
+        # A bounce answers the mail it returns: threaded by it, it is noted on its ticket.
+        returned = returned_message_ids(
+            [inner for inner, _ in collected.messages], collected.attachments, text_body
+        )
+        references += [i for i in returned if i not in references]
+
     return ParsedMail(
         message_id=(message_ids(index.get("message-id", "")) or [""])[0],
         in_reply_to=message_ids(index.get("in-reply-to", "")),
-        references=message_ids(index.get("references", "")),
+        references=references,
         subject=subject,
         from_name=from_name,
         from_email=from_email,
@@ -178,6 +186,33 @@ def parse_tree(message: Message, depth: int = 0) -> ParsedMail:
     )
 
 
+def _no_nul(value: str) -> str:
+    return value.replace("\x00", "")
+
+
+def _drop_nul_from_headers(parsed: ParsedMail) -> None:
+    """NUL bytes in header values (ids, addresses, names of parts) mean nothing, and
+    PostgreSQL text refuses them: a mail carrying them could never be stored or looked
+    up. Text, subject and names are cleaned where they are read (parse_tree)."""
+    ids = [parsed.message_id, *parsed.in_reply_to, *parsed.references, *parsed.to, *parsed.cc]
+    emails = [parsed.from_email, *parsed.reply_to, parsed.language]
+    names = [a.filename + a.content_type + a.content_id for a in parsed.attachments]
+    if not any("\x00" in value for value in ids + emails + names + parsed.defects):
+        return
+    parsed.message_id, parsed.from_email = _no_nul(parsed.message_id), _no_nul(parsed.from_email)
+    parsed.language = _no_nul(parsed.language)
+    for name in ("in_reply_to", "references", "to", "cc", "reply_to", "defects"):
+        setattr(parsed, name, [_no_nul(value) for value in getattr(parsed, name)])
+    for attachment in parsed.attachments:
+        attachment.filename = _no_nul(attachment.filename)
+        attachment.content_type = _no_nul(attachment.content_type)
+        attachment.content_id = _no_nul(attachment.content_id)
+    if parsed.forwarded_from:
+        parsed.forwarded_from = (_no_nul(parsed.forwarded_from[0]),
+                                 _no_nul(parsed.forwarded_from[1]))  # fmt: skip
+    parsed.defects.append("NUL characters removed from the headers")
+
+
 def parse_message(raw: bytes) -> ParsedMail:
     """Parse raw RFC 5322 bytes. Raises MailParseError only for input that is not mail."""
     if not isinstance(raw, bytes | bytearray | memoryview):
@@ -185,6 +220,7 @@ def parse_message(raw: bytes) -> ParsedMail:
     data, note = _prepare(bytes(raw))
     message = BytesParser(policy=policy.compat32).parsebytes(data)
     parsed = parse_tree(message)
+    _drop_nul_from_headers(parsed)
     if note:
         parsed.defects.insert(0, note)
     return parsed

@@ -14,7 +14,6 @@ from deskline.mail.models import AcknowledgementTemplate, DeskAddress, OutboundM
 from deskline.mail.models.outbound import OutboundKind
 from deskline.mail.services.addresses import reply_to_for
 from deskline.mail.services.loops import LOOP_MARKER
-from deskline.mail.services.threads import NUMBER
 from deskline.tickets.attachments import attachment_path
 from deskline.tickets.models import Message, Ticket
 
@@ -38,7 +37,10 @@ def thread_ids(ticket: Ticket) -> list[str]:
 
 def numbered_subject(ticket: Ticket, subject: str, *, reply: bool) -> str:
     subject = subject or ticket.subject
-    if not NUMBER.search(subject):
+    # This ticket's own number: a subject may quote another one ("Re: [IT-7] ..." from
+    # someone not on IT-7 opens a new ticket), and the requester's answers are matched
+    # by the first number in it.
+    if f"[{ticket.number}]" not in subject:
         subject = f"[{ticket.number}] {subject}"
     if reply and not subject.lower().startswith("re:"):
         subject = f"Re: {subject}"
@@ -105,6 +107,18 @@ def acknowledgement_enabled(ticket: Ticket) -> bool:
     return not templates.exists() or templates.filter(enabled=True).exists()
 
 
+def _text_charset(maintype: str, content: bytes) -> dict[str, str]:
+    """A text file's charset when it is UTF-8 (ASCII is too): a text/* part without
+    one is read as US-ASCII (RFC 2046), garbling any other letter shown inline."""
+    if maintype != "text":
+        return {}
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return {}  # some other charset, which the file does not say
+    return {"charset": "utf-8"}
+
+
 def build(outbound: OutboundMail, address: DeskAddress) -> EmailMessage:
     ticket = outbound.ticket
     mail = EmailMessage()
@@ -141,11 +155,13 @@ def build(outbound: OutboundMail, address: DeskAddress) -> EmailMessage:
     mail.add_alternative(f'<html><body dir="auto">{html}</body></html>', subtype="html")
     for attachment in files:
         maintype, _, subtype = attachment.content_type.partition("/")
+        content = attachment_path(attachment).read_bytes()
         mail.add_attachment(
-            attachment_path(attachment).read_bytes(),
+            content,
             maintype=maintype or "application",
             subtype=subtype or "octet-stream",
             filename=attachment.filename,
+            params=_text_charset(maintype, content),
         )
     if language:
         # Last: set_content/add_alternative drop the Content-* headers set before them.

@@ -45,7 +45,8 @@ def header_message_id(raw: bytes) -> str:
         value = BytesHeaderParser(policy=compat32).parsebytes(head).get("Message-ID", "")
     except Exception:  # a header too broken to read: fall back to the content hash
         return ""
-    value = str(value).strip()
+    # No NUL: PostgreSQL text refuses it (the parser drops it from the ids it reads too).
+    value = str(value).replace("\x00", "").strip()
     match = _MESSAGE_ID.search(value)
     found = match.group(1) if match else value.strip("<> \t")
     return found[:998] if found and " " not in found else ""
@@ -246,7 +247,8 @@ def finish(prepared: Prepared) -> RawMail:
             raw_mail = RawMail.objects.get(pk=raw_mail_id)
             parsed = _parse(raw_mail.raw)
         raw_mail.state, raw_mail.attempts = row[0], row[1] + 1
-        raw_mail.error = ""
+        # A reprocessed mail's earlier failure or rejection no longer describes it.
+        raw_mail.error = raw_mail.reason = ""
         try:
             with transaction.atomic():
                 if isinstance(parsed, Exception):

@@ -54,7 +54,11 @@ def _poll_imap(mailbox: Mailbox) -> list[int]:
             server.xoauth2(mailbox.username, mailbox.secret, initial_folder=mailbox.folder)
         else:
             server.login(mailbox.username, mailbox.secret, initial_folder=mailbox.folder)
-        for uid in server.uids(AND(seen=False)):
+        moved = mailbox.after_import == AfterImport.MOVE and mailbox.move_to
+        # When imported mail leaves the folder, all mail in it is new to the desk, also
+        # what someone already read in their mail client; else the \Seen flag says.
+        leaves = moved or mailbox.after_import == AfterImport.DELETE
+        for uid in server.uids("ALL" if leaves else AND(seen=False)):
             raw = _fetch_raw(server.client, uid)
             if raw is None:
                 continue
@@ -63,7 +67,7 @@ def _poll_imap(mailbox: Mailbox) -> list[int]:
             # Only now that the mail is committed may the server forget it.
             if mailbox.after_import == AfterImport.DELETE:
                 server.delete(uid)
-            elif mailbox.after_import == AfterImport.MOVE and mailbox.move_to:
+            elif moved:
                 server.move(uid, mailbox.move_to)
             else:
                 server.flag(uid, MailMessageFlags.SEEN, True)

@@ -123,13 +123,14 @@ service anvil {{
                 self.process.kill()
                 self.process.wait()
 
-    def append(self, user: str, raw: bytes, folder: str = "INBOX") -> None:
-        """Fill the mailbox the way a mail server delivers: IMAP APPEND."""
+    def append(self, user: str, raw: bytes, folder: str = "INBOX", flags: str = "") -> None:
+        """Fill the mailbox the way a mail server delivers: IMAP APPEND (flags such as
+        "(\\Seen)": a mail someone already read in their mail client)."""
         with imaplib.IMAP4("127.0.0.1", self.imap_port, timeout=10) as client:
             client.login(user, USERS[user])
             if folder != "INBOX":
                 client.create(folder)
-            status, _ = client.append(folder, None, None, raw)
+            status, _ = client.append(folder, flags or None, None, raw)
             assert status == "OK"
 
     def messages(self, user: str, folder: str = "INBOX") -> list[tuple[bytes, bool]]:

@@ -12,7 +12,7 @@ import pytest
 from deskline.mail.models import RawMail
 from deskline.mail.parsing import MailParseError, parse_message
 from deskline.mail.parsing.charsets import codec_for, decode_text, guess_decode
-from deskline.mail.services.intake import ingest
+from deskline.mail.services.intake import ingest, process, store_raw
 from deskline.mail.tests.corpus import MAIL_DIR
 
 CORPUS_WAV = MAIL_DIR / "flanker_fixtures" / "attachments" / "mailgun-rocks.wav"
@@ -112,3 +112,47 @@ def test_ingesting_audio_keeps_a_message_or_records_a_failure(it_address):
     assert as_text.ticket is not None
     assert as_text.ticket_message.body_text.startswith("RIFF")
     assert RawMail.objects.count() == 2
+
+
+# NUL bytes in the headers of the mail and of its parts: PostgreSQL text refuses them.
+NUL_HEADERS = (
+    b'From: "Na\x00me" <sam\x00@example.com>\r\nTo: it@desk.test, <o\x00ther@example.com>\r\n'
+    b"Cc: c\x00c@example.com\r\nSubject: nul \x00 subject\r\n"
+    b"Message-ID: <nul\x00id@example.com>\r\nIn-Reply-To: <ir\x00t@example.com>\r\n"
+    b"References: <re\x00f@example.com>\r\nContent-Language: e\x00n\r\n"
+    b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n"
+    b"--B\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nbody \x00 text\r\n"
+    b'--B\r\nContent-Type: application/octet-stream; name="fi\x00le.bin"\r\n'
+    b'Content-ID: <c\x00id@x>\r\nContent-Disposition: attachment; filename="fi\x00le.bin"\r\n'
+    b"\r\nabc\r\n--B--\r\n"
+)
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [s for item in value for s in _strings(item)]
+    if isinstance(value, dict):
+        return [s for pair in value.items() for s in _strings(pair)]
+    return []
+
+
+def test_nul_bytes_in_headers_leave_no_nul_in_what_is_parsed():
+    mail = parse_message(NUL_HEADERS)
+    fields = [getattr(mail, name) for name in vars(mail) if name != "attachments"]
+    fields += [(a.filename, a.content_type, a.content_id) for a in mail.attachments]
+    assert [s for s in _strings(fields) if "\x00" in s] == []
+    assert mail.message_id == "nulid@example.com" and mail.from_email == "sam@example.com"
+    assert mail.in_reply_to == ["irt@example.com"] and mail.references == ["ref@example.com"]
+
+
+@pytest.mark.django_db
+def test_mail_with_nul_bytes_in_headers_is_stored_and_becomes_a_ticket(it_address):
+    # Stored, or a mail server would be told to retry a mail that can never be stored.
+    raw_mail, created = store_raw(NUL_HEADERS, "pipe")
+    assert created and raw_mail.message_id == "nulid@example.com"
+    done = process(raw_mail.pk)
+    assert done.state == "processed", done.error
+    assert done.ticket.requester.email == "sam@example.com"
+    assert [a.filename for a in done.ticket.attachments.all()] == ["fi_le.bin"]

@@ -4,7 +4,7 @@ import pytest
 from django.test import override_settings
 
 from deskline.desks.models import Role
-from deskline.mail.models import Bounce, DeskAddress, RawMail
+from deskline.mail.models import Bounce, DeskAddress, OutboundMail, RawMail
 from deskline.mail.services.addresses import reply_to_for
 from deskline.mail.services.intake import ingest, process, reprocess, store_raw
 from deskline.mail.services.threads import normalize_subject
@@ -152,6 +152,41 @@ def test_bounce_is_recorded_on_the_address():
     assert again.last_at > bounce.last_at and again.first_at == bounce.first_at
 
 
+def _returned(ack_id: str, kind: bytes) -> bytes:
+    """A Postfix-style bounce of our mail to sam@example.com: the original comes back
+    as its headers (text/rfc822-headers) or whole (message/rfc822); no In-Reply-To."""
+    original = (
+        b"From: IT <it@desk.test>\r\nTo: sam@example.com\r\nSubject: [IT-1] x\r\n"
+        b"Message-ID: <" + ack_id.encode() + b">\r\n"
+    )
+    if kind == b"message/rfc822":
+        original += b"\r\nThe text we sent.\r\n"
+    return (
+        b"From: MAILER-DAEMON@mx.example.com\r\nTo: it@desk.test\r\n"
+        b"Subject: Undelivered Mail Returned to Sender\r\n"
+        b"Message-ID: <" + kind.replace(b"/", b".") + b"@mx.example.com>\r\n"
+        b"Content-Type: multipart/report; report-type=delivery-status; boundary=R\r\n\r\n"
+        b"--R\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n"
+        b"--R\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx\r\n\r\n"
+        b"Final-Recipient: rfc822; sam@example.com\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        b"\r\n--R\r\nContent-Type: " + kind + b"\r\n\r\n" + original + b"\r\n--R--\r\n"
+    )
+
+
+@pytest.mark.parametrize("kind", [b"text/rfc822-headers", b"message/rfc822"])
+def test_bounce_of_a_ticket_mail_is_noted_on_its_ticket(it_address, smtp_sink, kind):
+    # The agent must learn that the requester never got the ticket's mail: the
+    # bounce names it only in the returned original, which carries our Message-ID.
+    first = ingest(build_mail(), "pipe")
+    ack = OutboundMail.objects.get(ticket=first.ticket)
+    recorded = ingest(_returned(ack.message_id, kind), "pipe")
+    assert recorded.state == "rejected" and recorded.reason == "bounce"
+    assert recorded.ticket_id == first.ticket_id and Ticket.objects.count() == 1
+    note = recorded.ticket_message
+    assert note.internal and "permanent failure for sam@example.com" in note.body_text
+    assert Bounce.objects.get(address="sam@example.com").hard
+
+
 def test_a_repeated_bounce_keeps_what_it_does_not_name():
     from deskline.mail.parsing import Bounce as Parsed
     from deskline.mail.parsing import parse_message
@@ -191,7 +226,10 @@ def test_mail_to_no_desk_is_rejected_and_can_be_reprocessed_later(it_desk):
         lost.state == "rejected" and lost.reason == "no-desk" and "nobody@desk.test" in lost.error
     )
     DeskAddress.objects.create(desk=it_desk, email="nobody@desk.test")
-    assert reprocess(lost.pk).state == "processed"
+    found = reprocess(lost.pk)
+    # Processed now: the earlier rejection's reason no longer describes it.
+    assert (found.state, found.reason, found.error) == ("processed", "", "")
+    assert RawMail.objects.get(pk=lost.pk).reason == ""
 
 
 def test_pipe_default_desk_and_crash_safe_processing(it_desk):

@@ -129,3 +129,48 @@ def test_smtp_url_parsing(monkeypatch):
     monkeypatch.setenv("DESKLINE_SMTP_URL", "http://h")
     with pytest.raises(ConfigurationError):
         smtp_settings()
+
+
+def test_subject_naming_another_ticket_still_carries_this_tickets_number(
+    it_address, smtp_sink, agent_on, django_capture_on_commit_callbacks
+):
+    # A stranger answers another requester's mail: a new ticket whose subject names the
+    # other one. Its mail must carry its own number, not only the one it quotes.
+    raw_mail = _ingest(
+        django_capture_on_commit_callbacks,
+        build_mail(sender="eve@example.com", subject="Re: [IT-777] VPN drops every hour"),
+    )
+    ticket = raw_mail.ticket
+    assert ticket.number != "IT-777"
+    agent = agent_on(ticket.desk, Role.AGENT)
+    with django_capture_on_commit_callbacks(execute=True):
+        add_message(ticket, actor=agent, body_text="Which VPN client do you use?")
+    assert deliver_due() == 2
+    ack, reply = smtp_sink.messages()
+    assert f"[{ticket.number}]" in ack["Subject"]
+    assert reply["Subject"] == f"Re: [{ticket.number}] Re: [IT-777] VPN drops every hour"
+
+
+def test_text_attachment_says_its_charset(
+    it_address, smtp_sink, agent_on, django_capture_on_commit_callbacks
+):
+    # Without a charset a text/* part is US-ASCII (RFC 2046): a client that shows the
+    # file inline would garble the Arabic and Chinese in it.
+    from io import BytesIO
+
+    from deskline.tickets.attachments import store_attachment
+
+    raw_mail = _ingest(django_capture_on_commit_callbacks, build_mail())
+    ticket = raw_mail.ticket
+    agent = agent_on(ticket.desk, Role.AGENT)
+    text = "الخطوة ١: حدّث البرنامج\n第一步：更新客户端\n"
+    notes = store_attachment(
+        ticket, filename="steps.txt", stream=BytesIO(text.encode()), uploaded_by=agent
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        add_message(ticket, actor=agent, body_text="Steps attached.", attachments=[notes])
+    assert deliver_due() == 2
+    (attachment,) = list(smtp_sink.messages()[1].iter_attachments())
+    assert attachment.get_content_type() == "text/plain"
+    assert attachment.get_content_charset() == "utf-8"
+    assert attachment.get_content() == text

@@ -67,6 +67,26 @@ def test_mislabelled_gb2312_is_read_as_gb18030():
     assert parse_message(raw).text_body == "打印机坏了，请帮忙。𠀀"
 
 
+def test_latin1_with_an_accent_or_two_is_not_taken_for_cut_utf8():
+    # Raw 8-bit Latin-1 in a header of an iso-8859-1 mail, and a body labelled utf-8
+    # that was written in Windows-1252 (a common mislabel): one accented letter among
+    # many ASCII ones is no sign of UTF-8 cut short, and must not become U+FFFD.
+    raw = (
+        b"Subject: Die Hasen und die Fr\xf6sche\nContent-Type: text/plain; "
+        b"charset=iso-8859-1\n\nDie Hasen und die Fr\xf6sche\n"
+    )
+    assert parse_message(raw).subject == "Die Hasen und die Frösche"
+    raw = (
+        b"Subject: x\nContent-Type: text/plain; charset=utf-8\n\n"
+        b"Merci pour votre r\xe9ponse, tout fonctionne.\n"
+    )
+    assert parse_message(raw).text_body.strip() == "Merci pour votre réponse, tout fonctionne."
+    # UTF-8 cut inside its last character (a name truncated at a byte limit) stays UTF-8.
+    cut = "Größe überschritten: José".encode()[:-1]
+    subject = parse_message(b"Subject: " + cut + b"\n\nx\n").subject
+    assert subject == "Größe überschritten: Jos\ufffd"
+
+
 @pytest.mark.parametrize(
     ("label", "text"),
     [

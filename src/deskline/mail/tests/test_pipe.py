@@ -91,6 +91,27 @@ def test_ingest_exit_codes(migrated, tmp_path):
     assert b"could not store" in unstored.stderr
 
 
+@pytest.mark.parametrize(
+    ("folder", "broken"),
+    [
+        ("", {"DESKLINE_SQLITE_TIMEOUT": "soon"}),  # a malformed setting
+        ("/proc/no-such-folder", {}),  # a data folder that cannot be made
+    ],
+    ids=["malformed-setting", "unusable-data-folder"],
+)
+def test_ingest_that_cannot_start_asks_the_mail_server_to_retry(tmp_path, folder, broken):
+    # Postfix bounces the mail back to its sender for any exit but 0 and 75: a
+    # configuration the admin has yet to fix must keep the mail queued, not bounce it.
+    data_dir = Path(folder) if folder else tmp_path
+    mail = build_mail(message_id="<pipe-broken@example.com>")
+    done = deskline(data_dir, "mail", "ingest", stdin=mail, DESKLINE_MAIL_SOCKET="off", **broken)
+    assert done.returncode == 75, done.stderr.decode()
+    assert b"deskline mail ingest:" in done.stderr
+    # A mistyped option in the pipe command (--dsk): the same.
+    typo = deskline(tmp_path, "mail", "ingest", "--dsk", "it", stdin=mail)
+    assert typo.returncode == 75, typo.stderr.decode()
+
+
 @pytest.mark.parametrize("point", ["after-store", "before-commit"])
 def test_killed_mid_ingest_the_mail_is_ingested_exactly_once(migrated, point):
     data_dir = migrated

@@ -91,6 +91,26 @@ def test_imap_move_after_import(dovecot, it_desk):
     assert [mid for mid, _ in dovecot.messages("desk", "Imported")] == [b"Message-ID: <move-1@x>"]
 
 
+@pytest.mark.parametrize("after_import", ["move", "delete"])
+def test_mail_already_read_is_imported_when_the_folder_is_emptied(dovecot, it_desk, after_import):
+    # A colleague read the mail in the shared mailbox before the poll: when imported mail
+    # leaves the folder, every mail in it is new to the desk, seen or not.
+    folder = f"Read-{after_import}"
+    dovecot.append("desk", build_mail(message_id=f"<read-{after_import}@x>"), folder, "(\\Seen)")
+    dovecot.append("desk", build_mail(message_id=f"<unread-{after_import}@x>"), folder)
+    import imaplib
+
+    with imaplib.IMAP4("127.0.0.1", dovecot.imap_port) as client:
+        client.login("desk", "secret-pw")
+        client.create("Imported-read")
+    mailbox = _mailbox(
+        it_desk, dovecot, folder=folder, after_import=after_import, move_to="Imported-read"
+    )
+    assert poll_mailbox(mailbox) == 2, Mailbox.objects.get(pk=mailbox.pk).last_error
+    assert Ticket.objects.count() == 1  # the same subject and requester: one ticket
+    assert dovecot.messages("desk", folder) == []
+
+
 def test_wrong_password_is_recorded_on_the_mailbox(dovecot, it_desk):
     mailbox = _mailbox(it_desk, dovecot, secret="wrong")
     assert poll_mailbox(mailbox) == 0
