@@ -12,7 +12,9 @@ def send_ticket_mail(ticket_id: int, recipients: list[str], subject: str, body: 
     from deskline.tickets.models import Ticket
 
     ticket = Ticket.objects.filter(pk=ticket_id).only("number").first()
-    prefix = f"[{ticket.number}] " if ticket and ticket.number not in subject else ""
+    # The exact bracketed tag: a bare substring test takes [IT-12] for IT-1's own
+    # number, and the requester's answer then threads to the wrong ticket.
+    prefix = f"[{ticket.number}] " if ticket and f"[{ticket.number}]" not in subject else ""
     message = EmailMessage(
         subject=f"{prefix}{subject}"[:998],
         body=body,

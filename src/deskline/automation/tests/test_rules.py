@@ -170,3 +170,17 @@ def test_bad_rules_are_refused_naming_the_field(api_for, desk_setup, change, fie
     response = api_for(desk_setup["admin"]).post("/scheduled-rules", {**REMIND, **change})
     assert response.status_code == 422, response.content
     assert [e["field"] for e in response.json()["errors"]] == [field]
+
+
+def test_a_mail_naming_a_longer_ticket_number_still_gets_its_own(
+    api_for, desk_setup, hooks, immediate_tasks
+):
+    # IT-1's number is a substring of "[IT-10]": only the exact tag counts as present,
+    # else the requester's answer would thread to the other ticket.
+    admin = api_for(desk_setup["admin"])
+    action = {**REMIND["actions"][0], "subject": "Merged into [{{ticket.number}}0]"}
+    admin.post("/scheduled-rules", {**REMIND, "actions": [action]})
+    ticket = _pending_ticket(admin, hooks)
+    with hooks():
+        run_rules(timezone.now() + timedelta(days=4))
+    assert [m.subject for m in mail.outbox] == [f"[{ticket.number}] Merged into [{ticket.number}0]"]
