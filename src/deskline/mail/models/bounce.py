@@ -3,7 +3,11 @@ from django.utils import timezone
 
 
 class Bounce(models.Model):
-    """Delivery failures seen for an address: hard ones stop mail to it."""
+    """Delivery failures seen for an address: hard ones stop mail to it.
+
+    Hard means a permanent failure that returned a mail we sent to this address
+    (loops.record_bounce); a permanent failure not tied to one is counted here, soft.
+    """
 
     address = models.EmailField(max_length=254, unique=True)
     hard = models.BooleanField(default=False)

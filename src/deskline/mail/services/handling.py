@@ -222,10 +222,18 @@ def still_valid(plan: Plan) -> bool:
 
 def _record_automated(parsed: ParsedMail, raw_mail: RawMail, ticket: Ticket | None) -> None:
     """Automated mail never opens a ticket and is never answered; it is noted where it fits."""
+    outcome = ""
     if parsed.bounce is not None or parsed.automated == "bounce":
-        loops.record_bounce(parsed, raw_mail)
+        outcome = loops.record_bounce(parsed, raw_mail)
     raw_mail.state = RawState.REJECTED
     raw_mail.reason = (parsed.automated or "automated")[:64]
+    untied = ""
+    if outcome == loops.UNTIED and parsed.bounce is not None:
+        untied = (
+            f"permanent failure for {parsed.bounce.recipient} not tied to a mail we sent "
+            "to that address: recorded, mail to it not stopped"
+        )
+        raw_mail.error = untied
     if ticket is None:
         return
     raw_mail.ticket = ticket
@@ -234,6 +242,8 @@ def _record_automated(parsed: ParsedMail, raw_mail: RawMail, ticket: Ticket | No
         bounce = parsed.bounce
         kind = "permanent" if bounce.hard else "temporary"
         detail += f": {kind} failure for {bounce.recipient} ({bounce.status} {bounce.reason})"
+        if untied:
+            detail += " (not a mail we sent to that address: mail to it is not stopped)"
     # A closed ticket takes no notes; the mail stays recorded here all the same.
     with contextlib.suppress(Conflict):
         raw_mail.ticket_message = add_message(

@@ -15,15 +15,29 @@ from deskline.tickets.models import Ticket
 LOOP_MARKER = "deskline"
 
 
-def record_bounce(parsed: ParsedMail, raw_mail: RawMail) -> bool:
-    """Count a delivery failure against the address that failed; False when none is named."""
+# record_bounce's outcomes ("" when the mail names no address).
+HARD, SOFT, UNTIED = "hard", "soft", "untied"
+
+
+def record_bounce(parsed: ParsedMail, raw_mail: RawMail) -> str:
+    """Count a delivery failure against the address that failed; "" when none is named.
+
+    A permanent failure stops mail to the address (HARD) only when it returns a mail we
+    sent to that very address: anyone can write a delivery report naming any address,
+    and one forged report must not silence the desk towards a customer. A permanent
+    failure not tied to our mail is counted with its status and reason all the same,
+    without stopping mail (UNTIED).
+    """
     bounce = parsed.bounce
     address = (bounce.recipient if bounce else "") or parsed.headers.get("x-failed-recipients", "")
     address = address.strip().lower()[:254]
     if not address or "@" not in address:
-        return False
+        return ""
     now = timezone.now()
-    hard = bool(bounce and bounce.hard)
+    outcome = SOFT
+    if bounce and bounce.hard:
+        outcome = HARD if returns_our_mail(parsed, address) else UNTIED
+    hard = outcome == HARD
     # Once hard, an address stays hard until an admin clears it; None keeps the value.
     update = {
         "hard": True if hard else None,
@@ -35,7 +49,7 @@ def record_bounce(parsed: ParsedMail, raw_mail: RawMail) -> bool:
     # Update first: most bounces name an address that bounced before, and one UPDATE
     # does what reading, updating and reading the row back did.
     if _count_bounce(address, update):
-        return True
+        return outcome
     try:
         # A savepoint, so a concurrent first bounce of the same address does not
         # abort the caller's transaction; that one's row is then updated instead.
@@ -52,7 +66,26 @@ def record_bounce(parsed: ParsedMail, raw_mail: RawMail) -> bool:
             )
     except IntegrityError:
         _count_bounce(address, update)
-    return True
+    return outcome
+
+
+# A bounce returns one mail; the rest of a long References chain is its thread.
+_MAX_RETURNED_IDS = 50
+
+
+def returns_our_mail(parsed: ParsedMail, address: str) -> bool:
+    """Whether the bounce names (as the original it returns, or in its threading
+    headers) a mail we handed over for sending to `address`. Message-IDs are ours and
+    unguessable, and a mail's id is known only to its recipient and the desk, so only a
+    real report of our mail, or its recipient, can tie a failure to the address."""
+    ids = [*parsed.in_reply_to, *parsed.references][-_MAX_RETURNED_IDS:]
+    if not ids:
+        return False
+    return (
+        OutboundMail.objects.filter(message_id__in=ids, to=address)
+        .exclude(state=OutboundState.SUPPRESSED)  # never sent: it cannot come back
+        .exists()
+    )
 
 
 def _count_bounce(address: str, values: dict) -> int:
