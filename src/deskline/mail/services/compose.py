@@ -11,7 +11,8 @@ from django.utils.translation import gettext
 
 from deskline.core.html import text_to_html
 from deskline.mail.models import AcknowledgementTemplate, DeskAddress, OutboundMail, RawMail
-from deskline.mail.models.outbound import OutboundKind
+from deskline.mail.models.outbound import OutboundKind, OutboundState
+from deskline.mail.models.raw import RawState
 from deskline.mail.services.addresses import reply_to_for
 from deskline.mail.services.loops import LOOP_MARKER
 from deskline.tickets.attachments import attachment_path
@@ -27,9 +28,14 @@ def new_message_id(address: DeskAddress) -> str:
 
 
 def thread_ids(ticket: Ticket) -> list[str]:
-    """Message-IDs of the ticket's mail, oldest first (what References lists)."""
-    inbound = RawMail.objects.filter(ticket=ticket).exclude(message_id="")
-    outbound = OutboundMail.objects.filter(ticket=ticket)
+    """Message-IDs of the ticket's mail, oldest first (what References lists).
+
+    Only the conversation: mail recorded on the ticket but not taken in (out-of-office
+    answers, bounces) and mail of ours never sent are left out, or the requester's
+    client would thread our answer under an auto-reply, or under a mail it never got.
+    """
+    inbound = RawMail.objects.filter(ticket=ticket, state=RawState.PROCESSED).exclude(message_id="")
+    outbound = OutboundMail.objects.filter(ticket=ticket).exclude(state=OutboundState.SUPPRESSED)
     dated = [(m.received_at, m.message_id) for m in inbound.only("received_at", "message_id")]
     dated += [(m.created_at, m.message_id) for m in outbound.only("created_at", "message_id")]
     return [mid for _, mid in sorted(dated)]

@@ -174,3 +174,64 @@ def test_text_attachment_says_its_charset(
     assert attachment.get_content_type() == "text/plain"
     assert attachment.get_content_charset() == "utf-8"
     assert attachment.get_content() == text
+
+
+def test_reply_threads_on_the_conversation_not_on_auto_replies_or_bounces(
+    it_address, smtp_sink, agent_on, django_capture_on_commit_callbacks
+):
+    from deskline.mail.tests.conftest import BOUNCE
+
+    raw_mail = _ingest(django_capture_on_commit_callbacks, build_mail(message_id="<q1@x>"))
+    ticket = raw_mail.ticket
+    ack = OutboundMail.objects.get(kind="ack")
+    # Recorded on the ticket, never taken in: an out-of-office answer and a bounce.
+    away = build_mail(
+        subject="Out of office",
+        message_id="<away@x>",
+        in_reply_to=f"<{ack.message_id}>",
+        headers={"Auto-Submitted": "auto-replied"},
+    )
+    bounce = (BOUNCE % b"b1").replace(
+        b"Content-Type: multipart/report",
+        b"In-Reply-To: <" + ack.message_id.encode() + b">\r\nContent-Type: multipart/report",
+    )
+    for raw in (away, bounce):
+        recorded = _ingest(django_capture_on_commit_callbacks, raw)
+        assert recorded.state == "rejected" and recorded.ticket_id == ticket.pk
+    agent = agent_on(ticket.desk, Role.AGENT)
+    with django_capture_on_commit_callbacks(execute=True):
+        add_message(ticket, actor=agent, body_text="Which VPN client?")
+    assert deliver_due() == 2
+    first = smtp_sink.messages()[-1]
+    assert first["In-Reply-To"] == f"<{ack.message_id}>"
+    assert first["References"].split() == ["<q1@x>", f"<{ack.message_id}>"]
+    answer = _ingest(
+        django_capture_on_commit_callbacks,
+        build_mail(subject="Re: x", message_id="<q2@x>", in_reply_to=f"<{ack.message_id}>"),
+    )
+    assert answer.state == "processed" and answer.ticket_id == ticket.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        add_message(ticket, actor=agent, body_text="Restart it, please.")
+    assert deliver_due() == 1
+    reply = smtp_sink.messages()[-1]
+    assert reply["In-Reply-To"] == "<q2@x>"
+    assert reply["References"].split() == [
+        "<q1@x>",
+        f"<{ack.message_id}>",
+        first["Message-ID"],
+        "<q2@x>",
+    ]
+
+
+def test_reply_does_not_answer_a_mail_of_ours_that_was_never_sent(
+    it_address, smtp_sink, agent_on, django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.setenv("DESKLINE_MAIL_AUTO_LIMIT_ADDRESS", "0")
+    raw_mail = _ingest(django_capture_on_commit_callbacks, build_mail(message_id="<q1@x>"))
+    assert OutboundMail.objects.get(kind="ack").state == "suppressed"
+    agent = agent_on(raw_mail.ticket.desk, Role.AGENT)
+    with django_capture_on_commit_callbacks(execute=True):
+        add_message(raw_mail.ticket, actor=agent, body_text="Restart it, please.")
+    assert deliver_due() == 1
+    (reply,) = smtp_sink.messages()
+    assert reply["In-Reply-To"] == "<q1@x>" and reply["References"].split() == ["<q1@x>"]
