@@ -114,12 +114,19 @@ def _clean_variants(variants: Any, where: str) -> dict[str, dict[str, str]]:
 def mail_text(action: dict, ticket: Ticket) -> tuple[str, str]:
     """(subject, body) of a send_mail action in the reader's language: the requester's
     when mailing them (an auto-response), else the desk's; the base text otherwise."""
+    subject, body, _ = mail_text_and_language(action, ticket)
+    return subject, body
+
+
+def mail_text_and_language(action: dict, ticket: Ticket) -> tuple[str, str, str]:
+    """mail_text() and the language of the variant it chose ("" for the base text,
+    whose language nobody stated)."""
     variants = action.get("variants") or {}
     reader = ticket.requester.language if action["to"] == "requester" else ""
     for code in (reader, ticket.desk.default_language):
         if code in variants:
-            return variants[code]["subject"], variants[code]["body"]
-    return action["subject"], action["body"]
+            return variants[code]["subject"], variants[code]["body"], code
+    return action["subject"], action["body"], ""
 
 
 def clean_action(action: Any, desk: Desk, where: str, allowed: tuple[str, ...]) -> dict:

@@ -1,28 +1,28 @@
 """Thin tasks over automation's services."""
 
-from django.conf import settings
-from django.core.mail import EmailMessage
+from django.db import transaction
 
 from deskline.core.tasks import task
 
 
 @task()
 def send_ticket_mail(ticket_id: int, recipients: list[str], subject: str, body: str) -> int:
-    """Mail a trigger or rule sent about a ticket (until the mail app has an outbound API)."""
+    """Mail a trigger or rule queued about a ticket before it went through the mail app.
+
+    Triggers and rules now hand their mail to the mail app themselves; this stays so
+    tasks already queued under this name still send, by the same outbound path. Returns
+    how many recipients will be sent the mail (not suppressed).
+    """
+    from deskline.mail.models.outbound import OutboundState
+    from deskline.mail.services.outbound import schedule_automatic_mail
     from deskline.tickets.models import Ticket
 
-    ticket = Ticket.objects.filter(pk=ticket_id).only("number").first()
-    # The exact bracketed tag: a bare substring test takes [IT-12] for IT-1's own
-    # number, and the requester's answer then threads to the wrong ticket.
-    prefix = f"[{ticket.number}] " if ticket and f"[{ticket.number}]" not in subject else ""
-    message = EmailMessage(
-        subject=f"{prefix}{subject}"[:998],
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=recipients,
-        headers={"Auto-Submitted": "auto-generated"},
-    )
-    return message.send()
+    ticket = Ticket.objects.select_related("desk", "requester").filter(pk=ticket_id).first()
+    if ticket is None:
+        return 0  # deleted since: nothing to write about
+    with transaction.atomic():  # the sends are queued once the rows are committed
+        rows = schedule_automatic_mail(ticket, recipients, subject, body)
+    return sum(1 for row in rows if row.state != OutboundState.SUPPRESSED)
 
 
 @task()

@@ -50,7 +50,7 @@ def smtp_settings() -> SmtpSettings | None:
 
 
 def auto_mail_limit_per_address() -> int:
-    """Automatic mails (acknowledgements) one address may get per window."""
+    """Automatic mails (acknowledgements, trigger and rule mail) one address may get per window."""
     return env_int("DESKLINE_MAIL_AUTO_LIMIT_ADDRESS", 3, minimum=0)
 
 

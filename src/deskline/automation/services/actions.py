@@ -1,8 +1,7 @@
 """Doing what triggers and scheduled rules decided, through the ticket services."""
 
+import uuid
 from typing import Any
-
-from django.db import transaction
 
 from deskline.automation import actions as action_specs
 from deskline.automation.chain import Chain, call_in_chain
@@ -14,16 +13,17 @@ from deskline.tickets.models import Ticket
 AUTOMATION_NAME = "Deskline automation"
 
 
-def _queue_mail(ticket: Ticket, action: dict, values: dict[str, str]) -> list[str]:
-    from deskline.automation.tasks import send_ticket_mail
+def _queue_mail(ticket: Ticket, action: dict, values: dict[str, str], batch: str) -> list[str]:
+    """Hand the mail to the mail app's outbound service: its rows commit with this
+    change (tracked Message-IDs, the desk's From, bounce and loop rules, retries).
+    `batch` is shared by the mails of one firing, counted once by the per-ticket cap."""
+    from deskline.mail.services.outbound import schedule_automatic_mail
 
     recipients = action_specs.mail_recipients(action, ticket)
     if recipients:
-        subject, body = action_specs.mail_text(action, ticket)
+        subject, body, language = action_specs.mail_text_and_language(action, ticket)
         subject, body = render(subject, values), render(body, values)
-        transaction.on_commit(
-            lambda: send_ticket_mail.enqueue(ticket.pk, recipients, subject, body)
-        )
+        schedule_automatic_mail(ticket, recipients, subject, body, language, batch)
     return recipients
 
 
@@ -53,6 +53,7 @@ def apply_actions(ticket: Ticket, actions: list[dict], chain: Chain) -> list[dic
         )
         done.append({"type": "update", "fields": sorted({e.field for e in events})})
     values = values_for(ticket)
+    mail_batch = uuid.uuid4().hex
     for action in actions:
         kind = action["type"]
         if kind == "add_note":
@@ -71,7 +72,9 @@ def apply_actions(ticket: Ticket, actions: list[dict], chain: Chain) -> list[dic
             )
             done.append({"type": "add_note", "message": message.pk})
         elif kind == "send_mail":
-            done.append({"type": "send_mail", "to": _queue_mail(ticket, action, values)})
+            done.append(
+                {"type": "send_mail", "to": _queue_mail(ticket, action, values, mail_batch)}
+            )
         elif kind == "notify":
             done.append({"type": "notify", "to": _notify(ticket, action, values)})
         elif kind == "webhook":

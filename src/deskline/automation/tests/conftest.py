@@ -12,6 +12,9 @@ from deskline.accounts.models import Organization, User
 from deskline.desks.models import Desk, Role, Team
 from deskline.desks.services import create_team
 
+# The mail app's real SMTP server and desk address: automation mail goes out its way.
+from deskline.mail.tests.sink import it_address, smtp_sink  # noqa: F401
+
 
 @pytest.fixture
 def immediate_tasks(settings: Any) -> None:

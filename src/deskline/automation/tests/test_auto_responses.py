@@ -2,7 +2,6 @@
 with a channel condition and a send_mail to the requester with language variants."""
 
 import pytest
-from django.core import mail
 
 from deskline.accounts.models import User
 from deskline.tickets.services import open_ticket
@@ -29,7 +28,7 @@ def _auto_response(channel: str, subject: str, variants: dict | None = None) -> 
 
 
 def test_each_channel_gets_its_own_answer_in_the_requesters_language(
-    api_for, desk_setup, hooks, immediate_tasks, make_user
+    api_for, desk_setup, hooks, immediate_tasks, make_user, it_address, smtp_sink
 ):
     admin = api_for(desk_setup["admin"])
     portal_variants = {
@@ -53,22 +52,25 @@ def test_each_channel_gets_its_own_answer_in_the_requesters_language(
         (salma, "phone", "Thanks for your call", ""),  # no variants: the base text
     ]
     for requester, channel, subject, body_start in cases:
-        mail.outbox.clear()
+        smtp_sink.received.clear()
         with hooks():
             ticket = open_ticket(
                 desk=desk, subject="Help", requester=requester, body_text="x", channel=channel
             )
-        (sent,) = mail.outbox
-        assert sent.to == [requester.email]
-        assert sent.subject == f"[{ticket.number}] {subject}"
-        assert sent.body == f"{body_start} {ticket.number}".strip()
+        (sent,) = smtp_sink.messages()
+        assert sent["To"] == requester.email
+        assert sent["Subject"] == f"[{ticket.number}] {subject}"
+        text = sent.get_body(("plain",)).get_content().strip()
+        assert text == f"{body_start} {ticket.number}".strip()
+        # The variant's language, when one was chosen; none claimed for the base text.
+        assert sent["Content-Language"] == (requester.language if body_start else None)
 
-    mail.outbox.clear()
+    smtp_sink.received.clear()
     with hooks():  # a channel without an auto-response, and an automated sender
         open_ticket(desk=desk, subject="Help", requester=salma, body_text="x", channel="api")
         robot = User.objects.create_user("noreply@example.com", name="Robot")
         open_ticket(desk=desk, subject="Help", requester=robot, body_text="x", channel="web")
-    assert mail.outbox == []
+    assert smtp_sink.messages() == []
 
 
 def test_dry_run_shows_the_variant_and_bad_variants_are_refused(

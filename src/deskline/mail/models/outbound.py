@@ -5,6 +5,11 @@ from django.utils import timezone
 class OutboundKind(models.TextChoices):
     REPLY = "reply", "Agent reply"
     ACKNOWLEDGEMENT = "ack", "Automatic acknowledgement"
+    AUTOMATION = "auto", "Automation mail (trigger or scheduled rule)"
+
+
+# Mail no person wrote: capped per address and per ticket (loops.suppression_reason).
+AUTOMATIC_KINDS = (OutboundKind.ACKNOWLEDGEMENT, OutboundKind.AUTOMATION)
 
 
 class OutboundState(models.TextChoices):
@@ -32,6 +37,14 @@ class OutboundMail(models.Model):
     next_attempt_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Automation mail's own text, rendered when the trigger or rule acted (replies read
+    # their ticket message, acknowledgements their template).
+    subject = models.CharField(max_length=998, blank=True)
+    body = models.TextField(blank=True)
+    language = models.CharField(max_length=16, blank=True)
+    # The rows of one automatic mail to several recipients share it: the per-ticket cap
+    # counts mails, not recipients (blank: a mail of its own).
+    batch = models.CharField(max_length=32, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

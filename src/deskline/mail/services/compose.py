@@ -27,8 +27,9 @@ def new_message_id(address: DeskAddress) -> str:
     return make_msgid(domain=address.email.partition("@")[2] or "deskline.invalid").strip("<>")
 
 
-def thread_ids(ticket: Ticket) -> list[str]:
-    """Message-IDs of the ticket's mail, oldest first (what References lists).
+def thread_ids(ticket: Ticket, to: str | None = None) -> list[str]:
+    """Message-IDs of the ticket's mail, oldest first (what References lists); with
+    `to`, of our mail only that sent to this address.
 
     Only the conversation: mail recorded on the ticket but not taken in (out-of-office
     answers, bounces) and mail of ours never sent are left out, or the requester's
@@ -36,6 +37,11 @@ def thread_ids(ticket: Ticket) -> list[str]:
     """
     inbound = RawMail.objects.filter(ticket=ticket, state=RawState.PROCESSED).exclude(message_id="")
     outbound = OutboundMail.objects.filter(ticket=ticket).exclude(state=OutboundState.SUPPRESSED)
+    if to is not None:
+        # Only our mail to this same reader: a Message-ID is the proof a bounce gives
+        # that it returns our mail to an address (loops.returns_our_mail), so the ids
+        # of mail to others (automation mail to agents or any address) are not shown.
+        outbound = outbound.filter(to__iexact=to)
     dated = [(m.received_at, m.message_id) for m in inbound.only("received_at", "message_id")]
     dated += [(m.created_at, m.message_id) for m in outbound.only("created_at", "message_id")]
     return [mid for _, mid in sorted(dated)]
@@ -135,7 +141,8 @@ def build(outbound: OutboundMail, address: DeskAddress) -> EmailMessage:
     )
     mail["Date"] = format_datetime(timezone.now())
     mail["Message-ID"] = f"<{outbound.message_id}>"
-    earlier = [m for m in thread_ids(ticket) if m != outbound.message_id][-MAX_REFERENCES:]
+    earlier = [m for m in thread_ids(ticket, outbound.to) if m != outbound.message_id]
+    earlier = earlier[-MAX_REFERENCES:]
     if earlier:
         mail["In-Reply-To"] = f"<{earlier[-1]}>"
         mail["References"] = " ".join(f"<{m}>" for m in earlier)
@@ -151,6 +158,13 @@ def build(outbound: OutboundMail, address: DeskAddress) -> EmailMessage:
         mail["Auto-Submitted"] = "auto-replied"
         mail["X-Auto-Response-Suppress"] = "All"
         mail["Subject"] = numbered_subject(ticket, subject, reply=False)
+    elif outbound.kind == OutboundKind.AUTOMATION:
+        # Text of the trigger or rule, in the language it chose; not an answer (RFC 3834).
+        language, text = outbound.language, outbound.body
+        html = text_to_html(text)
+        mail["Auto-Submitted"] = "auto-generated"
+        mail["X-Auto-Response-Suppress"] = "All"
+        mail["Subject"] = numbered_subject(ticket, outbound.subject, reply=False)
     else:
         message: Message = outbound.ticket_message
         text = message.body_text

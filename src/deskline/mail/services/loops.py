@@ -3,11 +3,12 @@
 from datetime import timedelta
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from deskline.mail import config
 from deskline.mail.models import Bounce, DeskAddress, OutboundMail, RawMail
-from deskline.mail.models.outbound import OutboundKind, OutboundState
+from deskline.mail.models.outbound import AUTOMATIC_KINDS, OutboundKind, OutboundState
 from deskline.mail.parsing import ParsedMail
 from deskline.mail.services.addresses import is_desk_address, split_address
 from deskline.tickets.models import Ticket
@@ -140,7 +141,14 @@ def is_own_mail(
 
 
 def suppression_reason(address: str, ticket: Ticket | None, kind: str) -> str:
-    """Why an automatic mail to this address must not go out; "" when it may."""
+    """Why a mail of this kind to this address must not go out; "" when it may."""
+    return address_suppression(address, kind) or (
+        "" if kind == OutboundKind.REPLY else ticket_suppression(ticket)
+    )
+
+
+def address_suppression(address: str, kind: str) -> str:
+    """Why mail to this address must not go out, leaving the per-ticket cap aside."""
     address = address.lower()
     if not address or is_desk_address(address):
         return "the recipient is one of our own addresses"
@@ -148,14 +156,36 @@ def suppression_reason(address: str, ticket: Ticket | None, kind: str) -> str:
         return "the address bounced permanently"
     if kind == OutboundKind.REPLY:
         return ""  # a person wrote it; only automatic mail is capped
-    since = timezone.now() - timedelta(minutes=config.auto_mail_window_minutes())
-    recent = OutboundMail.objects.filter(
-        kind=OutboundKind.ACKNOWLEDGEMENT, created_at__gte=since
-    ).exclude(state=OutboundState.SUPPRESSED)
-    if recent.filter(to=address).count() >= config.auto_mail_limit_per_address():
+    if _recent_automatic().filter(to=address).count() >= config.auto_mail_limit_per_address():
         return "too many automatic mails to this address in the window"
-    if ticket is not None and (
-        recent.filter(ticket=ticket).count() >= config.auto_mail_limit_per_ticket()
-    ):
+    return ""
+
+
+def ticket_suppression(ticket: Ticket | None, batch: str = "") -> str:
+    """Why no more automatic mail may go out about this ticket; "" when it may.
+
+    Counted in mails, not recipients: the rows of one automation mail to a team share a
+    batch, so the cap stops the next mail (a loop), not the team's second member. The
+    rows of `batch`, the mail being decided, do not count against it.
+    """
+    if ticket is None:
+        return ""
+    recent = _recent_automatic().filter(ticket=ticket)
+    if batch:
+        recent = recent.exclude(batch=batch)
+    counts = recent.aggregate(
+        own=Count("pk", filter=Q(batch="")),
+        batches=Count("batch", distinct=True, filter=~Q(batch="")),
+    )
+    if counts["own"] + counts["batches"] >= config.auto_mail_limit_per_ticket():
         return "too many automatic mails on this ticket in the window"
     return ""
+
+
+def _recent_automatic() -> QuerySet[OutboundMail]:
+    """Automatic mail (acknowledgements and automation mail alike) of the cap window
+    that was not suppressed: both kinds can answer a loop, so both count."""
+    since = timezone.now() - timedelta(minutes=config.auto_mail_window_minutes())
+    return OutboundMail.objects.filter(kind__in=AUTOMATIC_KINDS, created_at__gte=since).exclude(
+        state=OutboundState.SUPPRESSED
+    )

@@ -8,13 +8,17 @@ threads; the task leases the row, sends, and on a temporary failure tries again 
 import logging
 import smtplib
 import ssl
+import uuid
+from collections.abc import Iterable
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
 from deskline.mail import config
-from deskline.mail.models import OutboundMail
+from deskline.mail.models import DeskAddress, OutboundMail
 from deskline.mail.models.outbound import OutboundKind, OutboundState
 from deskline.mail.services import compose, loops
 from deskline.mail.services.addresses import sending_address
@@ -32,14 +36,20 @@ def _schedule(ticket: Ticket, message: Message | None, kind: str) -> OutboundMai
     if address is None or not to or config.smtp_settings() is None:
         return None  # this desk sends no mail (no address, or no SMTP server configured)
     why_not = loops.suppression_reason(to, ticket, kind)
+    return _create(ticket, address, to, kind, why_not, ticket_message=message)
+
+
+def _create(
+    ticket: Ticket, address: DeskAddress, to: str, kind: str, why_not: str, **fields: object
+) -> OutboundMail:
     outbound = OutboundMail.objects.create(
         ticket=ticket,
-        ticket_message=message,
         kind=kind,
         to=to,
         message_id=compose.new_message_id(address),
         state=OutboundState.SUPPRESSED if why_not else OutboundState.PENDING,
         last_error=why_not,
+        **fields,
     )
     if not why_not:
         from deskline.mail.tasks import send_outbound_mail
@@ -57,6 +67,64 @@ def schedule_acknowledgement(ticket: Ticket, message: Message | None) -> Outboun
 
 def schedule_reply(message: Message) -> OutboundMail | None:
     return _schedule(message.ticket, message, OutboundKind.REPLY)
+
+
+def schedule_automatic_mail(
+    ticket: Ticket,
+    recipients: Iterable[str],
+    subject: str,
+    body: str,
+    language: str = "",
+    batch: str = "",
+) -> list[OutboundMail]:
+    """Mail a trigger or scheduled rule sends about a ticket, to any addresses.
+
+    One row per recipient, each with its own Message-ID: a bounce then names the one
+    address it failed for, and nobody learns the others' addresses. Every recipient,
+    whether on the ticket or not, is held to the bounce and loop rules of automatic
+    mail; the rows of this one mail count once against the per-ticket cap, and so do
+    those of every call given the same `batch` (the mails of one trigger firing: one
+    reaction of automation, however many mail actions it has). Nothing is recorded
+    when the desk sends no mail (no address, no SMTP server), as for replies.
+    """
+    if not config.smtp_configured():
+        return []
+    address = sending_address(ticket.desk)
+    if address is None or config.smtp_settings() is None:
+        return []
+    # Lowercased: a bounce names the address lowercased, and must find this row.
+    emails = list(dict.fromkeys(e.strip().lower() for e in recipients if e and e.strip()))
+    invalid = [e for e in emails if not _valid_address(e)]
+    if invalid:  # an old queued task, or a user row written around the forms
+        log.warning("automation mail on ticket %s skips bad addresses %r", ticket.pk, invalid)
+        emails = [e for e in emails if e not in invalid]
+    if not emails:
+        return []
+    kind = OutboundKind.AUTOMATION
+    batch = batch[:32] or uuid.uuid4().hex
+    over_cap = loops.ticket_suppression(ticket, batch)
+    return [
+        _create(
+            ticket,
+            address,
+            to,
+            kind,
+            loops.address_suppression(to, kind) or over_cap,
+            subject=subject[:998],
+            body=body,
+            language=language[:16],
+            batch=batch,
+        )
+        for to in emails
+    ]
+
+
+def _valid_address(email: str) -> bool:
+    try:
+        validate_email(email)
+    except ValidationError:
+        return False
+    return len(email) <= OutboundMail._meta.get_field("to").max_length
 
 
 def _backoff(attempts: int) -> timedelta:

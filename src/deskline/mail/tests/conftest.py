@@ -1,17 +1,14 @@
-"""Mail test fixtures: desk addresses, a real SMTP sink, mails built from parts."""
+"""Mail test fixtures: desk addresses, a real SMTP sink (sink.py), mails built from parts."""
 
-import socket
-import threading
-from collections.abc import Callable, Iterator
-from email import message_from_bytes, policy
-from email.message import EmailMessage, Message
+from collections.abc import Callable
+from email.message import EmailMessage
 from email.utils import make_msgid
 
 import pytest
-from aiosmtpd.controller import Controller
 
-from deskline.desks.models import Desk
-from deskline.mail.models import DeskAddress
+from deskline.mail.tests.sink import Sink, free_port, it_address, smtp_sink
+
+__all__ = ["BOUNCE", "Sink", "build_mail", "free_port", "it_address", "smtp_sink"]
 
 # A delivery-status report for gone@example.org; %s is its Message-ID's local part.
 BOUNCE = (
@@ -24,12 +21,6 @@ BOUNCE = (
     b"Final-Recipient: rfc822; gone@example.org\r\nAction: failed\r\n"
     b"Status: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 User unknown\r\n\r\n--XX--\r\n"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def build_mail(
@@ -63,48 +54,6 @@ def build_mail(
         maintype, _, subtype = content_type.partition("/")
         mail.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
     return mail.as_bytes()
-
-
-@pytest.fixture
-def it_address(it_desk: Desk) -> DeskAddress:
-    return DeskAddress.objects.create(
-        desk=it_desk, email="it@desk.test", name="IT Help", primary=True
-    )
-
-
-class Sink:
-    """A real SMTP server that keeps what it receives."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[str, list[str], Message]] = []
-        self.arrived = threading.Condition()
-        self.refuse = ""  # an SMTP reply to give to every DATA ("451 ..."), or ""
-
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802
-        if self.refuse:
-            return self.refuse
-        mail = message_from_bytes(envelope.original_content, policy=policy.default)
-        with self.arrived:
-            self.received.append((envelope.mail_from, list(envelope.rcpt_tos), mail))
-            self.arrived.notify_all()
-        return "250 OK"
-
-    def messages(self) -> list[Message]:
-        return [m for _, _, m in self.received]
-
-
-@pytest.fixture
-def smtp_sink(monkeypatch: pytest.MonkeyPatch) -> Iterator[Sink]:
-    """A local SMTP server on a free port, set as DESKLINE_SMTP_URL."""
-    sink = Sink()
-    port = free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port, decode_data=False)
-    controller.start()
-    monkeypatch.setenv("DESKLINE_SMTP_URL", f"smtp://127.0.0.1:{port}")
-    try:
-        yield sink
-    finally:
-        controller.stop()
 
 
 @pytest.fixture
