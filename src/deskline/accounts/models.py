@@ -139,3 +139,16 @@ class AuditEntry(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name_plural = "audit entries"
+
+
+class SignInFailure(models.Model):
+    """One failed password, counted per client address and per account.
+
+    Kept in the database rather than the cache: the embedded default's cache lives in
+    each web worker, which would give a guesser one allowance per worker."""
+
+    key = models.CharField(max_length=300)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "at"], name="signinfailure_key_at")]

@@ -67,6 +67,10 @@ def update_organization(request: HttpRequest, org_id: Id, payload: OrganizationU
         # Sharing and domains decide which requests members see: not for light agents.
         raise Forbidden("only agents may change organizations")
     changes = payload.model_dump(exclude_unset=True)
+    if {"domains", "shared_tickets"} & set(changes) and not request.auth.is_superuser:
+        # Organizations span every desk: an agent of one desk adding a domain it controls
+        # to a sharing organization would read its members' requests on all the others.
+        raise Forbidden("only admins may change an organization's domains or ticket sharing")
     if "domains" in changes:
         changes["domains"] = _clean_domains(changes["domains"])
     for name, value in changes.items():

@@ -24,6 +24,15 @@ def _organization(org_id: Id | None) -> Organization | None:
     return org
 
 
+def _opens_shared_tickets(org: Organization | None, email: str) -> bool:
+    """Would membership show this new account the organization's shared requests,
+    without an admin having vouched for its address through the organization's domains?"""
+    if org is None or not org.shared_tickets:
+        return False
+    domain = email.rpartition("@")[2].lower()
+    return domain not in [d.lower() for d in org.domains]
+
+
 @router.get("/users/me", response={200: UserOut, **ERRORS})
 def me(request: HttpRequest) -> dict:
     return user_out(request.auth)
@@ -56,6 +65,10 @@ def create_user(request: HttpRequest, payload: UserIn) -> Status:
     data = payload.model_dump()
     data.pop("email")
     data["organization"] = _organization(data["organization"])
+    if not request.auth.is_superuser and _opens_shared_tickets(data["organization"], email):
+        raise Forbidden(
+            "only admins may add someone outside its domains to an organization that shares tickets"
+        )
     user = User(email=email, **data)
     user.set_unusable_password()
     user.full_clean()

@@ -382,11 +382,13 @@ def test_organizations(people, organization, make_user, make_ticket, support_des
     assert customer.patch(f"/organizations/{globex['id']}", {"name": "x"}).status_code == 404
     assert api_for(people["employee"]).get("/organizations").json() == []
 
-    # Sharing, switched on by an agent, lets colleagues see each other's requests.
+    # Sharing, switched on by an admin, lets colleagues see each other's requests.
     colleague = make_user("cora@acme.test", organization=organization)
     ticket = make_ticket(support_desk, colleague, "Shared trouble")
     assert customer.get(f"/tickets/{ticket.pk}").status_code == 404
-    response = agent.patch(f"/organizations/{organization.pk}", {"shared_tickets": True})
+    response = api_for(people["admin"]).patch(
+        f"/organizations/{organization.pk}", {"shared_tickets": True}
+    )
     assert response.status_code == 200
     assert response.json()["shared_tickets"] is True
     assert customer.get(f"/tickets/{ticket.pk}").status_code == 200
@@ -424,3 +426,41 @@ def test_people_and_organizations_are_not_widened_by_agents_or_viewers(
     response = admin.post("/users", {"email": "new.hire@corp.test", "is_employee": True})
     assert response.status_code == 201, response.content
     assert response.json()["is_employee"] is True
+
+
+def test_agents_cannot_open_an_organizations_shared_requests_to_themselves(
+    people, organization, make_user, make_ticket, support_desk, api_for
+):
+    """Organizations span every desk: an agent of IT must not be able to point a sharing
+    organization at an address it controls (domains, sharing, or a new member) and then
+    read, as that requester, the organization's requests on the support desk."""
+    organization.shared_tickets, organization.domains = True, ["acme.test"]
+    organization.save()
+    ticket = make_ticket(support_desk, make_user("cora@acme.test", organization=organization))
+    agent = api_for(people["agent"])
+    for change in ({"domains": ["acme.test", "mole.test"]}, {"shared_tickets": False}):
+        response = agent.patch(f"/organizations/{organization.pk}", change)
+        assert response.status_code == 403, (change, response.content)
+        assert "only admins" in response.json()["detail"]
+    organization.refresh_from_db()
+    assert organization.domains == ["acme.test"] and organization.shared_tickets
+    response = agent.post("/users", {"email": "mole@mole.test", "organization": organization.pk})
+    assert response.status_code == 403, response.content
+    assert not User.objects.filter(email="mole@mole.test").exists()
+    # An address of the organization's own domains, or an organization that does not
+    # share, is an agent's everyday work; name and notes stay theirs to change.
+    assert (
+        agent.post(
+            "/users", {"email": "dan@acme.test", "organization": organization.pk}
+        ).status_code
+        == 201
+    )
+    mole = make_user("mole@mole.test")
+    assert api_for(mole).get(f"/tickets/{ticket.pk}").status_code == 404
+    response = agent.patch(f"/organizations/{organization.pk}", {"notes": "Key account"})
+    assert response.status_code == 200
+    admin = api_for(people["admin"])
+    response = admin.patch(
+        f"/organizations/{organization.pk}", {"domains": ["acme.test", "x.test"]}
+    )
+    assert response.status_code == 200

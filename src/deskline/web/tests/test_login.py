@@ -82,3 +82,22 @@ def test_own_sign_in_does_not_reset_the_addresss_failures(admin_user, make_user)
     )
     # The account itself is not locked out by others' failures from that address.
     assert Client().post("/login/", own, REMOTE_ADDR="203.0.113.4").status_code == 302
+
+
+def test_failures_count_in_every_web_worker(admin_user):
+    """The embedded default's cache lives in each worker: the count must not. Clearing
+    this process's cache stands for the next request landing on another worker."""
+    for _ in range(10):
+        Client().post(
+            "/login/",
+            {"username": "admin@example.com", "password": "wrong"},
+            REMOTE_ADDR="192.0.2.9",
+        )
+    cache.clear()
+    response = Client().post(
+        "/login/",
+        {"username": "admin@example.com", "password": "pw-12345678"},
+        REMOTE_ADDR="192.0.2.10",
+    )
+    assert response.status_code == 429
+    assert "_auth_user_id" not in response.wsgi_request.session
