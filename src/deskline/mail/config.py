@@ -55,7 +55,9 @@ def auto_mail_limit_per_address() -> int:
 
 
 def auto_mail_limit_per_ticket() -> int:
-    return env_int("DESKLINE_MAIL_AUTO_LIMIT_TICKET", 1, minimum=0)
+    # Three: the acknowledgement and two trigger mails (say "assigned", then "solved")
+    # in the first hour of a quick ticket; a loop still stops after three.
+    return env_int("DESKLINE_MAIL_AUTO_LIMIT_TICKET", 3, minimum=0)
 
 
 def auto_mail_window_minutes() -> int:

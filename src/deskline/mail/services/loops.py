@@ -6,6 +6,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from deskline.desks.models import DeskMembership
 from deskline.mail import config
 from deskline.mail.models import Bounce, DeskAddress, OutboundMail, RawMail
 from deskline.mail.models.outbound import AUTOMATIC_KINDS, OutboundKind, OutboundState
@@ -147,14 +148,15 @@ def suppression_reason(address: str, ticket: Ticket | None, kind: str) -> str:
     )
 
 
-def address_suppression(address: str, kind: str) -> str:
-    """Why mail to this address must not go out, leaving the per-ticket cap aside."""
+def address_suppression(address: str, kind: str, *, capped: bool = True) -> str:
+    """Why mail to this address must not go out, leaving the per-ticket cap aside.
+    `capped=False` for the desk's own people (staff_addresses): bounces still count."""
     address = address.lower()
     if not address or is_desk_address(address):
         return "the recipient is one of our own addresses"
     if Bounce.objects.filter(address=address, hard=True).exists():
         return "the address bounced permanently"
-    if kind == OutboundKind.REPLY:
+    if kind == OutboundKind.REPLY or not capped:
         return ""  # a person wrote it; only automatic mail is capped
     if _recent_automatic().filter(to=address).count() >= config.auto_mail_limit_per_address():
         return "too many automatic mails to this address in the window"
@@ -170,7 +172,7 @@ def ticket_suppression(ticket: Ticket | None, batch: str = "") -> str:
     """
     if ticket is None:
         return ""
-    recent = _recent_automatic().filter(ticket=ticket)
+    recent = _recent_automatic().filter(ticket=ticket).exclude(to__in=staff_addresses(ticket))
     if batch:
         recent = recent.exclude(batch=batch)
     counts = recent.aggregate(
@@ -180,6 +182,15 @@ def ticket_suppression(ticket: Ticket | None, batch: str = "") -> str:
     if counts["own"] + counts["batches"] >= config.auto_mail_limit_per_ticket():
         return "too many automatic mails on this ticket in the window"
     return ""
+
+
+def staff_addresses(ticket: Ticket) -> set[str]:
+    """The ticket's desk's own people. The caps stop a loop with someone else's
+    robot; a desk's agents get every trigger mail about its tickets (their own robots'
+    answers are marked automatic and start nothing), so their mail is neither capped
+    nor counted against the ticket."""
+    rows = DeskMembership.objects.filter(desk_id=ticket.desk_id, user__is_active=True)
+    return {email.lower() for email in rows.values_list("user__email", flat=True)}
 
 
 def _recent_automatic() -> QuerySet[OutboundMail]:

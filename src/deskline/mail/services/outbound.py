@@ -103,13 +103,15 @@ def schedule_automatic_mail(
     kind = OutboundKind.AUTOMATION
     batch = batch[:32] or uuid.uuid4().hex
     over_cap = loops.ticket_suppression(ticket, batch)
+    staff = loops.staff_addresses(ticket)
     return [
         _create(
             ticket,
             address,
             to,
             kind,
-            loops.address_suppression(to, kind) or over_cap,
+            loops.address_suppression(to, kind, capped=to not in staff)
+            or ("" if to in staff else over_cap),
             subject=subject[:998],
             body=body,
             language=language[:16],
