@@ -37,6 +37,10 @@ DEBUG = env_bool("DESKLINE_DEBUG", False)
 ALLOWED_HOSTS = env_list("DESKLINE_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("DESKLINE_CSRF_TRUSTED_ORIGINS", [])
 BASE_URL = env_str("DESKLINE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Notification mail and other mail outside the mail app's queue: DESKLINE_SMTP_URL too
+# (deskline.mail.backend; no URL, no mail). From: DESKLINE_MAIL_FROM (mail/config.py).
+EMAIL_BACKEND = "deskline.mail.backend.SmtpUrlBackend"
+DEFAULT_FROM_EMAIL = ""
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -66,3 +66,20 @@ def auto_mail_window_minutes() -> int:
 
 def send_attempts() -> int:
     return env_int("DESKLINE_MAIL_SEND_ATTEMPTS", 6, minimum=1)
+
+
+def default_from() -> str:
+    """From of mail that is about no desk (notifications): DESKLINE_MAIL_FROM, else the
+    first desk address there is, else noreply at the host of DESKLINE_BASE_URL."""
+    configured = env_str("DESKLINE_MAIL_FROM").strip()
+    if configured:
+        return configured
+    from django.conf import settings
+
+    from deskline.mail.models import DeskAddress
+
+    first = DeskAddress.objects.order_by("-primary", "id").values_list("email", flat=True).first()
+    if first:
+        return first
+    host = urlsplit(settings.BASE_URL).hostname or "localhost"
+    return f"noreply@{host}"
