@@ -5,12 +5,13 @@ field holds the value the agent finally chose, and that value is the label.
 """
 
 import logging
+import time
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -139,11 +140,14 @@ def _record(
                     trained_at=timezone.now(),
                     active=True,
                 )
-        except IntegrityError:
-            # Another training numbered the same version without the lock (a database
-            # without row locks): number again.
+        except (IntegrityError, OperationalError) as exc:
+            # Another training numbered the same version without the lock, or held the
+            # table (SQLite without the writers' lock: in memory, shared cache): again.
+            if isinstance(exc, OperationalError) and "locked" not in str(exc):
+                raise
             if attempt == RECORD_ATTEMPTS - 1:
                 raise
+            time.sleep(0.05 * (attempt + 1))
     raise AssertionError("unreachable")
 
 
