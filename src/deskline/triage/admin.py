@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from deskline.triage.models import IncidentCluster, Prediction, TriageModel
+from deskline.triage.models import DeskTriage, IncidentCluster, Prediction, TriageModel
+
+
+@admin.register(DeskTriage)
+class DeskTriageAdmin(admin.ModelAdmin):
+    list_display = ("desk", "auto_merge_duplicates")
+    list_editable = ("auto_merge_duplicates",)
+    list_display_links = ("desk",)
 
 
 @admin.register(TriageModel)

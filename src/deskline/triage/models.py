@@ -12,6 +12,31 @@ class Target(models.TextChoices):
     TYPE = "type", "Type"
 
 
+class DeskTriage(models.Model):
+    """A desk's triage settings; a desk without a row has the defaults."""
+
+    desk = models.OneToOneField("desks.Desk", on_delete=models.CASCADE, related_name="triage")
+    # A new ticket that repeats an open request of the same requester joins it (merged)
+    # instead of staying a second ticket linked as a duplicate.
+    auto_merge_duplicates = models.BooleanField(
+        default=True,
+        help_text="Merge a new ticket into the same requester's open ticket about the same "
+        "thing (off: only link it as a duplicate).",
+    )
+
+    class Meta:
+        verbose_name = "desk triage settings"
+        verbose_name_plural = "desk triage settings"
+
+    def __str__(self) -> str:
+        return f"triage settings of desk {self.desk_id}"
+
+
+def auto_merges(desk_id: int) -> bool:
+    settings_row = DeskTriage.objects.filter(desk_id=desk_id).only("auto_merge_duplicates").first()
+    return True if settings_row is None else settings_row.auto_merge_duplicates
+
+
 class TriageModel(models.Model):
     """One trained version of a desk's model for one field; one version is active."""
 

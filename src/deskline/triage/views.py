@@ -9,8 +9,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from deskline.core.errors import Conflict, Forbidden, NotFound
+from deskline.desks.models import Desk
 from deskline.tickets.access import AGENT_ROLES, get_ticket_for_user
-from deskline.triage.models import IncidentCluster, Prediction, TriageModel
+from deskline.triage.models import DeskTriage, IncidentCluster, Prediction, TriageModel
 from deskline.triage.services import accept_prediction, reject_prediction
 from deskline.triage.services.report import summarize_models
 
@@ -30,7 +31,18 @@ def models_page(request: HttpRequest) -> HttpResponse:
             summary["per_label"].items(), key=lambda item: item[1].get("f1", 0)
         )
     clusters = IncidentCluster.objects.filter(open=True).select_related("desk")[:20]
-    return render(request, "triage/models.html", {"models": summaries, "clusters": clusters})
+    merging_off = set(
+        DeskTriage.objects.filter(auto_merge_duplicates=False).values_list("desk_id", flat=True)
+    )
+    desks = [
+        {"name": d.name, "slug": d.slug, "auto_merge": d.pk not in merging_off}
+        for d in Desk.objects.order_by("name")[:200]
+    ]
+    return render(
+        request,
+        "triage/models.html",
+        {"models": summaries, "clusters": clusters, "desks": desks},
+    )
 
 
 @login_required

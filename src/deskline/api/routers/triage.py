@@ -16,7 +16,7 @@ from deskline.tickets.access import (
     agent_desk_ids,
     get_ticket_for_user,
 )
-from deskline.triage.models import Prediction, Target, TriageModel
+from deskline.triage.models import DeskTriage, Prediction, Target, TriageModel
 from deskline.triage.services import accept_prediction, reject_prediction
 from deskline.triage.services.report import summarize_models
 
@@ -56,6 +56,15 @@ class PredictionOut(Schema):
     model_version: int | None
     created_at: datetime
     decided_at: datetime | None
+
+
+class DeskTriageIn(Input):
+    auto_merge_duplicates: bool
+
+
+class DeskTriageOut(Schema):
+    desk: str
+    auto_merge_duplicates: bool
 
 
 class TrainIn(Input):
@@ -151,3 +160,25 @@ def train_now(request: HttpRequest, payload: TrainIn) -> Status:
 
     result = train_desk_model.enqueue(desk.pk, str(payload.target))
     return Status(202, {"desk": desk.slug, "target": str(payload.target), "task_id": result.id})
+
+
+def _settings_out(desk, settings_row: DeskTriage | None) -> dict:  # noqa: ANN001
+    merging = True if settings_row is None else settings_row.auto_merge_duplicates
+    return {"desk": desk.slug, "auto_merge_duplicates": merging}
+
+
+@router.get("/desks/{desk_id}/triage", response={200: DeskTriageOut, **ERRORS})
+def get_desk_triage(request: HttpRequest, desk_id: str) -> dict:
+    desk = desk_for_user(request.auth, desk_id, manage=True)
+    return _settings_out(desk, DeskTriage.objects.filter(desk=desk).first())
+
+
+@router.put("/desks/{desk_id}/triage", response={200: DeskTriageOut, **ERRORS})
+def put_desk_triage(request: HttpRequest, desk_id: str, payload: DeskTriageIn) -> dict:
+    """A desk's triage settings: whether the same requester's same request is merged
+    into their open ticket (the default) or only linked to it as a duplicate."""
+    desk = desk_for_user(request.auth, desk_id, manage=True)
+    settings_row, _ = DeskTriage.objects.update_or_create(
+        desk=desk, defaults={"auto_merge_duplicates": payload.auto_merge_duplicates}
+    )
+    return _settings_out(desk, settings_row)

@@ -55,6 +55,13 @@ def open_ticket_with_message(
     """
     subject = fields.clean_subject(subject)
     fields.check_belongs_to_desk(desk, category=category, team=team, assignee=assignee)
+    # Fields whose value someone gave (rather than the default): triage fills only the
+    # others, and reads this from the "created" event.
+    chosen = [
+        name
+        for name, given in (("priority", priority or impact or urgency), ("type", ticket_type))
+        if given
+    ]
     impact = fields.clean_level("impact", impact or Level.MEDIUM)
     urgency = fields.clean_level("urgency", urgency or Level.MEDIUM)
     priority = fields.clean_priority(priority) if priority else priority_for(impact, urgency)
@@ -119,7 +126,12 @@ def open_ticket_with_message(
                     ticket,
                     actor or requester,
                     "created",
-                    after={"number": ticket.number, "channel": channel, "status": ticket.status},
+                    after={
+                        "number": ticket.number,
+                        "channel": channel,
+                        "status": ticket.status,
+                        **({"chosen": chosen} if chosen else {}),
+                    },
                     message=message,
                 )
             ]

@@ -55,9 +55,19 @@ def save_model(
     import joblib
 
     _atomic_write(path, lambda out: joblib.dump(payload, out, compress=3))
+    write_metadata(path, metadata)
+    return metadata
+
+
+def write_metadata(path: str | os.PathLike, metadata: dict[str, Any]) -> None:
+    """(Re)write a model file's JSON sidecar."""
     text = json.dumps(metadata, ensure_ascii=False, indent=1, default=str).encode()
     _atomic_write(metadata_path(path), lambda out: out.write(text))
-    return metadata
+
+
+def remove_model(path: str | os.PathLike) -> None:
+    Path(path).unlink(missing_ok=True)
+    metadata_path(path).unlink(missing_ok=True)
 
 
 def load_model(path: str | os.PathLike) -> "TextClassifier":

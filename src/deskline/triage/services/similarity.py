@@ -22,6 +22,7 @@ from deskline.tickets.services import link_tickets
 from deskline.tickets.services.events import event, save_events
 from deskline.triage.ml.text import normalize
 from deskline.triage.models import IncidentCluster
+from deskline.triage.services.merging import merge_duplicate
 from deskline.triage.services.texts import ticket_texts
 
 if TYPE_CHECKING:
@@ -91,8 +92,10 @@ def find_similar_tickets(
 
 
 def link_similar(ticket: Ticket, text: str) -> list[Similar]:
-    """Link the new ticket to open tickets of the same requester (duplicate) or of the
-    same organization (related); agents then merge or unlink."""
+    """Join the new ticket to the same requester's open ticket about the same thing
+    (merged into it; only linked as a duplicate where merging is off or the new ticket
+    was already worked on), and link it to similar tickets of the same organization
+    (related); agents then merge, split or unlink."""
     who = Q(requester_id=ticket.requester_id)
     if ticket.organization_id:
         who |= Q(organization_id=ticket.organization_id)
@@ -107,6 +110,10 @@ def link_similar(ticket: Ticket, text: str) -> list[Similar]:
     for match in similar[:3]:
         same_person = match.ticket.requester_id == ticket.requester_id
         if same_person and match.score >= DUPLICATE_SIMILARITY and not linked:
+            if merge_duplicate(ticket, match.ticket, match.score):
+                # Closed into the earlier ticket, which had its own similar tickets
+                # linked when it came in.
+                return [match]
             kind = LinkKind.DUPLICATE
         else:
             kind = LinkKind.RELATED

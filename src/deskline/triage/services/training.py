@@ -5,11 +5,14 @@ field holds the value the agent finally chose, and that value is the label.
 """
 
 import logging
+import time
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from deskline.desks.models import Desk
@@ -17,6 +20,7 @@ from deskline.tickets.choices import Status
 from deskline.tickets.models import Ticket
 from deskline.triage.ml import save_model
 from deskline.triage.ml.csvio import read_table
+from deskline.triage.ml.storage import remove_model, write_metadata
 from deskline.triage.models import Target, TriageModel
 from deskline.triage.services.fields import current_value, desk_labels
 from deskline.triage.services.texts import ticket_texts
@@ -30,6 +34,8 @@ log = logging.getLogger(__name__)
 MIN_ROWS = 20
 # The newest resolved tickets are the ones that describe today's desk.
 MAX_TICKETS = 20_000
+# Numbering a version conflicts only where rows cannot be locked; a few tries settle it.
+RECORD_ATTEMPTS = 5
 
 
 class NotEnoughData(ValueError):
@@ -89,29 +95,60 @@ def _train(
     from deskline.triage.ml import ClassifierConfig, TextClassifier
 
     classifier = TextClassifier(config or ClassifierConfig()).fit(texts, labels)
-    last = TriageModel.objects.filter(desk=desk, target=target).order_by("-version").first()
-    version = (last.version + 1) if last else 1
-    relative = f"{desk.slug}/{target}-v{version}.joblib"
-    metadata = save_model(
-        classifier,
-        model_root() / relative,
-        {"desk": desk.slug, "target": target, "version": version, "source": source},
-    )
-    with transaction.atomic():
-        TriageModel.objects.filter(desk=desk, target=target, active=True).update(active=False)
-        model = TriageModel.objects.create(
-            desk=desk,
-            target=target,
-            version=version,
-            path=relative,
-            source=source,
-            metrics=metadata,
-            rows=len(texts),
-            trained_at=timezone.now(),
-            active=True,
-        )
-    log.info("trained %s/%s v%s on %d rows", desk.slug, target, version, len(texts))
+    # A name no other training can pick, written before the version is known: two
+    # trainings of one desk and field at once each keep their own file, and the version
+    # is numbered only under the lock below.
+    stamp = timezone.now().strftime("%Y%m%d%H%M%S")
+    relative = f"{desk.slug}/{target}-{stamp}-{uuid.uuid4().hex[:12]}.joblib"
+    path = model_root() / relative
+    metadata = save_model(classifier, path, {"desk": desk.slug, "target": target, "source": source})
+    try:
+        model = _record(desk, target, relative, source, metadata, len(texts))
+    except BaseException:
+        remove_model(path)  # no row points at it
+        raise
+    write_metadata(path, model.metrics)  # the sidecar gains the version
+    log.info("trained %s/%s v%s on %d rows", desk.slug, target, model.version, len(texts))
     return model
+
+
+def _record(
+    desk: Desk, target: str, relative: str, source: str, metadata: dict, rows: int
+) -> TriageModel:
+    """Number the new version and make it the active one, one training at a time."""
+    for attempt in range(RECORD_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                # The desk's row is the lock on PostgreSQL; on SQLite every write
+                # transaction already queues on the writers' lock.
+                Desk.objects.select_for_update().filter(pk=desk.pk).values_list("pk").first()
+                last = TriageModel.objects.filter(desk=desk, target=target).aggregate(
+                    last=Max("version")
+                )["last"]
+                version = (last or 0) + 1
+                TriageModel.objects.filter(desk=desk, target=target, active=True).update(
+                    active=False
+                )
+                return TriageModel.objects.create(
+                    desk=desk,
+                    target=target,
+                    version=version,
+                    path=relative,
+                    source=source,
+                    metrics={**metadata, "version": version},
+                    rows=rows,
+                    trained_at=timezone.now(),
+                    active=True,
+                )
+        except (IntegrityError, OperationalError) as exc:
+            # Another training numbered the same version without the lock, or held the
+            # table (SQLite without the writers' lock: in memory, shared cache): again.
+            if isinstance(exc, OperationalError) and "locked" not in str(exc):
+                raise
+            if attempt == RECORD_ATTEMPTS - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def train_from_tickets(

@@ -98,3 +98,21 @@ def test_admin_page_shows_each_models_measures(history, client, admin_user):
     assert f"{history.desk.slug} · category · v1" in page
     assert str(metrics["accuracy"]) in page and str(metrics["macro_f1"]) in page
     assert metrics["top_confusions"] == [] or metrics["top_confusions"][0]["true"] in page
+
+
+def test_desk_admins_turn_automatic_merging_off_and_on(it_desk, api_for, agent_on, make_user):
+    path = f"/desks/{it_desk.slug}/triage"
+    admin_api = api_for(agent_on(it_desk, role=Role.SUPERVISOR))
+    assert admin_api.get(path).json() == {"desk": "it", "auto_merge_duplicates": True}
+    response = admin_api.put(path, {"auto_merge_duplicates": False})
+    assert response.status_code == 200, response.json()
+    assert response.json()["auto_merge_duplicates"] is False
+    assert admin_api.get(path).json()["auto_merge_duplicates"] is False
+    # Bad input is refused by name; agents may read nothing here, outsiders see no desk.
+    assert admin_api.put(path, {"auto_merge_duplicates": "maybe"}).status_code == 422
+    assert admin_api.put(path, {}).status_code == 422
+    agent_api = api_for(agent_on(it_desk))
+    assert agent_api.put(path, {"auto_merge_duplicates": True}).status_code == 403
+    assert api_for(make_user()).get(path).status_code == 404
+    assert admin_api.get(path).json()["auto_merge_duplicates"] is False
+    assert admin_api.put(path, {"auto_merge_duplicates": True}).json()["auto_merge_duplicates"]

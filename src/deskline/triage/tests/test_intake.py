@@ -7,7 +7,7 @@ from deskline.routing.models import CategoryRoute, DeskRouting, Mode
 from deskline.tickets.choices import LinkKind
 from deskline.tickets.models import Ticket, TicketEvent, TicketLink
 from deskline.tickets.services import open_ticket, update_ticket
-from deskline.triage.models import IncidentCluster, Outcome, Prediction
+from deskline.triage.models import DeskTriage, IncidentCluster, Outcome, Prediction
 from deskline.triage.services import triage_ticket
 from deskline.triage.services.training import retrain_all, tickets_dataset
 
@@ -107,9 +107,11 @@ def test_a_suggestion_is_made_when_the_field_was_already_chosen(
     assert ticket2.category.path == chosen  # the requester's choice stands
 
 
-def test_the_same_request_again_is_linked_as_a_duplicate(
+def test_the_same_request_again_is_linked_as_a_duplicate_where_merging_is_off(
     it_desk, make_user, organization, django_capture_on_commit_callbacks
 ):
+    """(With merging on, the default, it joins the first ticket: test_merging.py.)"""
+    DeskTriage.objects.create(desk=it_desk, auto_merge_duplicates=False)
     capture = django_capture_on_commit_callbacks
     sam = make_user(organization=organization)
     colleague = make_user(organization=organization)
@@ -201,10 +203,10 @@ def test_routing_waits_for_the_category_triage_applies(
     for category in Category.objects.filter(desk=desk):
         specialists[category.path] = create_team(desk, name=category.name, slug=f"t-{category.pk}")
         CategoryRoute.objects.create(desk=desk, category=category, team=specialists[category.path])
-    requester = make_user()
     applied = 0
     for text, _ in history.held_out:
-        ticket = _open(desk, requester, text, django_capture_on_commit_callbacks)
+        # Each of another requester: one person's similar requests would join one ticket.
+        ticket = _open(desk, make_user(), text, django_capture_on_commit_callbacks)
         prediction = Prediction.objects.get(ticket=ticket, field="category")
         if prediction.outcome == Outcome.APPLIED:
             applied += 1
@@ -216,11 +218,12 @@ def test_routing_waits_for_the_category_triage_applies(
     assert applied
 
 
-def test_a_chinese_follow_up_is_linked_as_a_duplicate(
+def test_a_chinese_follow_up_is_linked_as_a_duplicate_where_merging_is_off(
     it_desk, make_user, django_capture_on_commit_callbacks
 ):
     """Chinese has no spaces between words: the same request again, reworded, must still
-    score as the same request."""
+    score as the same request. (Linked where merging is off; merged by default.)"""
+    DeskTriage.objects.create(desk=it_desk, auto_merge_duplicates=False)
     capture = django_capture_on_commit_callbacks
     li = make_user()
     printer = _open(it_desk, li, "我的打印机无法连接网络", capture, subject="打印机无法连接网络")

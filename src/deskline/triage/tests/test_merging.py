@@ -1,0 +1,199 @@
+"""The same requester asking again about the same thing joins the first ticket (merged),
+unless an agent already worked on the new ticket or the desk turned merging off."""
+
+import pytest
+
+from deskline.tickets.choices import LinkKind, Status
+from deskline.tickets.models import Message, Ticket, TicketEvent, TicketLink
+from deskline.tickets.services import add_message, open_ticket, update_ticket
+from deskline.triage.models import DeskTriage
+from deskline.triage.services import triage_ticket
+from deskline.triage.services.merging import MERGED_KIND
+from deskline.triage.services.similarity import DUPLICATE_SIMILARITY
+
+# (subject, body) of a first request, the same request reworded, and another request.
+REQUESTS = {
+    "en": (
+        ("VPN drops every hour", "Since Monday the VPN disconnects every hour."),
+        (
+            "VPN keeps dropping every hour",
+            "The VPN still disconnects every hour since Monday, help!",
+        ),
+        ("New keyboard", "Please order a new keyboard for the meeting room."),
+    ),
+    "ar": (
+        ("انقطاع الشبكة الافتراضية", "لا أستطيع الاتصال بالشبكة الافتراضية منذ صباح اليوم"),
+        (
+            "ما زلت لا أستطيع الاتصال بالشبكة الافتراضية",
+            "الاتصال بالشبكة الافتراضية لا يعمل منذ الصباح، أرجو المساعدة",
+        ),
+        ("طلب لوحة مفاتيح جديدة", "أرجو طلب لوحة مفاتيح جديدة لقاعة الاجتماعات"),
+    ),
+    "zh": (
+        ("打印机无法连接网络", "我的打印机无法连接网络"),
+        ("打印机还是无法连接", "打印机还是无法连接网络，请尽快处理"),
+        ("汇率", "请问今天的汇率是多少"),
+    ),
+}
+
+
+def _open(desk, requester, request, capture) -> Ticket:
+    subject, body = request
+    with capture(execute=True):
+        ticket = open_ticket(desk=desk, subject=subject, body_text=body, requester=requester)
+    ticket.refresh_from_db()
+    return ticket
+
+
+@pytest.mark.parametrize("language", sorted(REQUESTS))
+def test_a_reworded_follow_up_joins_the_first_ticket(
+    language, it_desk, make_user, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    first_request, again_request, other_request = REQUESTS[language]
+    requester = make_user()
+    first = _open(it_desk, requester, first_request, capture)
+    other = _open(it_desk, requester, other_request, capture)
+    again = _open(it_desk, requester, again_request, capture)
+
+    assert again.merged_into == first and again.status == Status.CLOSED
+    bodies = list(
+        Message.objects.filter(ticket=first)
+        .order_by("created_at", "id")
+        .values_list("body_text", flat=True)
+    )
+    assert bodies == [first_request[1], again_request[1]]
+    assert not Message.objects.filter(ticket=again).exists()
+    first.refresh_from_db()
+    assert first.status in (Status.NEW, Status.OPEN) and first.merged_into is None
+    # The history of both says it was triage (no actor), how similar, and which ticket.
+    why = TicketEvent.objects.get(ticket=again, kind=MERGED_KIND)
+    assert why.actor is None and why.after["into"] == first.number
+    assert why.after["score"] >= DUPLICATE_SIMILARITY
+    back = TicketEvent.objects.get(ticket=first, kind=MERGED_KIND)
+    assert back.after["from"] == again.number and back.after["score"] == why.after["score"]
+    assert TicketEvent.objects.filter(ticket=first, kind="merged_from", actor=None).exists()
+    # Merged, not also linked; the other request of the same person stays its own ticket.
+    assert not TicketLink.objects.filter(source=again).exists()
+    other.refresh_from_db()
+    assert other.merged_into is None and other.status == Status.NEW
+    assert not TicketLink.objects.filter(source=other).exists()
+    assert Ticket.objects.filter(merged_into__isnull=False).count() == 1
+
+
+def test_another_requesters_similar_ticket_is_never_merged(
+    it_desk, make_user, organization, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    first_request, again_request, _ = REQUESTS["en"]
+    sam = make_user(organization=organization)
+    colleague = make_user(organization=organization)
+    stranger = make_user()
+    first = _open(it_desk, sam, first_request, capture)
+    colleague_ticket = _open(it_desk, colleague, again_request, capture)
+    stranger_ticket = _open(it_desk, stranger, again_request, capture)
+    assert not Ticket.objects.filter(merged_into__isnull=False).exists()
+    links = set(TicketLink.objects.values_list("source", "target", "kind"))
+    # The colleague's is related to both, the stranger's to nothing (another organization).
+    assert (colleague_ticket.pk, first.pk, LinkKind.RELATED) in links
+    assert not TicketLink.objects.filter(source=stranger_ticket).exists()
+    assert {kind for _, _, kind in links} == {LinkKind.RELATED}
+
+
+def test_tickets_of_another_desk_are_never_merged(
+    it_desk, support_desk, make_user, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    first_request, again_request, _ = REQUESTS["en"]
+    requester = make_user()
+    _open(it_desk, requester, first_request, capture)
+    elsewhere = _open(support_desk, requester, again_request, capture)
+    assert elsewhere.merged_into is None and elsewhere.status == Status.NEW
+    assert not TicketLink.objects.exists()
+
+
+def test_an_older_ticket_is_never_merged_into_a_newer_one(it_desk, make_user):
+    """Triage of the first ticket running late, after the follow-up came in."""
+    first_request, again_request, _ = REQUESTS["en"]
+    requester = make_user()
+    subject, body = first_request
+    first = open_ticket(desk=it_desk, subject=subject, body_text=body, requester=requester)
+    subject, body = again_request
+    again = open_ticket(desk=it_desk, subject=subject, body_text=body, requester=requester)
+    triage_ticket(first.pk)
+    first.refresh_from_db()
+    assert first.merged_into is None and first.status == Status.NEW
+    assert TicketLink.objects.filter(source=first, target=again, kind=LinkKind.DUPLICATE).exists()
+    triage_ticket(again.pk)
+    again.refresh_from_db()
+    assert again.merged_into == first
+
+
+@pytest.mark.parametrize("touch", ["reply", "note", "assign", "status"])
+def test_a_follow_up_an_agent_already_worked_on_is_only_linked(touch, it_desk, make_user, agent_on):
+    """Triage runs in the background; an agent may have been quicker."""
+    first_request, again_request, _ = REQUESTS["en"]
+    requester = make_user()
+    agent = agent_on(it_desk)
+    subject, body = first_request
+    first = open_ticket(desk=it_desk, subject=subject, body_text=body, requester=requester)
+    triage_ticket(first.pk)
+    subject, body = again_request
+    again = open_ticket(desk=it_desk, subject=subject, body_text=body, requester=requester)
+    if touch in ("reply", "note"):
+        add_message(again, actor=agent, body_text="Looking into it.", internal=touch == "note")
+    elif touch == "assign":
+        update_ticket(again, actor=agent, changes={"assignee": agent.email})
+    else:
+        update_ticket(again, actor=agent, changes={"status": "pending"})
+    triage_ticket(again.pk)
+    again.refresh_from_db()
+    assert again.merged_into is None and again.status != Status.CLOSED
+    assert TicketLink.objects.filter(source=again, target=first, kind=LinkKind.DUPLICATE).exists()
+    assert not TicketEvent.objects.filter(kind=MERGED_KIND).exists()
+
+
+def test_a_desk_that_turned_merging_off_gets_the_link_only(
+    it_desk, support_desk, make_user, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    DeskTriage.objects.create(desk=it_desk, auto_merge_duplicates=False)
+    DeskTriage.objects.create(desk=support_desk, auto_merge_duplicates=True)
+    first_request, again_request, _ = REQUESTS["en"]
+    requester = make_user()
+    first = _open(it_desk, requester, first_request, capture)
+    again = _open(it_desk, requester, again_request, capture)
+    assert again.merged_into is None and again.status == Status.NEW
+    assert TicketLink.objects.filter(source=again, target=first, kind=LinkKind.DUPLICATE).exists()
+    # The other desk, switched on explicitly, still merges.
+    support_first = _open(support_desk, requester, first_request, capture)
+    support_again = _open(support_desk, requester, again_request, capture)
+    assert support_again.merged_into == support_first
+
+
+def test_admins_see_and_change_the_switch(client, admin_user, it_desk, support_desk):
+    client.force_login(admin_user)
+    added = client.post(
+        "/admin/triage/desktriage/add/", {"desk": it_desk.pk, "auto_merge_duplicates": ""}
+    )
+    assert added.status_code == 302, added.content.decode()[:2000]
+    assert DeskTriage.objects.get(desk=it_desk).auto_merge_duplicates is False
+    page = client.get("/triage/").content.decode()
+    rows = page.split('class="desk-triage"')[1]
+    assert "<td>IT</td><td>linked only</td>" in rows
+    assert "<td>Support</td><td>merged</td>" in rows
+    assert "/admin/triage/desktriage/" in page
+
+
+def test_the_ticket_page_says_triage_merged_it(
+    client, it_desk, make_user, agent_on, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    first_request, again_request, _ = REQUESTS["en"]
+    requester = make_user()
+    first = _open(it_desk, requester, first_request, capture)
+    again = _open(it_desk, requester, again_request, capture)
+    client.force_login(agent_on(it_desk))
+    page = client.get(f"/tickets/{first.number}/").content.decode()
+    assert f"triage merged {again.number} into this ticket" in page
+    assert again_request[1] in page
