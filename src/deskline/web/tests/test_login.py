@@ -53,3 +53,11 @@ def test_session_api_calls_need_csrf(admin_user):
         content_type="application/json",
     )
     assert response.status_code in (401, 403)
+
+
+@pytest.mark.parametrize("typed", ["ADMIN@example.com", "Admin@Example.COM", " admin@example.com "])
+def test_sign_in_ignores_the_case_and_spaces_of_the_email(admin_user, typed):
+    client = Client()
+    response = client.post("/login/", {"username": typed, "password": "pw-12345678"})
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(admin_user.pk)
