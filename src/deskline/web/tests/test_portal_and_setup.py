@@ -57,3 +57,16 @@ def test_setup_pages_are_for_admins_and_the_desks_supervisors(it_desk, support_d
     assert Team.objects.get(desk=it_desk).name == "Network"
     bad = supervisor.post("/setup/desks/it/teams/", {"name": "X", "slug": "Not A Slug", "tier": 1})
     assert bad.status_code == 422
+
+
+def test_an_admin_creates_the_first_desk_from_setup_on_a_fresh_install(admin_user):
+    admin = client_for(admin_user)
+    setup = admin.get("/setup/")
+    assert setup.status_code == 200
+    assert 'href="/setup/desks/new/"' in setup.content.decode()
+    response = admin.post(
+        "/setup/desks/new/",
+        {"name": "IT", "slug": "it", "prefix": "IT", "visibility": "internal", "is_active": "on"},
+    )
+    assert response.status_code == 302
+    assert "/portal/it/" in admin.get("/setup/").content.decode()
