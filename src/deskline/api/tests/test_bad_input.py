@@ -111,3 +111,46 @@ def test_time_zone_is_validated(admin_user, api_for):
     response = api_for(admin_user).patch(f"/users/{admin_user.pk}", {"time_zone": "Mars/Base"})
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "time_zone"
+
+
+LONE_SURROGATE = [
+    # A surrogate escaped on its own is valid JSON but no text: storing it was a 500.
+    ("/tickets", '{"desk": "it", "subject": "ok", "message": {"body_text": "\\udfff x"}}'),
+    ("/tickets", '{"desk": "it", "subject": "ok", ' + OK_MESSAGE + ', "tags": ["\\uD800"]}'),
+    ("/tickets/IT-1/messages", '{"body_text": "a \\ud83d"}'),
+]
+
+
+@pytest.mark.parametrize(("path", "body"), LONE_SURROGATE)
+def test_a_lone_surrogate_is_refused_with_its_field(
+    admin_user, api_for, it_desk, make_ticket, path, body
+):
+    make_ticket(it_desk, admin_user)
+    response = api_for(admin_user).post(path, data=body)
+    assert response.status_code == 422, response.content
+    field = response.json()["errors"][0]["field"]
+    assert field in {"message.body_text", "tags.0", "body_text"}
+    assert "surrogate" in response.json()["detail"]
+
+
+def test_escaped_emoji_pairs_are_still_text(admin_user, api_for, it_desk):
+    body = '{"desk": "it", "subject": "\\ud83d\\ude00 ok", "message": {"body_text": "y"}}'
+    response = api_for(admin_user).post("/tickets", data=body)
+    assert response.status_code == 201, response.content
+    assert response.json()["subject"] == "\U0001f600 ok"
+
+
+def test_a_body_that_is_not_json_says_where_it_broke(admin_user, api_for):
+    response = api_for(admin_user).post("/tickets", data='{"desk": "it",, }')
+    assert response.status_code == 400
+    assert "line 1 column 15" in response.json()["detail"]
+
+
+def test_a_body_over_the_size_limit_is_a_json_413(admin_user, api_for, it_desk, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+    text = "é" * (1024 * 1024)
+    response = api_for(admin_user).post(
+        "/tickets", {"desk": "it", "subject": "big", "message": {"body_text": text}}
+    )
+    assert response.status_code == 413
+    assert "larger than 1 MB" in response.json()["detail"]
