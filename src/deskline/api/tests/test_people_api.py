@@ -391,3 +391,15 @@ def test_organizations(people, organization, make_user, make_ticket, support_des
     assert response.json()["shared_tickets"] is True
     assert customer.get(f"/tickets/{ticket.pk}").status_code == 200
     assert [t["id"] for t in customer.get("/tickets").json()["items"]] == [ticket.pk]
+
+
+def test_members_of_an_organization_do_not_read_the_agents_notes_on_it(
+    people, organization, api_for
+):
+    agent = api_for(people["support_agent"])
+    note = "VIP, threatens to leave; never promise dates"
+    assert agent.patch(f"/organizations/{organization.pk}", {"notes": note}).status_code == 200
+    assert agent.get(f"/organizations/{organization.pk}").json()["notes"] == note
+    customer = api_for(people["customer"])
+    assert customer.get(f"/organizations/{organization.pk}").json()["notes"] == ""
+    assert [o["notes"] for o in customer.get("/organizations").json()] == [""]
