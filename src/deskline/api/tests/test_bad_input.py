@@ -68,6 +68,7 @@ CASES = [
     ("patch", "/tickets/IT-1", '{"custom_fields": {"x": 1}}', 422, "custom_fields.x"),
     ("patch", "/tickets/IT-1", '{"tags": "abc"}', 422, "tags"),
     ("patch", "/tickets/IT-1", '{"subject": ""}', 422, "subject"),
+    ("patch", "/tickets/IT-1", '{"subject": "' + "x" * 501 + '"}', 422, "subject"),
     ("patch", "/tickets/IT-1", '{"nope": 1}', 422, "nope"),
     ("post", "/tickets/IT-1/links", '{"target": "IT-1", "kind": "related"}', 422, "target"),
     ("post", "/tickets/IT-1/links", '{"target": "IT-1", "kind": "cousin"}', 422, "kind"),
