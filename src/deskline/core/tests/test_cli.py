@@ -70,6 +70,23 @@ def test_bad_setting_is_a_configuration_error(tmp_path):
     assert "DESKLINE_WEB_WORKERS" in result.stderr
 
 
+@pytest.mark.parametrize("url", ["garbage", "mysql://root@127.0.0.1/x", "redis://127.0.0.1/0"])
+def test_a_database_url_deskline_cannot_use_is_a_configuration_error(tmp_path, url):
+    result = deskline(tmp_path, "check", DATABASE_URL=url)
+    assert result.returncode == 2
+    assert "DATABASE_URL must be a postgres://" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_data_dir_that_cannot_be_made_is_a_configuration_error(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = deskline(tmp_path, "check", DESKLINE_DATA_DIR=str(blocker / "data"))
+    assert result.returncode == 2
+    assert f"DESKLINE_DATA_DIR {blocker / 'data'} cannot be used" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_check_reports_a_healthy_install(tmp_path):
     assert deskline(tmp_path, "migrate").returncode == 0
     result = deskline(tmp_path, "check")
