@@ -7,6 +7,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
@@ -90,6 +91,13 @@ def install(api: NinjaAPI) -> None:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
         detail = f"the request body is larger than {limit} MB; send files as attachments"
         return api.create_response(request, {"detail": detail}, status=413)
+
+    @api.exception_handler(MultiPartParserError)
+    def multipart_unreadable(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+        errors = [
+            {"field": "file", "message": f"the multipart/form-data body is unreadable: {exc}"}
+        ]
+        return api.create_response(request, error_body(errors), status=400)
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
