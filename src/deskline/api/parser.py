@@ -1,10 +1,13 @@
-"""Request bodies: JSON whose every string can be stored.
+"""Request bodies: JSON whose every string and number can be stored.
 
 JSON may spell a UTF-16 surrogate on its own ("\\udfff"); Python reads it into a str
 that no UTF-8 database, file or mail can hold, so storing it failed with a 500. Such
-a body is refused here with the field that holds it."""
+a body is refused here with the field that holds it. Python's reader also takes NaN,
+Infinity and numbers too big for a float (1e400 becomes infinity), none of which JSON
+has; they reached int() and Decimal as values no field can hold."""
 
 import json
+import math
 import re
 from typing import Any
 
@@ -43,10 +46,21 @@ def _bad_string_at(value: Any, path: tuple[str, ...] = ()) -> str | None:
     return None
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):
+        raise ValueError(f"the number {text[:40]} is too large")
+    return number
+
+
 class JSONParser(Parser):
     def parse_body(self, request: HttpRequest) -> Any:
         body = request.body
-        data = json.loads(body)
+        data = json.loads(body, parse_constant=_no_constant, parse_float=_finite_float)
         if _SURROGATE_ESCAPE.search(body):
             field = _bad_string_at(data)
             if field:

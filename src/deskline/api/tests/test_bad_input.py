@@ -2,6 +2,8 @@
 
 import pytest
 
+from deskline.desks.models import CustomField
+
 BIG = "99999999999999999999999"
 OK_MESSAGE = '"message": {"body_text": "y"}'
 
@@ -139,6 +141,16 @@ def test_escaped_emoji_pairs_are_still_text(admin_user, api_for, it_desk):
     response = api_for(admin_user).post("/tickets", data=body)
     assert response.status_code == 201, response.content
     assert response.json()["subject"] == "\U0001f600 ok"
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e400"])
+def test_numbers_json_does_not_have_are_refused(admin_user, api_for, it_desk, number):
+    # They reached int() on an integer custom field: OverflowError, a 500.
+    CustomField.objects.create(desk=it_desk, key="count", label="Count", field_type="integer")
+    body = '{"desk": "it", "subject": "x", ' + OK_MESSAGE + ', "custom_fields": {"count": %s}}'
+    response = api_for(admin_user).post("/tickets", data=body % number)
+    assert response.status_code == 400, response.content
+    assert "not JSON" in response.json()["detail"]
 
 
 def test_a_body_that_is_not_json_says_where_it_broke(admin_user, api_for):
