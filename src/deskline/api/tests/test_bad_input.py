@@ -3,6 +3,7 @@
 import pytest
 
 from deskline.desks.models import CustomField
+from deskline.desks.services import create_category
 
 BIG = "99999999999999999999999"
 OK_MESSAGE = '"message": {"body_text": "y"}'
@@ -94,6 +95,22 @@ CASES = [
     ("put", "/desks/it/members", '{"email": "x@example.com", "role": "god"}', 422, "role"),
     ("post", "/desks/it/custom-fields", '{"key": "Bad Key", "label": "x"}', 422, "key"),
     ("post", "/desks/it/categories", '{"name": "x", "slug": "a", "parent": "zzz"}', 422, "parent"),
+    ("post", "/desks/it/categories", '{"name": "Again", "slug": "hw"}', 422, "slug"),
+    ("post", "/desks/it/custom-fields", '{"key": "asset", "label": "Again"}', 422, "key"),
+    (
+        "post",
+        "/desks/it/custom-fields",
+        '{"key": "k", "label": "x", "field_type": "x"}',
+        422,
+        "field_type",
+    ),
+    (
+        "post",
+        "/desks/it/custom-fields",
+        '{"key": "k", "label": "x", "field_type": "choice", "choices": []}',
+        422,
+        "choices",
+    ),
 ]
 
 
@@ -102,6 +119,8 @@ def test_bad_input_is_a_clear_4xx(
     admin_user, api_for, it_desk, make_ticket, method, path, body, status, field
 ):
     make_ticket(it_desk, admin_user)
+    create_category(it_desk, name="Hardware", slug="hw")
+    CustomField.objects.create(desk=it_desk, key="asset", label="Asset tag")
     api = api_for(admin_user)
     kwargs = {"content_type": "application/json", "data": body} if body is not None else {}
     response = getattr(api.client, method)(f"/api/v1{path}", headers=api.headers, **kwargs)
