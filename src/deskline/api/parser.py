@@ -1,10 +1,12 @@
 """Request bodies: JSON whose every string and number can be stored.
 
 JSON may spell a UTF-16 surrogate on its own ("\\udfff"); Python reads it into a str
-that no UTF-8 database, file or mail can hold, so storing it failed with a 500. Such
-a body is refused here with the field that holds it. Python's reader also takes NaN,
-Infinity and numbers too big for a float (1e400 becomes infinity), none of which JSON
-has; they reached int() and Decimal as values no field can hold."""
+that no UTF-8 database, file or mail can hold, so storing it failed with a 500. A NUL
+("\\u0000") is no text either: PostgreSQL refused it (a 422 naming no field) while
+SQLite stored it. Such a body is refused here with the field that holds it. Python's
+reader also takes NaN, Infinity and numbers too big for a float (1e400 becomes
+infinity), none of which JSON has; they reached int() and Decimal as values no field
+can hold."""
 
 import json
 import math
@@ -15,26 +17,31 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja.parser import Parser
 
-# Only a body that escapes a surrogate can hold a lone one; most bodies skip the walk.
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+# Only a body that escapes a surrogate or NUL can hold one; most bodies skip the walk.
+_SUSPECT_ESCAPE = re.compile(rb"\\u(?:[dD][89a-fA-F]|0000)")
 
 
-def _has_lone_surrogate(text: str) -> bool:
+def _problem(text: str) -> str | None:
+    """What makes this string unstorable, or None."""
+    if "\x00" in text:
+        return "contains a NUL character (\\u0000), not text"
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        return True
-    return False
+        return "contains a lone UTF-16 surrogate, not text"
+    return None
 
 
-def _bad_string_at(value: Any, path: tuple[str, ...] = ()) -> str | None:
-    """The dotted path of the first key or string holding a lone surrogate, else None."""
+def _bad_string_at(value: Any, path: tuple[str, ...] = ()) -> tuple[str, str] | None:
+    """(dotted path, problem) of the first unstorable key or string, else None."""
     if isinstance(value, str):
-        return ".".join(path) or "body" if _has_lone_surrogate(value) else None
+        problem = _problem(value)
+        return (".".join(path) or "body", problem) if problem else None
     if isinstance(value, dict):
         for key, item in value.items():
-            if _has_lone_surrogate(key):
-                return ".".join((*path, "<key>")) if path else "body"
+            problem = _problem(key)
+            if problem:
+                return (".".join((*path, "<key>")) if path else "body", problem)
             found = _bad_string_at(item, (*path, key))
             if found:
                 return found
@@ -61,10 +68,10 @@ class JSONParser(Parser):
     def parse_body(self, request: HttpRequest) -> Any:
         body = request.body
         data = json.loads(body, parse_constant=_no_constant, parse_float=_finite_float)
-        if _SURROGATE_ESCAPE.search(body):
-            field = _bad_string_at(data)
-            if field:
+        if _SUSPECT_ESCAPE.search(body):
+            found = _bad_string_at(data)
+            if found:
                 # Ninja turns any error here into a bare 400; errors.py finds this one
                 # behind it and answers with the field.
-                raise ValidationError({field: "contains a lone UTF-16 surrogate, not text"})
+                raise ValidationError({found[0]: found[1]})
         return data

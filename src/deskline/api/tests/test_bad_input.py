@@ -141,6 +141,23 @@ LONE_SURROGATE = [
     ("/tickets", '{"desk": "it", "subject": "ok", ' + OK_MESSAGE + ', "tags": ["\\uD800"]}'),
     ("/tickets/IT-1/messages", '{"body_text": "a \\ud83d"}'),
 ]
+NUL = [
+    # PostgreSQL refused these with a 422 naming no field; SQLite stored them.
+    ("/tickets", '{"desk": "it", "subject": "a\\u0000b", ' + OK_MESSAGE + "}", "subject"),
+    ("/tickets", '{"desk": "it", "subject": "ok", "message": {"body_text": "y\\u0000"}}', None),
+    ("/tickets/IT-1/messages", '{"body_text": "\\u0000"}', "body_text"),
+]
+
+
+@pytest.mark.parametrize(("path", "body", "field"), NUL)
+def test_a_nul_character_is_refused_with_its_field(
+    admin_user, api_for, it_desk, make_ticket, path, body, field
+):
+    make_ticket(it_desk, admin_user)
+    response = api_for(admin_user).post(path, data=body)
+    assert response.status_code == 422, response.content
+    assert response.json()["errors"][0]["field"] == (field or "message.body_text")
+    assert "NUL" in response.json()["detail"]
 
 
 @pytest.mark.parametrize(("path", "body"), LONE_SURROGATE)
