@@ -1,6 +1,7 @@
 """Bad input gets a 4xx naming the field, never a 500 (and never a silent drop)."""
 
 import pytest
+from django.test import Client
 
 from deskline.desks.models import CustomField
 from deskline.desks.services import create_category
@@ -203,3 +204,20 @@ def test_a_body_over_the_size_limit_is_a_json_413(admin_user, api_for, it_desk, 
     )
     assert response.status_code == 413
     assert "larger than 1 MB" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/tikets", "/api/v1/tickets/1/nope", "/api/v2/tickets"])
+def test_an_address_with_no_endpoint_is_a_json_404(admin_user, api_for, path):
+    api = api_for(admin_user)
+    response = api.client.get(path, headers=api.headers)
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert path in response.json()["detail"]
+
+
+def test_pages_outside_the_api_keep_their_html_404(admin_user):
+    client = Client()
+    client.force_login(admin_user)
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
