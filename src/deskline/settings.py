@@ -165,6 +165,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, Channels layer, task queue -----------------------------------
 REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    # redis-py would say so only at the first use, from deep inside a traceback.
+    raise ConfigurationError("REDIS_URL must be a redis://, rediss:// or unix:// URL")
 if REDIS_URL:
     CACHES = {
         "default": {

@@ -78,6 +78,13 @@ def test_a_database_url_deskline_cannot_use_is_a_configuration_error(tmp_path, u
     assert "Traceback" not in result.stderr
 
 
+def test_a_redis_url_that_is_no_redis_url_is_a_configuration_error(tmp_path):
+    result = deskline(tmp_path, "check", REDIS_URL="localhost:6379")
+    assert result.returncode == 2
+    assert "REDIS_URL must be a redis://" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_a_data_dir_that_cannot_be_made_is_a_configuration_error(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
