@@ -3,6 +3,7 @@
 import json
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -92,6 +93,19 @@ def test_a_data_dir_that_cannot_be_made_is_a_configuration_error(tmp_path):
     assert result.returncode == 2
     assert f"DESKLINE_DATA_DIR {blocker / 'data'} cannot be used" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("taken", [0, 1])  # the web port, the WebSocket port (+1)
+def test_serve_on_a_taken_port_says_so_and_starts_nothing(tmp_path, taken):
+    port = _free_port_pair()
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", port + taken))
+        holder.listen()
+        result = deskline(tmp_path, "serve", "--port", str(port))
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1 port {port + taken}" in result.stderr
+    assert "is running" not in result.stdout
+    assert not (tmp_path / "data" / "deskline.sqlite3").exists()  # stopped before migrating
 
 
 def test_check_reports_a_healthy_install(tmp_path):
