@@ -47,6 +47,13 @@ def test_unknown_option_is_rejected(tmp_path):
     assert "--password" in result.stderr
 
 
+def test_check_usage_is_under_the_name_users_type(tmp_path):
+    result = deskline(tmp_path, "check", "--bogus")
+    assert result.returncode == 2
+    assert "deskline check: error: unrecognized arguments: --bogus" in result.stderr
+    assert "deskline_check" not in result.stderr
+
+
 def test_bad_email_gives_a_clear_error(tmp_path):
     assert deskline(tmp_path, "migrate").returncode == 0
     result = deskline(tmp_path, "createadmin", "--email", "nope", "--password", "long-enough-1")
