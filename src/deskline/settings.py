@@ -10,10 +10,21 @@ from pathlib import Path
 
 import dj_database_url
 
-from deskline.conf import env_bool, env_int, env_list, env_path, env_str
+from deskline.conf import ConfigurationError, env_bool, env_int, env_list, env_path, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = env_path("DESKLINE_DATA_DIR", "./deskline-data")
+
+
+def _make_data_folder(folder: Path) -> None:
+    # A data dir that cannot be made (read-only, under a file) is the admin's setting to
+    # fix, named as such, not a traceback from the first mkdir that trips on it.
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigurationError(
+            f"DESKLINE_DATA_DIR {DATA_DIR} cannot be used: {exc.strerror or exc}"
+        ) from None
 
 
 def _secret_key() -> str:
@@ -25,7 +36,7 @@ def _secret_key() -> str:
     key_file = DATA_DIR / "secret_key"
     if key_file.exists():
         return key_file.read_text().strip()
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    _make_data_folder(DATA_DIR)
     key = secrets.token_urlsafe(50)
     key_file.write_text(key)
     key_file.chmod(0o600)
@@ -111,13 +122,22 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600)}
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-        # JIT compiling pays off for long reports, not for page-sized queries: a filtered
-        # list page's cost estimate can pass jit_above_cost, and compiling then adds ~50 ms
-        # to a query that runs in ~8 ms (docs/benchmarks.md).
-        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    try:
+        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600)}
+    except ValueError:
+        DATABASES = {"default": {"ENGINE": ""}}
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        # Only PostgreSQL is supported besides the built-in SQLite; anything else failed
+        # later with a traceback from deep inside Django.
+        raise ConfigurationError(
+            "DATABASE_URL must be a postgres://user:password@host:port/name URL"
+            " (leave it unset for SQLite in DESKLINE_DATA_DIR)"
+        )
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # JIT compiling pays off for long reports, not for page-sized queries: a filtered
+    # list page's cost estimate can pass jit_above_cost, and compiling then adds ~50 ms
+    # to a query that runs in ~8 ms (docs/benchmarks.md).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 else:
     DATABASES = {
         "default": {
@@ -149,6 +169,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, Channels layer, task queue -----------------------------------
 REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    # redis-py would say so only at the first use, from deep inside a traceback.
+    raise ConfigurationError("REDIS_URL must be a redis://, rediss:// or unix:// URL")
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -200,7 +223,7 @@ TIME_ZONE = env_str("DESKLINE_TIME_ZONE", "UTC")
 # --- Files ----------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+_make_data_folder(STATIC_ROOT)
 # Serving from the finders means `deskline serve` needs no collectstatic step.
 WHITENOISE_USE_FINDERS = True
 ATTACHMENT_ROOT = env_path("DESKLINE_ATTACHMENT_DIR", str(DATA_DIR / "attachments"))

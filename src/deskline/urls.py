@@ -14,3 +14,5 @@ urlpatterns = [
     path("search/", include("deskline.search.urls")),
     path("", include("deskline.web.urls")),
 ]
+
+handler404 = "deskline.api.fallback.page_not_found"

@@ -3,6 +3,7 @@ from ninja import NinjaAPI
 from deskline import __version__
 from deskline.api import errors
 from deskline.api.auth import BearerToken, Session
+from deskline.api.parser import JSONParser
 from deskline.api.renderer import UTF8JSONRenderer
 from deskline.api.routers import (
     attachments,
@@ -29,6 +30,7 @@ api = NinjaAPI(
     "'Authorization: Bearer <token>' (create one with `deskline token create`).",
     auth=[BearerToken(), Session()],
     renderer=UTF8JSONRenderer(),
+    parser=JSONParser(),
     urls_namespace="api-1",
 )
 errors.install(api)

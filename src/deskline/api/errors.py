@@ -2,9 +2,12 @@
 
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
@@ -83,6 +86,27 @@ def install(api: NinjaAPI) -> None:
             status=401,
         )
 
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+        detail = f"the request body is larger than {limit} MB; send files as attachments"
+        return api.create_response(request, {"detail": detail}, status=413)
+
+    @api.exception_handler(MultiPartParserError)
+    def multipart_unreadable(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+        errors = [
+            {"field": "file", "message": f"the multipart/form-data body is unreadable: {exc}"}
+        ]
+        return api.create_response(request, error_body(errors), status=400)
+
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        cause = exc.__cause__
+        if isinstance(cause, DjangoValidationError):
+            # The body parser's own refusal (api/parser.py), which Ninja wraps in a 400.
+            return domain_invalid(request, cause)
+        if isinstance(cause, ValueError) and str(exc) == "Cannot parse request body":
+            # Not JSON (or not UTF-8): say where it broke, as json.loads does.
+            detail = f"the request body is not JSON: {cause}"
+            return api.create_response(request, {"detail": detail}, status=400)
         return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)

@@ -152,7 +152,7 @@ class TicketCreateIn(Input):
 
 
 class TicketUpdateIn(Input):
-    subject: str | None = None
+    subject: str | None = Field(default=None, max_length=500)  # as on create, not cut
     status: str | None = None
     priority: str | None = None
     impact: str | None = None

@@ -1,12 +1,23 @@
 """Desk configuration operations."""
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from deskline.accounts.models import User
 from deskline.accounts.services import record_audit
 from deskline.core.errors import Forbidden
-from deskline.desks.models import Category, Desk, DeskMembership, Role, Team, Visibility
+from deskline.desks.models import (
+    Category,
+    CustomField,
+    Desk,
+    DeskMembership,
+    FieldType,
+    Role,
+    Team,
+    Visibility,
+)
 
 
 def create_desk(
@@ -71,6 +82,26 @@ def create_category(
 ) -> Category:
     category = Category(desk=desk, name=name, slug=slug, parent=parent)
     category.path = f"{parent.path}/{slug}" if parent else slug
+    if Category.objects.filter(desk=desk, path=category.path).exists():
+        # full_clean() says so too, but under "__all__", which names no field.
+        raise ValidationError({"slug": f"desk {desk.slug} has a category {category.path!r}"})
     category.full_clean()
     category.save()
     return category
+
+
+def create_custom_field(desk: Desk, **values: Any) -> CustomField:
+    """A new field on the desk's tickets; every refusal names the field at fault."""
+    kind = values.get("field_type", FieldType.TEXT)
+    if kind not in FieldType.values:
+        raise ValidationError({"field_type": f"{kind!r} is not one of {FieldType.values}"})
+    if kind in (FieldType.CHOICE, FieldType.MULTICHOICE):
+        options = values.get("choices") or []
+        if not options or not all(isinstance(o, str) and o.strip() for o in options):
+            raise ValidationError({"choices": f"a {kind} field needs a list of texts to offer"})
+    if CustomField.objects.filter(desk=desk, key=values.get("key")).exists():
+        raise ValidationError({"key": f"desk {desk.slug} has a custom field {values['key']!r}"})
+    field = CustomField(desk=desk, **values)
+    field.full_clean()
+    field.save()
+    return field

@@ -131,7 +131,5 @@ def list_custom_fields(request: HttpRequest, desk_id: str) -> list[dict]:
 @router.post("/desks/{desk_id}/custom-fields", response={201: CustomFieldOut, **ERRORS})
 def create_custom_field(request: HttpRequest, desk_id: str, payload: CustomFieldIn) -> Status:
     desk = desk_for_user(request.auth, desk_id, manage=True)
-    field = CustomField(desk=desk, **payload.model_dump())
-    field.full_clean()
-    field.save()
+    field = services.create_custom_field(desk, **payload.model_dump())
     return Status(201, _field_out(field))

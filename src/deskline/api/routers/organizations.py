@@ -12,13 +12,14 @@ router = Router(tags=["organizations"])
 ERRORS = {401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
 
 
-def _out(org: Organization) -> dict:
+def _out(org: Organization, *, agent: bool = True) -> dict:
     return {
         "id": org.pk,
         "name": org.name,
         "domains": org.domains,
         "shared_tickets": org.shared_tickets,
-        "notes": org.notes,
+        # The agents' notes on a customer ("VIP, churn risk") are not for its members.
+        "notes": org.notes if agent else "",
         "created_at": org.created_at,
     }
 
@@ -32,7 +33,7 @@ def list_organizations(request: HttpRequest) -> list[dict]:
     if is_agent_anywhere(request.auth):
         return [_out(o) for o in Organization.objects.all()]
     own = request.auth.organization
-    return [_out(own)] if own else []
+    return [_out(own, agent=False)] if own else []
 
 
 @router.post("/organizations", response={201: OrganizationOut, **ERRORS})
@@ -57,7 +58,7 @@ def _visible(request: HttpRequest, org_id: Id) -> Organization:
 
 @router.get("/organizations/{org_id}", response={200: OrganizationOut, **ERRORS})
 def get_organization(request: HttpRequest, org_id: Id) -> dict:
-    return _out(_visible(request, org_id))
+    return _out(_visible(request, org_id), agent=is_agent_anywhere(request.auth))
 
 
 @router.patch("/organizations/{org_id}", response={200: OrganizationOut, **ERRORS})

@@ -178,6 +178,19 @@ def test_missing_file_is_422(ticket, agent, api_for):
     assert field_errors(response) == ["file"]
 
 
+def test_an_unreadable_multipart_body_is_a_json_400(ticket, agent, api_for):
+    api = api_for(agent)
+    response = api.client.post(
+        f"/api/v1/tickets/{ticket.pk}/attachments",
+        data=b"--zz\r\ngarbage",
+        content_type="multipart/form-data",  # no boundary
+        headers=api.headers,
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "file"
+    assert "boundary" in response.json()["detail"]
+
+
 def test_filename_loses_its_path(ticket, agent, api_for):
     api = api_for(agent)
     for name in ("../../etc/passwd.txt", "C:\\Users\\rita\\passwd.txt"):

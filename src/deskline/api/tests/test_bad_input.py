@@ -1,6 +1,10 @@
 """Bad input gets a 4xx naming the field, never a 500 (and never a silent drop)."""
 
 import pytest
+from django.test import Client
+
+from deskline.desks.models import CustomField
+from deskline.desks.services import create_category
 
 BIG = "99999999999999999999999"
 OK_MESSAGE = '"message": {"body_text": "y"}'
@@ -68,6 +72,7 @@ CASES = [
     ("patch", "/tickets/IT-1", '{"custom_fields": {"x": 1}}', 422, "custom_fields.x"),
     ("patch", "/tickets/IT-1", '{"tags": "abc"}', 422, "tags"),
     ("patch", "/tickets/IT-1", '{"subject": ""}', 422, "subject"),
+    ("patch", "/tickets/IT-1", '{"subject": "' + "x" * 501 + '"}', 422, "subject"),
     ("patch", "/tickets/IT-1", '{"nope": 1}', 422, "nope"),
     ("post", "/tickets/IT-1/links", '{"target": "IT-1", "kind": "related"}', 422, "target"),
     ("post", "/tickets/IT-1/links", '{"target": "IT-1", "kind": "cousin"}', 422, "kind"),
@@ -91,6 +96,22 @@ CASES = [
     ("put", "/desks/it/members", '{"email": "x@example.com", "role": "god"}', 422, "role"),
     ("post", "/desks/it/custom-fields", '{"key": "Bad Key", "label": "x"}', 422, "key"),
     ("post", "/desks/it/categories", '{"name": "x", "slug": "a", "parent": "zzz"}', 422, "parent"),
+    ("post", "/desks/it/categories", '{"name": "Again", "slug": "hw"}', 422, "slug"),
+    ("post", "/desks/it/custom-fields", '{"key": "asset", "label": "Again"}', 422, "key"),
+    (
+        "post",
+        "/desks/it/custom-fields",
+        '{"key": "k", "label": "x", "field_type": "x"}',
+        422,
+        "field_type",
+    ),
+    (
+        "post",
+        "/desks/it/custom-fields",
+        '{"key": "k", "label": "x", "field_type": "choice", "choices": []}',
+        422,
+        "choices",
+    ),
 ]
 
 
@@ -99,6 +120,8 @@ def test_bad_input_is_a_clear_4xx(
     admin_user, api_for, it_desk, make_ticket, method, path, body, status, field
 ):
     make_ticket(it_desk, admin_user)
+    create_category(it_desk, name="Hardware", slug="hw")
+    CustomField.objects.create(desk=it_desk, key="asset", label="Asset tag")
     api = api_for(admin_user)
     kwargs = {"content_type": "application/json", "data": body} if body is not None else {}
     response = getattr(api.client, method)(f"/api/v1{path}", headers=api.headers, **kwargs)
@@ -111,3 +134,90 @@ def test_time_zone_is_validated(admin_user, api_for):
     response = api_for(admin_user).patch(f"/users/{admin_user.pk}", {"time_zone": "Mars/Base"})
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "time_zone"
+
+
+LONE_SURROGATE = [
+    # A surrogate escaped on its own is valid JSON but no text: storing it was a 500.
+    ("/tickets", '{"desk": "it", "subject": "ok", "message": {"body_text": "\\udfff x"}}'),
+    ("/tickets", '{"desk": "it", "subject": "ok", ' + OK_MESSAGE + ', "tags": ["\\uD800"]}'),
+    ("/tickets/IT-1/messages", '{"body_text": "a \\ud83d"}'),
+]
+NUL = [
+    # PostgreSQL refused these with a 422 naming no field; SQLite stored them.
+    ("/tickets", '{"desk": "it", "subject": "a\\u0000b", ' + OK_MESSAGE + "}", "subject"),
+    ("/tickets", '{"desk": "it", "subject": "ok", "message": {"body_text": "y\\u0000"}}', None),
+    ("/tickets/IT-1/messages", '{"body_text": "\\u0000"}', "body_text"),
+]
+
+
+@pytest.mark.parametrize(("path", "body", "field"), NUL)
+def test_a_nul_character_is_refused_with_its_field(
+    admin_user, api_for, it_desk, make_ticket, path, body, field
+):
+    make_ticket(it_desk, admin_user)
+    response = api_for(admin_user).post(path, data=body)
+    assert response.status_code == 422, response.content
+    assert response.json()["errors"][0]["field"] == (field or "message.body_text")
+    assert "NUL" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(("path", "body"), LONE_SURROGATE)
+def test_a_lone_surrogate_is_refused_with_its_field(
+    admin_user, api_for, it_desk, make_ticket, path, body
+):
+    make_ticket(it_desk, admin_user)
+    response = api_for(admin_user).post(path, data=body)
+    assert response.status_code == 422, response.content
+    field = response.json()["errors"][0]["field"]
+    assert field in {"message.body_text", "tags.0", "body_text"}
+    assert "surrogate" in response.json()["detail"]
+
+
+def test_escaped_emoji_pairs_are_still_text(admin_user, api_for, it_desk):
+    body = '{"desk": "it", "subject": "\\ud83d\\ude00 ok", "message": {"body_text": "y"}}'
+    response = api_for(admin_user).post("/tickets", data=body)
+    assert response.status_code == 201, response.content
+    assert response.json()["subject"] == "\U0001f600 ok"
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e400"])
+def test_numbers_json_does_not_have_are_refused(admin_user, api_for, it_desk, number):
+    # They reached int() on an integer custom field: OverflowError, a 500.
+    CustomField.objects.create(desk=it_desk, key="count", label="Count", field_type="integer")
+    body = '{"desk": "it", "subject": "x", ' + OK_MESSAGE + ', "custom_fields": {"count": %s}}'
+    response = api_for(admin_user).post("/tickets", data=body % number)
+    assert response.status_code == 400, response.content
+    assert "not JSON" in response.json()["detail"]
+
+
+def test_a_body_that_is_not_json_says_where_it_broke(admin_user, api_for):
+    response = api_for(admin_user).post("/tickets", data='{"desk": "it",, }')
+    assert response.status_code == 400
+    assert "line 1 column 15" in response.json()["detail"]
+
+
+def test_a_body_over_the_size_limit_is_a_json_413(admin_user, api_for, it_desk, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+    text = "é" * (1024 * 1024)
+    response = api_for(admin_user).post(
+        "/tickets", {"desk": "it", "subject": "big", "message": {"body_text": text}}
+    )
+    assert response.status_code == 413
+    assert "larger than 1 MB" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/tikets", "/api/v1/tickets/1/nope", "/api/v2/tickets"])
+def test_an_address_with_no_endpoint_is_a_json_404(admin_user, api_for, path):
+    api = api_for(admin_user)
+    response = api.client.get(path, headers=api.headers)
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert path in response.json()["detail"]
+
+
+def test_pages_outside_the_api_keep_their_html_404(admin_user):
+    client = Client()
+    client.force_login(admin_user)
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")

@@ -464,3 +464,15 @@ def test_agents_cannot_open_an_organizations_shared_requests_to_themselves(
         f"/organizations/{organization.pk}", {"domains": ["acme.test", "x.test"]}
     )
     assert response.status_code == 200
+
+
+def test_members_of_an_organization_do_not_read_the_agents_notes_on_it(
+    people, organization, api_for
+):
+    agent = api_for(people["support_agent"])
+    note = "VIP, threatens to leave; never promise dates"
+    assert agent.patch(f"/organizations/{organization.pk}", {"notes": note}).status_code == 200
+    assert agent.get(f"/organizations/{organization.pk}").json()["notes"] == note
+    customer = api_for(people["customer"])
+    assert customer.get(f"/organizations/{organization.pk}").json()["notes"] == ""
+    assert [o["notes"] for o in customer.get("/organizations").json()] == [""]

@@ -316,6 +316,14 @@ class TestCreateAndListValidation:
             pytest.param(
                 {"custom_fields": {"count": True}}, "custom_fields.count", id="cf-bool-int"
             ),
+            # int() would keep 1 of 1.5, str() would store a list as "['a']".
+            pytest.param({"custom_fields": {"count": 1.5}}, "custom_fields.count", id="cf-int-1.5"),
+            pytest.param(
+                {"custom_fields": {"asset": ["a"]}}, "custom_fields.asset", id="cf-text-list"
+            ),
+            pytest.param(
+                {"custom_fields": {"asset": {"a": 1}}}, "custom_fields.asset", id="cf-text-object"
+            ),
             pytest.param(
                 {"custom_fields": {"env": "staging"}}, "custom_fields.env", id="cf-choice"
             ),

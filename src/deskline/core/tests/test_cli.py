@@ -3,6 +3,7 @@
 import json
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -46,6 +47,13 @@ def test_unknown_option_is_rejected(tmp_path):
     assert "--password" in result.stderr
 
 
+def test_check_usage_is_under_the_name_users_type(tmp_path):
+    result = deskline(tmp_path, "check", "--bogus")
+    assert result.returncode == 2
+    assert "deskline check: error: unrecognized arguments: --bogus" in result.stderr
+    assert "deskline_check" not in result.stderr
+
+
 def test_bad_email_gives_a_clear_error(tmp_path):
     assert deskline(tmp_path, "migrate").returncode == 0
     result = deskline(tmp_path, "createadmin", "--email", "nope", "--password", "long-enough-1")
@@ -68,6 +76,43 @@ def test_bad_setting_is_a_configuration_error(tmp_path):
     result = deskline(tmp_path, "check", DESKLINE_WEB_WORKERS="many")
     assert result.returncode == 2
     assert "DESKLINE_WEB_WORKERS" in result.stderr
+
+
+@pytest.mark.parametrize("url", ["garbage", "mysql://root@127.0.0.1/x", "redis://127.0.0.1/0"])
+def test_a_database_url_deskline_cannot_use_is_a_configuration_error(tmp_path, url):
+    result = deskline(tmp_path, "check", DATABASE_URL=url)
+    assert result.returncode == 2
+    assert "DATABASE_URL must be a postgres://" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_redis_url_that_is_no_redis_url_is_a_configuration_error(tmp_path):
+    result = deskline(tmp_path, "check", REDIS_URL="localhost:6379")
+    assert result.returncode == 2
+    assert "REDIS_URL must be a redis://" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_data_dir_that_cannot_be_made_is_a_configuration_error(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = deskline(tmp_path, "check", DESKLINE_DATA_DIR=str(blocker / "data"))
+    assert result.returncode == 2
+    assert f"DESKLINE_DATA_DIR {blocker / 'data'} cannot be used" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("taken", [0, 1])  # the web port, the WebSocket port (+1)
+def test_serve_on_a_taken_port_says_so_and_starts_nothing(tmp_path, taken):
+    port = _free_port_pair()
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", port + taken))
+        holder.listen()
+        result = deskline(tmp_path, "serve", "--port", str(port))
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1 port {port + taken}" in result.stderr
+    assert "is running" not in result.stdout
+    assert not (tmp_path / "data" / "deskline.sqlite3").exists()  # stopped before migrating
 
 
 def test_check_reports_a_healthy_install(tmp_path):

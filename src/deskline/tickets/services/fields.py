@@ -164,13 +164,22 @@ def _coerce_custom(definition: CustomField, value: Any) -> Any:
     kind = definition.field_type
     try:
         if kind in (FieldType.TEXT, FieldType.TEXTAREA):
+            # A number may stand for its digits; a list or object has no text of its own.
+            if isinstance(value, (bool, list, dict)):
+                raise ValueError
             return str(value)
         if kind == FieldType.INTEGER:
-            if isinstance(value, bool):
+            # 1.5 is not a whole number: int() would quietly store 1.
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
                 raise ValueError
             return int(value)
         if kind == FieldType.DECIMAL:
-            return str(Decimal(str(value)))
+            if isinstance(value, (bool, list, dict)):
+                raise ValueError
+            number = Decimal(str(value))
+            if not number.is_finite():
+                raise ValueError
+            return str(number)
         if kind == FieldType.DATE:
             return datetime.date.fromisoformat(str(value)).isoformat()
         if kind == FieldType.CHECKBOX:

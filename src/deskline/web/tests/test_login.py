@@ -101,3 +101,11 @@ def test_failures_count_in_every_web_worker(admin_user):
     )
     assert response.status_code == 429
     assert "_auth_user_id" not in response.wsgi_request.session
+
+
+@pytest.mark.parametrize("typed", ["ADMIN@example.com", "Admin@Example.COM", " admin@example.com "])
+def test_sign_in_ignores_the_case_and_spaces_of_the_email(admin_user, typed):
+    client = Client()
+    response = client.post("/login/", {"username": typed, "password": "pw-12345678"})
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(admin_user.pk)

@@ -105,3 +105,16 @@ def test_a_refused_portal_reply_is_a_403_not_a_server_error(
     response = light.post(f"/portal/requests/{ticket.number}/", {"body": "a public word"})
     assert response.status_code == 403
     assert ticket.messages.count() == 1
+
+
+def test_an_admin_creates_the_first_desk_from_setup_on_a_fresh_install(admin_user):
+    admin = client_for(admin_user)
+    setup = admin.get("/setup/")
+    assert setup.status_code == 200
+    assert 'href="/setup/desks/new/"' in setup.content.decode()
+    response = admin.post(
+        "/setup/desks/new/",
+        {"name": "IT", "slug": "it", "prefix": "IT", "visibility": "internal", "is_active": "on"},
+    )
+    assert response.status_code == 302
+    assert "/portal/it/" in admin.get("/setup/").content.decode()

@@ -1,9 +1,10 @@
 import os
 import sys
+from typing import Any
 
 from django.conf import settings
 from django.core import checks
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
@@ -12,6 +13,10 @@ from deskline import __version__
 
 class Command(BaseCommand):
     help = "Report configuration and connectivity; exit 1 if something needed is unreachable."
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        # Users type `deskline check`; deskline_check is only Django's name for it.
+        return super().create_parser(prog_name, "check", **kwargs)
 
     def handle(self, *args: object, **options: object) -> None:
         problems = 0

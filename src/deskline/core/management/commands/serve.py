@@ -1,6 +1,7 @@
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -46,14 +47,35 @@ class Command(BaseCommand):
             f"(also written to {note}; change it after signing in)"
         )
 
+    def _exit_if_taken(self, host: str, ports: list[int]) -> None:
+        """Stop before starting anything when a port is taken: gunicorn said so only
+        after "Deskline is running" was printed, among five retries of log lines."""
+        for port in ports:
+            with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+                # As gunicorn and uvicorn bind: a closed connection's TIME_WAIT is no user.
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                try:
+                    probe.bind((host, port))
+                except OSError as exc:
+                    self.stderr.write(
+                        f"deskline: cannot listen on {host} port {port}: {exc.strerror or exc}"
+                        " (is Deskline already running? --port chooses another, and"
+                        " --ws-port the WebSocket one)"
+                    )
+                    sys.exit(1)
+
     def handle(self, *args: object, **options: object) -> None:
         if not 0 < int(options["port"]) < 65536:  # type: ignore[call-overload]
             self.stderr.write("--port must be between 1 and 65535")
             sys.exit(2)
+        ws_port = options["ws_port"]
+        ws_port = int(options["port"]) + 1 if ws_port is None else int(ws_port)  # type: ignore[call-overload]
+        host = str(options["host"])
+        port = int(options["port"])  # type: ignore[call-overload]
+        self._exit_if_taken(host.strip("[]"), [port, *([ws_port] if ws_port else [])])
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
         self._first_admin()
-        host = str(options["host"])
         bind = (
             f"[{host}]:{options['port']}"
             if ":" in host and not host.startswith("[")
@@ -81,8 +103,6 @@ class Command(BaseCommand):
             "--log-level",
             "warning",
         ]
-        ws_port = options["ws_port"]
-        ws_port = int(options["port"]) + 1 if ws_port is None else int(ws_port)  # type: ignore[call-overload]
         # Pages learn where to open their WebSocket from this variable (web/live.py).
         child_env = {**os.environ, "DESKLINE_WS_PORT": str(ws_port)}
         children = [subprocess.Popen(web, env=child_env)]  # noqa: S603
