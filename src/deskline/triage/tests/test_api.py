@@ -92,7 +92,9 @@ def test_admins_train_now(history, api_for, admin_user):
 def test_admin_page_shows_each_models_measures(history, client, admin_user):
     client.force_login(history.agent)
     assert client.get("/triage/").status_code == 404
+    assert 'href="/triage/"' not in client.get("/").content.decode()
     client.force_login(admin_user)
+    assert 'href="/triage/"' in client.get("/").content.decode()  # the menu leads there
     page = client.get("/triage/").content.decode()
     metrics = history.model.metrics["metrics"]
     assert f"{history.desk.slug} · category · v1" in page
