@@ -163,7 +163,9 @@ def address_suppression(address: str, kind: str, *, capped: bool = True) -> str:
     return ""
 
 
-def ticket_suppression(ticket: Ticket | None, batch: str = "") -> str:
+def ticket_suppression(
+    ticket: Ticket | None, batch: str = "", staff: set[str] | None = None
+) -> str:
     """Why no more automatic mail may go out about this ticket; "" when it may.
 
     Counted in mails, not recipients: the rows of one automation mail to a team share a
@@ -172,7 +174,9 @@ def ticket_suppression(ticket: Ticket | None, batch: str = "") -> str:
     """
     if ticket is None:
         return ""
-    recent = _recent_automatic().filter(ticket=ticket).exclude(to__in=staff_addresses(ticket))
+    if staff is None:
+        staff = staff_addresses(ticket)
+    recent = _recent_automatic().filter(ticket=ticket).exclude(to__in=staff)
     if batch:
         recent = recent.exclude(batch=batch)
     counts = recent.aggregate(

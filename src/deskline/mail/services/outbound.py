@@ -102,8 +102,8 @@ def schedule_automatic_mail(
         return []
     kind = OutboundKind.AUTOMATION
     batch = batch[:32] or uuid.uuid4().hex
-    over_cap = loops.ticket_suppression(ticket, batch)
     staff = loops.staff_addresses(ticket)
+    over_cap = loops.ticket_suppression(ticket, batch, staff)
     return [
         _create(
             ticket,
