@@ -6,7 +6,10 @@ from django.utils import timezone
 class TicketEvent(models.Model):
     """One entry of a ticket's history: who changed what, from what, to what, when."""
 
-    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="events")
+    # Found by event_ticket below, which starts with it (see Message.ticket).
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
