@@ -62,8 +62,7 @@ def _claim(message: Message, ids: list[int], uploader: User | None) -> int:
         return cursor.rowcount
 
 
-def create_message(
-    ticket: Ticket,
+def prepare_message(
     *,
     author: User | None,
     body_text: str,
@@ -71,14 +70,15 @@ def create_message(
     internal: bool,
     channel: str,
     attachments: Sequence[Attachment] = (),
-    uploader: User | None = None,
     sender_name: str = "",
     sender_email: str = "",
     subject: str = "",
     source_headers: dict[str, Any] | None = None,
     created_at: Any = None,
 ) -> Message:
-    """Store a message row; the caller owns the transaction and the ticket's state."""
+    """A message row ready to store, not yet on a ticket: its HTML sanitized, its text
+    and HTML made from each other. Call it before the ticket's transaction, so that on
+    SQLite the write lock is not held while a mail's HTML is cleaned."""
     clean_html = sanitize_html(body_html) if body_html else ""
     text = (body_text or "").strip("\n")
     if not text and clean_html:
@@ -87,8 +87,7 @@ def create_message(
         raise ValidationError({"body_text": "a message needs a text or an attachment"})
     if not clean_html and text:
         clean_html = text_to_html(text)
-    message = Message(
-        ticket=ticket,
+    return Message(
         author=author,
         sender_name=(sender_name or (author.name if author else ""))[:200],
         sender_email=(sender_email or (author.email if author else ""))[:254],
@@ -100,6 +99,18 @@ def create_message(
         source_headers=source_headers or {},
         created_at=created_at or timezone.now(),
     )
+
+
+def store_message(
+    message: Message,
+    ticket: Ticket,
+    *,
+    attachments: Sequence[Attachment] = (),
+    uploader: User | None = None,
+) -> Message:
+    """Store a prepared message on its ticket; the caller owns the transaction and the
+    ticket's state."""
+    message.ticket = ticket
     # Message.objects.create() in plain SQL: this runs under SQLite's write lock for
     # every reply and every mail, where the ORM's INSERT cost several times its run.
     rows.insert(message)
@@ -149,6 +160,18 @@ def add_message(
     # Inside the caller's transaction the hooks run at its commit, later: nothing can
     # change the ticket between our save and our return, so the reload is spared.
     in_callers_transaction = connection.in_atomic_block
+    message = prepare_message(
+        author=author,
+        body_text=body_text,
+        body_html=body_html,
+        internal=internal,
+        channel=channel,
+        attachments=attachments,
+        sender_name=sender_name,
+        sender_email=sender_email,
+        subject=subject,
+        source_headers=source_headers,
+    )
     with transaction.atomic():
         # select_for_update().get() in plain SQL, for the same reason as rows.insert.
         locked = rows.get_for_update(Ticket, ticket.pk)
@@ -157,21 +180,8 @@ def add_message(
         role = ticket_role(author, locked) if author is not None else None
         from_agent = role in AGENT_ROLES
         now = timezone.now()
-        message = create_message(
-            locked,
-            author=author,
-            body_text=body_text,
-            body_html=body_html,
-            internal=internal,
-            channel=channel,
-            attachments=attachments,
-            uploader=actor,
-            sender_name=sender_name,
-            sender_email=sender_email,
-            subject=subject,
-            source_headers=source_headers,
-            created_at=now,
-        )
+        message.created_at = now  # in commit order with the ticket's updated_at
+        store_message(message, locked, attachments=attachments, uploader=actor)
         events = [
             event(locked, actor, "note_added" if internal else "reply_added", message=message)
         ]

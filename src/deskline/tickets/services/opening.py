@@ -11,7 +11,7 @@ from deskline.tickets.choices import Channel, Level, Status, TicketType, Tier, p
 from deskline.tickets.models import Attachment, Message, Ticket, TicketFollower
 from deskline.tickets.services import fields, hooks
 from deskline.tickets.services.events import event, save_events
-from deskline.tickets.services.messages import create_message
+from deskline.tickets.services.messages import prepare_message, store_message
 from deskline.tickets.services.sequence import allocate_sequence
 from deskline.tickets.services.tags import set_ticket_tags
 
@@ -72,6 +72,20 @@ def open_ticket_with_message(
         desk, custom_fields, enforce_required=enforce_required_fields
     )
     now = timezone.now()
+    # Built before the transaction: on SQLite only the rows' writes hold the write lock.
+    message = prepare_message(
+        author=requester,
+        body_text=body_text,
+        body_html=body_html,
+        internal=False,
+        channel=channel,
+        attachments=attachments,
+        sender_name=sender_name or requester.name,
+        sender_email=sender_email or requester.email,
+        subject=subject,
+        source_headers=source_headers,
+        created_at=now,
+    )
     with transaction.atomic():
         sequence = allocate_sequence(desk)
         ticket = Ticket(
@@ -105,21 +119,7 @@ def open_ticket_with_message(
                 [TicketFollower(ticket=ticket, user=u) for u in followers if u.pk != requester.pk],
                 ignore_conflicts=True,
             )
-        message = create_message(
-            ticket,
-            author=requester,
-            body_text=body_text,
-            body_html=body_html,
-            internal=False,
-            channel=channel,
-            attachments=attachments,
-            uploader=actor,
-            sender_name=sender_name or requester.name,
-            sender_email=sender_email or requester.email,
-            subject=subject,
-            source_headers=source_headers,
-            created_at=now,
-        )
+        store_message(message, ticket, attachments=attachments, uploader=actor)
         save_events(
             [
                 event(
