@@ -13,6 +13,7 @@ from deskline.accounts.models import User
 from deskline.core.errors import Forbidden, NotFound
 from deskline.core.ids import looks_numeric, parse_id, pk_or
 from deskline.desks.models import CustomField, Desk, DeskMembership, Role, Visibility
+from deskline.tickets.choices import Status
 from deskline.tickets.models import Attachment, Message, Ticket, TicketEvent, TicketFollower
 
 ADMIN = "admin"
@@ -173,6 +174,33 @@ def get_ticket_for_user(user: User, ticket_id: int | str, *, write: bool = False
 
 def can_edit_ticket(user: User, ticket: Ticket) -> bool:
     return ticket_role(user, ticket) in EDITING_ROLES
+
+
+def is_own_request(user: User, ticket: Ticket) -> bool:
+    """Whether the user asked for this ticket: the one requester-side person who may
+    also mark it solved (as in Zendesk); followers and organization colleagues read
+    and reply only."""
+    return user.is_authenticated and user.is_active and ticket.requester_id == user.pk
+
+
+def check_can_update_ticket(user: User, ticket: Ticket, changes: dict) -> None:
+    """Whether the user may make these field changes (tickets.services.update_ticket keys).
+
+    The desk's editing roles change anything; the requester may only mark their own
+    request solved; anyone else who can see the ticket may change nothing.
+    """
+    role = ticket_role(user, ticket)
+    if role is None:
+        raise NotFound(f"ticket {ticket.pk} not found")
+    if role in EDITING_ROLES:
+        return
+    if role == REQUESTER and is_own_request(user, ticket) and _only_solving(changes):
+        return
+    raise Forbidden(f"you may not change ticket {ticket.number}")
+
+
+def _only_solving(changes: dict) -> bool:
+    return set(changes) == {"status"} and str(changes["status"]).strip().lower() == Status.SOLVED
 
 
 def check_can_add_message(user: User, ticket: Ticket, *, internal: bool) -> None:

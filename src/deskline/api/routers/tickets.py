@@ -37,8 +37,8 @@ from deskline.sla.services import display as sla_display
 from deskline.tickets import services
 from deskline.tickets.access import (
     EDITING_ROLES,
-    REQUESTER,
     can_see_desk,
+    check_can_update_ticket,
     get_ticket_for_user,
     hidden_fields_by_desk,
     role_on_desk,
@@ -291,12 +291,7 @@ def get_ticket(request: HttpRequest, ticket_id: str) -> dict:
 def update_ticket(request: HttpRequest, ticket_id: str, payload: TicketUpdateIn) -> dict:
     changes = payload.model_dump(exclude_unset=True)
     ticket = get_ticket_for_user(request.auth, ticket_id)
-    if ticket.viewer_role == REQUESTER:
-        # A requester may only mark their own request solved.
-        if set(changes) != {"status"} or str(changes["status"]).lower() != Status.SOLVED:
-            raise Forbidden(f"you may not change ticket {ticket.number}")
-    elif ticket.viewer_role not in EDITING_ROLES:
-        raise Forbidden(f"you may not change ticket {ticket.number}")
+    check_can_update_ticket(request.auth, ticket, changes)
     services.update_ticket(ticket, actor=request.auth, changes=changes)
     return _single_ticket(ticket.pk, request.auth)
 

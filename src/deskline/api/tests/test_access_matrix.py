@@ -103,7 +103,8 @@ MATRIX: dict[str, dict[str, tuple]] = {
         "follower":         (403, 404, 404, 404),
         "anonymous":        (401, 401, 401, 401),
     },
-    # PATCH /tickets/{id} {"status": "solved"}: the one change requesters may make
+    # PATCH /tickets/{id} {"status": "solved"}: the one change a requester may make, on
+    # their own request; colleagues and followers read and reply but do not close it
     "solve": {
         "admin":            (200, 200, 200, 200),
         "supervisor":       (200, 200, 404, 404),
@@ -112,9 +113,9 @@ MATRIX: dict[str, dict[str, tuple]] = {
         "other_desk_agent": (404, 404, 200, 200),
         "requester_own":    (200, 404, 404, 404),
         "requester_other":  (404, 404, 404, 404),
-        "org_shared":       (200, 404, 404, 404),
+        "org_shared":       (403, 404, 404, 404),
         "org_unshared":     (404, 404, 404, 404),
-        "follower":         (200, 404, 404, 404),
+        "follower":         (403, 404, 404, 404),
         "anonymous":        (401, 401, 401, 401),
     },
     # POST /tickets/{id}/messages {"internal": false}

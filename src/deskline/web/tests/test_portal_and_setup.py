@@ -2,8 +2,9 @@
 
 from django.test import Client
 
+from deskline.accounts.models import Organization
 from deskline.desks.models import Role, Team
-from deskline.tickets.models import Ticket
+from deskline.tickets.models import Ticket, TicketFollower
 
 
 def client_for(user) -> Client:
@@ -40,6 +41,34 @@ def test_requesters_see_only_their_own_requests(support_desk, make_user, make_ti
     assert client_for(bob).get(f"/portal/requests/{ticket.number}/").status_code == 404
     assert client_for(bob).post(f"/portal/requests/{ticket.number}/solve/").status_code == 404
     assert client_for(alice).post(f"/portal/requests/{ticket.number}/solve/").status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status == "solved"
+
+
+def test_only_the_requester_marks_a_request_solved_in_the_portal(
+    support_desk, make_user, make_ticket
+):
+    """A colleague (the organization shares tickets) and a follower read the request
+    and reply to it, but only its requester may mark it solved, as in the API."""
+    shared = Organization.objects.create(name="Shared Co", shared_tickets=True)
+    alice = make_user(organization=shared)
+    colleague, follower = make_user(organization=shared), make_user()
+    ticket = make_ticket(support_desk, alice)
+    TicketFollower.objects.create(ticket=ticket, user=follower)
+    page = f"/portal/requests/{ticket.number}/"
+    for other in (colleague, follower):
+        client = client_for(other)
+        shown = client.get(page)
+        assert shown.status_code == 200
+        assert b"/solve/" not in shown.content
+        assert client.post(f"{page}solve/").status_code == 403
+        assert client.post(page, {"body": f"Same here, says {other.email}."}).status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status != "solved"
+    assert ticket.messages.count() == 3
+    own = client_for(alice)
+    assert b"/solve/" in own.get(page).content
+    assert own.post(f"{page}solve/").status_code == 302
     ticket.refresh_from_db()
     assert ticket.status == "solved"
 
