@@ -123,6 +123,44 @@ def test_only_admins_make_or_unmake_supervisors_on_the_setup_pages(
     assert role_of(agent) == Role.SUPERVISOR
 
 
+def _desk_form(desk, **changes):
+    values = {
+        "name": desk.name,
+        "slug": desk.slug,
+        "prefix": desk.prefix,
+        "visibility": desk.visibility,
+        "description": desk.description,
+    }
+    if desk.is_active:
+        values["is_active"] = "on"
+    return {**values, **changes}
+
+
+def test_only_admins_change_who_may_see_a_desk_on_the_setup_pages(it_desk, agent_on, admin_user):
+    """Visibility (and slug, prefix, active) decide who sees a desk's tickets and where:
+    an admin's decision. The desk's supervisors rename it and describe it."""
+    supervisor = client_for(agent_on(it_desk, Role.SUPERVISOR))
+    edit = "/setup/desks/it/edit/"
+    before = ("internal", "it", "IT", True)
+    for change in ({"visibility": "external"}, {"slug": "it2"}, {"prefix": "ITX"}):
+        supervisor.post(edit, _desk_form(it_desk, **change))
+        it_desk.refresh_from_db()
+        assert (it_desk.visibility, it_desk.slug, it_desk.prefix, it_desk.is_active) == before
+    supervisor.post(edit, {**_desk_form(it_desk), "is_active": ""})
+    it_desk.refresh_from_db()
+    assert it_desk.is_active
+    form = supervisor.get(edit).context["form"]  # shown, not offered
+    assert form.fields["visibility"].disabled and not form.fields["name"].disabled
+    renamed = supervisor.post(edit, _desk_form(it_desk, name="IT help", description="Laptops"))
+    assert renamed.status_code == 302
+    it_desk.refresh_from_db()
+    assert (it_desk.name, it_desk.description) == ("IT help", "Laptops")
+    admin = client_for(admin_user)
+    assert admin.post(edit, _desk_form(it_desk, visibility="external")).status_code == 302
+    it_desk.refresh_from_db()
+    assert it_desk.visibility == "external"
+
+
 def test_a_refused_portal_reply_is_a_403_not_a_server_error(
     support_desk, agent_on, make_user, make_ticket
 ):
