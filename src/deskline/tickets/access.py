@@ -6,6 +6,8 @@ agent); everyone else is a requester, who sees their own requests, those they fo
 and, when their organization shares tickets, their organization's.
 """
 
+from collections.abc import Iterable
+
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -14,7 +16,14 @@ from deskline.core.errors import Forbidden, NotFound
 from deskline.core.ids import looks_numeric, parse_id, pk_or
 from deskline.desks.models import CustomField, Desk, DeskMembership, Role, Visibility
 from deskline.tickets.choices import Status
-from deskline.tickets.models import Attachment, Message, Ticket, TicketEvent, TicketFollower
+from deskline.tickets.models import (
+    Attachment,
+    Message,
+    Ticket,
+    TicketEvent,
+    TicketFollower,
+    TicketLink,
+)
 
 ADMIN = "admin"
 REQUESTER = "requester"
@@ -263,6 +272,79 @@ def visible_events_for_user(user: User, ticket: Ticket) -> QuerySet[TicketEvent]
         .exclude(field__in=DESK_ONLY_EVENT_FIELDS)
         .exclude(message__internal=True)
     )
+
+
+def visible_ticket_ids(user: User, ticket_ids: Iterable[int]) -> set[int]:
+    """Those of ticket_ids the user may see (one query; none for admins or no ids)."""
+    wanted = {i for i in ticket_ids if i is not None}
+    if not wanted or not user.is_authenticated or not user.is_active:
+        return set()
+    if user.is_superuser:
+        return wanted
+    return set(visible_tickets_for_user(user).filter(pk__in=wanted).values_list("pk", flat=True))
+
+
+def visible_links_for_user(user: User, ticket: Ticket) -> list[TicketLink]:
+    """The ticket's links whose other end the user may see: a link is the other
+    ticket's number, which tells of a ticket (another desk's, another requester's)."""
+    links = list(
+        TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket))
+        .select_related("source", "target")
+        .order_by("id")
+    )
+    others = {link.target_id if link.source_id == ticket.pk else link.source_id for link in links}
+    seen = visible_ticket_ids(user, others) | {ticket.pk}
+    return [link for link in links if link.source_id in seen and link.target_id in seen]
+
+
+def hide_unseen_merge_targets(user: User, tickets: Iterable[Ticket]) -> None:
+    """Blank merged_into on tickets (as shown to this user) merged into one they may not
+    see; the serializers read the `merged_into_number` set here before the relation."""
+    merged = [t for t in tickets if t.merged_into_id is not None]
+    seen = visible_ticket_ids(user, {t.merged_into_id for t in merged})
+    for ticket in merged:
+        if ticket.merged_into_id not in seen:
+            ticket.merged_into_number = None  # type: ignore[attr-defined]
+
+
+# Events that name another ticket by its number: kind → (before or after, key in a dict
+# value or None for the value itself).
+TICKET_REFERENCES: dict[str, tuple[tuple[str, str | None], ...]] = {
+    "linked": (("after", None),),
+    "unlinked": (("before", None),),
+    "merged_into": (("after", None),),
+    "merged_from": (("after", None),),
+    "split_out": (("after", None),),
+    "split_from": (("after", None),),
+    "triage_merged": (("after", "into"), ("after", "from")),
+}
+
+
+def hide_unseen_ticket_references(user: User, events: list[TicketEvent]) -> list[TicketEvent]:
+    """The events, with the numbers of tickets this user may not see replaced by None
+    (for showing only: the events are changed in memory and must not be saved)."""
+    places = []
+    for one in events:
+        for side, key in TICKET_REFERENCES.get(one.kind, ()):
+            value = getattr(one, side)
+            if key is not None:
+                value = value.get(key) if isinstance(value, dict) else None
+            if isinstance(value, str):
+                places.append((one, side, key, value))
+    if not places or (user.is_authenticated and user.is_active and user.is_superuser):
+        return events
+    numbers = {number for *_, number in places}
+    seen = set(
+        visible_tickets_for_user(user).filter(number__in=numbers).values_list("number", flat=True)
+    )
+    for one, side, key, number in places:
+        if number in seen:
+            continue
+        if key is None:
+            setattr(one, side, None)
+        else:
+            setattr(one, side, {**getattr(one, side), key: None})
+    return events
 
 
 def get_attachment_for_user(user: User, attachment_id: int) -> Attachment:
