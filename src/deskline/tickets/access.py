@@ -8,6 +8,7 @@ and, when their organization shares tickets, their organization's.
 
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -181,11 +182,24 @@ def _lookup(ticket_id: int | str) -> Q:
     return Q(number=value.upper())
 
 
-def get_ticket_for_user(user: User, ticket_id: int | str, *, write: bool = False) -> Ticket:
+def get_ticket_for_user(
+    user: User, ticket_id: int | str, *, write: bool = False, field: str | None = None
+) -> Ticket:
     """The ticket by id or number if the user may see it (and change it, with write=True).
 
-    Tickets the user may not see are reported as missing, so ids reveal nothing.
+    Tickets the user may not see are reported as missing, so ids reveal nothing: 404 for
+    one named in the address; for one named by a body field (field="target"), bad input
+    naming that field (422), as a reference to nothing is.
     """
+    try:
+        return _ticket_for_user(user, ticket_id, write=write)
+    except NotFound:
+        if field is None:
+            raise
+        raise ValidationError({field: f"no ticket {ticket_id}"}) from None
+
+
+def _ticket_for_user(user: User, ticket_id: int | str, *, write: bool) -> Ticket:
     ticket = (
         Ticket.objects.select_related(
             "desk", "requester", "assignee", "team", "category", "organization", "custom_status"

@@ -315,7 +315,7 @@ def list_events(request: HttpRequest, ticket_id: str) -> list[dict]:
 @router.post("/tickets/{ticket_id}/merge", response={200: TicketOut, **ERRORS})
 def merge_ticket(request: HttpRequest, ticket_id: str, payload: MergeIn) -> dict:
     source = get_ticket_for_user(request.auth, ticket_id, write=True)
-    target = get_ticket_for_user(request.auth, payload.target, write=True)
+    target = get_ticket_for_user(request.auth, payload.target, write=True, field="target")
     services.merge_tickets(source, target, actor=request.auth)
     return _single_ticket(target.pk, request.auth)
 
@@ -338,7 +338,7 @@ def list_links(request: HttpRequest, ticket_id: str) -> list[dict]:
 @router.post("/tickets/{ticket_id}/links", response={201: LinkOut, **ERRORS})
 def add_link(request: HttpRequest, ticket_id: str, payload: LinkIn) -> Reply:
     source = get_ticket_for_user(request.auth, ticket_id, write=True)
-    target = get_ticket_for_user(request.auth, payload.target)
+    target = get_ticket_for_user(request.auth, payload.target, field="target")
     link = services.link_tickets(source, target, payload.kind, actor=request.auth)
     return Reply(201, _link_out(link))
 

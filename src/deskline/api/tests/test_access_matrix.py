@@ -473,12 +473,18 @@ def test_light_agent_cannot_merge_link_or_add_followers(world, api):
 
 
 def test_merge_and_link_need_access_to_both_tickets(world, api):
-    """A ticket of another desk stays hidden (404) as a merge or link target."""
+    """A ticket of another desk stays hidden as a merge or link target: the body names
+    no ticket the caller may see (422 on `target`, as for a ticket that does not exist)."""
     agent = api("agent")
     own, hidden = world.tickets["A/alice"], world.tickets["B/eve"]
-    assert agent.post(f"/tickets/{own.pk}/merge", {"target": hidden.pk}).status_code == 404
-    response = agent.post(f"/tickets/{own.pk}/links", {"target": hidden.pk, "kind": "related"})
-    assert response.status_code == 404
+    for path, body in (
+        (f"/tickets/{own.pk}/merge", {"target": hidden.pk}),
+        (f"/tickets/{own.pk}/links", {"target": hidden.pk, "kind": "related"}),
+    ):
+        refused, missing = agent.post(path, body), agent.post(path, {**body, "target": 999999})
+        assert refused.status_code == missing.status_code == 422
+        assert [e["field"] for e in refused.json()["errors"]] == ["target"]
+        assert hidden.subject not in refused.content.decode()
     # The agent is only the requester of B/agent: they may not merge it away.
     requested = world.tickets["B/agent"]
     assert agent.post(f"/tickets/{own.pk}/merge", {"target": requested.pk}).status_code == 403
