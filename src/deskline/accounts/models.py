@@ -37,6 +37,14 @@ class Organization(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        # Stored one way (lowercase ASCII), as intake compares them; see domains.py.
+        from deskline.accounts.domains import clean_domains
+
+        if not isinstance(self.domains, list) or not all(isinstance(d, str) for d in self.domains):
+            raise ValidationError({"domains": "a list of mail domains (texts)"})
+        self.domains = clean_domains(self.domains)
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True

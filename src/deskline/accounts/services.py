@@ -9,6 +9,7 @@ from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from deskline.accounts.domains import to_ascii
 from deskline.accounts.models import ApiToken, AuditEntry, Organization, User, normalize_email
 from deskline.core import rows
 
@@ -43,18 +44,21 @@ def clean_email(email: str, *, field: str = "email") -> str:
 
 
 def organization_for_email(email: str) -> Organization | None:
-    domain = email.rpartition("@")[2]
-    if not domain:
+    written = email.rpartition("@")[2].strip().lower()
+    domain = to_ascii(written) if written else None
+    if domain is None:
         return None
     # JSON containment is not portable to SQLite, so the database narrows the search
     # by text (both backends can read the list as text) and Python confirms the match.
     candidates = Organization.objects.exclude(domains=[]).only("id", "domains")
-    if domain.isascii():  # stored JSON escapes other characters, so text can't find them
+    if written == domain and not domain.startswith("xn--") and ".xn--" not in domain:
+        # Domains are stored in ASCII; one saved before that may be in Unicode (which
+        # stored JSON escapes, so text can't find it): only a plain name narrows.
         candidates = candidates.annotate(domains_text=Cast("domains", TextField())).filter(
             domains_text__icontains=f'"{domain}"'
         )
     for org in candidates:
-        if domain in [d.lower() for d in org.domains]:
+        if any(to_ascii(d) == domain for d in org.domains if isinstance(d, str)):
             return org
     return None
 

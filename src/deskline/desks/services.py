@@ -45,6 +45,45 @@ def create_desk(
     return desk
 
 
+# What a desk's supervisors may change on it: its name and description. The rest says
+# who may see the desk and its tickets (visibility), where its portal form and ticket
+# numbers live (slug, prefix) and whether it takes requests (is_active): admins decide
+# those, as Zendesk and Jira Service Management leave them to administrators.
+SUPERVISOR_DESK_FIELDS = frozenset({"name", "description"})
+DESK_FIELDS = frozenset(
+    {"name", "slug", "prefix", "visibility", "description", "default_language", "is_active"}
+)
+
+
+def may_change_desk_field(actor: User, desk: Desk, field: str) -> bool:
+    if actor.is_superuser:
+        return True
+    supervises = DeskMembership.objects.filter(desk=desk, user=actor, role=Role.SUPERVISOR)
+    return field in SUPERVISOR_DESK_FIELDS and supervises.exists()
+
+
+def update_desk(desk: Desk, changes: dict[str, Any], *, actor: User | None) -> Desk:
+    """Change a desk's settings (actor=None: the system). Refused whole, naming the
+    first field the actor may not change, when any of them is not theirs."""
+    unknown = sorted(set(changes) - DESK_FIELDS)
+    if unknown:
+        raise ValidationError({unknown[0]: f"{unknown[0]!r} cannot be changed"})
+    with transaction.atomic():
+        locked = Desk.objects.select_for_update().get(pk=desk.pk)
+        changed = sorted(k for k, v in changes.items() if getattr(locked, k) != v)
+        if actor is not None:
+            refused = [f for f in changed if not may_change_desk_field(actor, locked, f)]
+            if refused:
+                raise Forbidden(f"only admins may change a desk's {refused[0]}")
+        for name in changed:
+            setattr(locked, name, changes[name])
+        locked.full_clean()
+        if changed:
+            locked.save(update_fields=changed)
+            record_audit(actor, "desk.updated", locked, data={"fields": changed})
+    return locked
+
+
 def set_desk_role(desk: Desk, user: User, role: str | None, *, actor: User | None) -> None:
     """Give `user` a role on `desk`, or take it away with role=None.
 

@@ -5,6 +5,7 @@ everyone else reads published public articles of desks they may see (internal de
 only for employees, as tickets.access.can_see_desk).
 """
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
 from deskline.accounts.models import User
@@ -35,9 +36,12 @@ def can_edit_articles(user: User, desk: Desk) -> bool:
     return role_on_desk(user, desk.pk) in EDITING_ROLES
 
 
-def get_article_for_user(user: User, article_id: int | str, *, write: bool = False) -> Article:
+def get_article_for_user(
+    user: User, article_id: int | str, *, write: bool = False, field: str | None = None
+) -> Article:
     """The article if the user may read it (and change it, with write=True); articles
-    the user may not read answer like missing ones."""
+    the user may not read answer like missing ones: 404, or for one named by a body
+    field (field="article"), bad input naming that field (422)."""
     article = (
         visible_articles_for_user(user)
         .select_related("desk")
@@ -45,6 +49,8 @@ def get_article_for_user(user: User, article_id: int | str, *, write: bool = Fal
         .first()
     )
     if article is None:
+        if field is not None:
+            raise ValidationError({field: f"no article {article_id}"})
         raise NotFound(f"article {article_id} not found")
     if write and not can_edit_articles(user, article.desk):
         raise Forbidden(f"only agents of {article.desk.slug} may change its articles")

@@ -6,14 +6,26 @@ agent); everyone else is a requester, who sees their own requests, those they fo
 and, when their organization shares tickets, their organization's.
 """
 
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from deskline.accounts.models import User
+from deskline.core import rows
 from deskline.core.errors import Forbidden, NotFound
 from deskline.core.ids import looks_numeric, parse_id, pk_or
 from deskline.desks.models import CustomField, Desk, DeskMembership, Role, Visibility
-from deskline.tickets.models import Attachment, Message, Ticket, TicketEvent, TicketFollower
+from deskline.tickets.choices import Status
+from deskline.tickets.models import (
+    Attachment,
+    Message,
+    Ticket,
+    TicketEvent,
+    TicketFollower,
+    TicketLink,
+)
 
 ADMIN = "admin"
 REQUESTER = "requester"
@@ -141,6 +153,28 @@ def ticket_role(user: User, ticket: Ticket) -> str | None:
     return None
 
 
+def live_ticket_role(user_id: int, ticket_id: int) -> str | None:
+    """The user's role on the ticket now, both read afresh (None: no access now).
+
+    For a live-update connection, which keeps the user it read when it opened (their
+    roles cached on it, is_active, organization) while access may have changed since.
+    Rows are read in plain SQL: this runs for every event of every open ticket page,
+    and building the ORM's queries cost ~20 times running them (docs/benchmarks.md).
+    """
+    user = rows.first(User, "pk", user_id)
+    ticket = rows.first(Ticket, "pk", ticket_id)
+    if user is None or ticket is None:
+        return None
+    return ticket_role(user, ticket)
+
+
+def live_desk_access(user_id: int, desk_id: int) -> bool:
+    """Whether the user works on the desk now (any agent role, or admin): for each change
+    a desk's live-update connection would pass on, read as live_ticket_role reads."""
+    user = rows.first(User, "pk", user_id)
+    return user is not None and role_on_desk(user, desk_id) is not None
+
+
 def _lookup(ticket_id: int | str) -> Q:
     value = str(ticket_id).strip()
     if looks_numeric(value):
@@ -148,11 +182,24 @@ def _lookup(ticket_id: int | str) -> Q:
     return Q(number=value.upper())
 
 
-def get_ticket_for_user(user: User, ticket_id: int | str, *, write: bool = False) -> Ticket:
+def get_ticket_for_user(
+    user: User, ticket_id: int | str, *, write: bool = False, field: str | None = None
+) -> Ticket:
     """The ticket by id or number if the user may see it (and change it, with write=True).
 
-    Tickets the user may not see are reported as missing, so ids reveal nothing.
+    Tickets the user may not see are reported as missing, so ids reveal nothing: 404 for
+    one named in the address; for one named by a body field (field="target"), bad input
+    naming that field (422), as a reference to nothing is.
     """
+    try:
+        return _ticket_for_user(user, ticket_id, write=write)
+    except NotFound:
+        if field is None:
+            raise
+        raise ValidationError({field: f"no ticket {ticket_id}"}) from None
+
+
+def _ticket_for_user(user: User, ticket_id: int | str, *, write: bool) -> Ticket:
     ticket = (
         Ticket.objects.select_related(
             "desk", "requester", "assignee", "team", "category", "organization", "custom_status"
@@ -173,6 +220,33 @@ def get_ticket_for_user(user: User, ticket_id: int | str, *, write: bool = False
 
 def can_edit_ticket(user: User, ticket: Ticket) -> bool:
     return ticket_role(user, ticket) in EDITING_ROLES
+
+
+def is_own_request(user: User, ticket: Ticket) -> bool:
+    """Whether the user asked for this ticket: the one requester-side person who may
+    also mark it solved (as in Zendesk); followers and organization colleagues read
+    and reply only."""
+    return user.is_authenticated and user.is_active and ticket.requester_id == user.pk
+
+
+def check_can_update_ticket(user: User, ticket: Ticket, changes: dict) -> None:
+    """Whether the user may make these field changes (tickets.services.update_ticket keys).
+
+    The desk's editing roles change anything; the requester may only mark their own
+    request solved; anyone else who can see the ticket may change nothing.
+    """
+    role = ticket_role(user, ticket)
+    if role is None:
+        raise NotFound(f"ticket {ticket.pk} not found")
+    if role in EDITING_ROLES:
+        return
+    if role == REQUESTER and is_own_request(user, ticket) and _only_solving(changes):
+        return
+    raise Forbidden(f"you may not change ticket {ticket.number}")
+
+
+def _only_solving(changes: dict) -> bool:
+    return set(changes) == {"status"} and str(changes["status"]).strip().lower() == Status.SOLVED
 
 
 def check_can_add_message(user: User, ticket: Ticket, *, internal: bool) -> None:
@@ -235,6 +309,79 @@ def visible_events_for_user(user: User, ticket: Ticket) -> QuerySet[TicketEvent]
         .exclude(field__in=DESK_ONLY_EVENT_FIELDS)
         .exclude(message__internal=True)
     )
+
+
+def visible_ticket_ids(user: User, ticket_ids: Iterable[int]) -> set[int]:
+    """Those of ticket_ids the user may see (one query; none for admins or no ids)."""
+    wanted = {i for i in ticket_ids if i is not None}
+    if not wanted or not user.is_authenticated or not user.is_active:
+        return set()
+    if user.is_superuser:
+        return wanted
+    return set(visible_tickets_for_user(user).filter(pk__in=wanted).values_list("pk", flat=True))
+
+
+def visible_links_for_user(user: User, ticket: Ticket) -> list[TicketLink]:
+    """The ticket's links whose other end the user may see: a link is the other
+    ticket's number, which tells of a ticket (another desk's, another requester's)."""
+    links = list(
+        TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket))
+        .select_related("source", "target")
+        .order_by("id")
+    )
+    others = {link.target_id if link.source_id == ticket.pk else link.source_id for link in links}
+    seen = visible_ticket_ids(user, others) | {ticket.pk}
+    return [link for link in links if link.source_id in seen and link.target_id in seen]
+
+
+def hide_unseen_merge_targets(user: User, tickets: Iterable[Ticket]) -> None:
+    """Blank merged_into on tickets (as shown to this user) merged into one they may not
+    see; the serializers read the `merged_into_number` set here before the relation."""
+    merged = [t for t in tickets if t.merged_into_id is not None]
+    seen = visible_ticket_ids(user, {t.merged_into_id for t in merged})
+    for ticket in merged:
+        if ticket.merged_into_id not in seen:
+            ticket.merged_into_number = None  # type: ignore[attr-defined]
+
+
+# Events that name another ticket by its number: kind → (before or after, key in a dict
+# value or None for the value itself).
+TICKET_REFERENCES: dict[str, tuple[tuple[str, str | None], ...]] = {
+    "linked": (("after", None),),
+    "unlinked": (("before", None),),
+    "merged_into": (("after", None),),
+    "merged_from": (("after", None),),
+    "split_out": (("after", None),),
+    "split_from": (("after", None),),
+    "triage_merged": (("after", "into"), ("after", "from")),
+}
+
+
+def hide_unseen_ticket_references(user: User, events: list[TicketEvent]) -> list[TicketEvent]:
+    """The events, with the numbers of tickets this user may not see replaced by None
+    (for showing only: the events are changed in memory and must not be saved)."""
+    places = []
+    for one in events:
+        for side, key in TICKET_REFERENCES.get(one.kind, ()):
+            value = getattr(one, side)
+            if key is not None:
+                value = value.get(key) if isinstance(value, dict) else None
+            if isinstance(value, str):
+                places.append((one, side, key, value))
+    if not places or (user.is_authenticated and user.is_active and user.is_superuser):
+        return events
+    numbers = {number for *_, number in places}
+    seen = set(
+        visible_tickets_for_user(user).filter(number__in=numbers).values_list("number", flat=True)
+    )
+    for one, side, key, number in places:
+        if number in seen:
+            continue
+        if key is None:
+            setattr(one, side, None)
+        else:
+            setattr(one, side, {**getattr(one, side), key: None})
+    return events
 
 
 def get_attachment_for_user(user: User, attachment_id: int) -> Attachment:

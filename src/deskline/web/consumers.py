@@ -1,5 +1,11 @@
 """WebSocket consumers: they tell open pages that something changed; the pages then
-fetch the fresh HTML over plain HTTP, where every access check already lives."""
+fetch the fresh HTML over plain HTTP, where every access check already lives.
+
+Access is checked when a page connects and again for each event before it is passed on
+(a query or a few, see tickets.access.live_ticket_role and live_desk_access): a
+listener who lost access since (taken off the desk, no admin any more, a ticket moved
+to another desk) hears nothing more, and the socket closes with the code pages do not
+reconnect on."""
 
 from typing import Any
 
@@ -8,10 +14,19 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from deskline.core.errors import NotFound
 from deskline.desks.models import Desk
-from deskline.tickets.access import AGENT_ROLES, agent_desk_ids, get_ticket_for_user
+from deskline.tickets.access import (
+    AGENT_ROLES,
+    agent_desk_ids,
+    get_ticket_for_user,
+    live_desk_access,
+    live_ticket_role,
+)
 from deskline.web.live import desk_group, poller, ticket_group, user_group
 
 PRESENCE_STATES = {"viewing", "replying"}
+# Close codes the pages take as "no access" and do not reconnect on (deskline.js).
+NO_TICKET = 4404
+NO_DESK = 4403
 
 
 def _ticket_access(user: Any, ticket_id: int) -> tuple[int, bool] | None:
@@ -38,7 +53,7 @@ class TicketConsumer(AsyncJsonWebsocketConsumer):
         ticket_id = int(self.scope["url_route"]["kwargs"]["ticket_id"])
         access = await database_sync_to_async(_ticket_access)(user, ticket_id)
         if access is None:
-            await self.close(code=4404)
+            await self.close(code=NO_TICKET)
             return
         self.ticket_id, self.is_agent = access
         self.state = "viewing"
@@ -52,6 +67,21 @@ class TicketConsumer(AsyncJsonWebsocketConsumer):
             if self.is_agent:
                 await self._announce("left")
             await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def _still_allowed(self) -> bool:
+        """Re-read the listener's access to the ticket; on losing it, leave and close."""
+        if not hasattr(self, "group"):
+            return False  # already left: events queued before that are dropped
+        user_id = self.scope["user"].pk
+        role = await database_sync_to_async(live_ticket_role)(user_id, self.ticket_id)
+        if role is None:
+            group, self.is_agent = self.group, False
+            del self.group
+            await self.channel_layer.group_discard(group, self.channel_name)
+            await self.close(code=NO_TICKET)
+            return False
+        self.is_agent = role in AGENT_ROLES  # a demoted agent no longer sees notes
+        return True
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not self.is_agent or not isinstance(content, dict):
@@ -79,6 +109,8 @@ class TicketConsumer(AsyncJsonWebsocketConsumer):
             return
         if message["user_id"] == self.scope["user"].pk:
             return  # the same agent in another tab is not a collision
+        if not await self._still_allowed() or not self.is_agent:
+            return
         await self.send_json(
             {
                 "event": "presence",
@@ -91,6 +123,8 @@ class TicketConsumer(AsyncJsonWebsocketConsumer):
             await self._announce(self.state)
 
     async def ticket_change(self, message: dict[str, Any]) -> None:
+        if not await self._still_allowed():
+            return
         if not message.get("public", True) and not self.is_agent:
             return
         await self.send_json(
@@ -109,7 +143,7 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         desk_ids = await database_sync_to_async(_desk_ids)(self.scope["user"])
         if not desk_ids:
-            await self.close(code=4403)
+            await self.close(code=NO_DESK)
             return
         self.groups_joined = [desk_group(d) for d in desk_ids]
         for group in self.groups_joined:
@@ -122,6 +156,16 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
 
     async def ticket_change(self, message: dict[str, Any]) -> None:
+        group = desk_group(message["desk_id"])
+        if group not in self.groups_joined:
+            return  # a desk left since: an event queued before that is dropped
+        user_id = self.scope["user"].pk
+        if not await database_sync_to_async(live_desk_access)(user_id, message["desk_id"]):
+            self.groups_joined.remove(group)
+            await self.channel_layer.group_discard(group, self.channel_name)
+            if not self.groups_joined:
+                await self.close(code=NO_DESK)
+            return
         await self.send_json(
             {"event": "change", "ticket_id": message["ticket_id"], "kind": message["kind"]}
         )

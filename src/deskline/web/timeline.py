@@ -9,6 +9,7 @@ from deskline.accounts.models import User
 from deskline.desks.models import CustomField
 from deskline.tickets.access import (
     hidden_fields_by_desk,
+    hide_unseen_ticket_references,
     sees_internal,
     visible_events_for_user,
     visible_messages_for_user,
@@ -85,7 +86,7 @@ def timeline_for_user(user: User, ticket: Ticket) -> list[Entry]:
     events = visible_events_for_user(user, ticket).exclude(kind__in=MESSAGE_EVENTS)
     hidden = hidden_fields_by_desk(user, {ticket.desk_id}).get(ticket.desk_id, set())
     labels: dict[str, str] | None = None
-    for event in events.select_related("actor"):
+    for event in hide_unseen_ticket_references(user, list(events.select_related("actor"))):
         if not internal and event.field not in REQUESTER_FIELDS:
             continue  # requesters follow the status; assignments and tags are the desk's
         if event.field == "custom_fields":

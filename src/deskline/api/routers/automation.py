@@ -96,7 +96,7 @@ def list_triggers(request: HttpRequest, desk: str | None = None) -> list[dict]:
 
 @router.post("/triggers", response={201: TriggerOut, **ERRORS})
 def create_trigger(request: HttpRequest, payload: TriggerIn) -> Reply:
-    desk = desk_for_user(request.auth, payload.desk, manage=True)
+    desk = desk_for_user(request.auth, payload.desk, manage=True, field="desk")
     trigger = definitions.save_trigger(
         Trigger(desk=desk), payload.model_dump(exclude={"desk"}), request.auth
     )
@@ -147,7 +147,7 @@ def list_rules(request: HttpRequest, desk: str | None = None) -> list[dict]:
 
 @router.post("/scheduled-rules", response={201: RuleOut, **ERRORS})
 def create_rule(request: HttpRequest, payload: RuleIn) -> Reply:
-    desk = desk_for_user(request.auth, payload.desk, manage=True)
+    desk = desk_for_user(request.auth, payload.desk, manage=True, field="desk")
     rule = definitions.save_rule(
         ScheduledRule(desk=desk), payload.model_dump(exclude={"desk"}), request.auth
     )
@@ -204,7 +204,7 @@ def list_macros(request: HttpRequest, desk: str | None = None) -> list[dict]:
 
 @router.post("/macros", response={201: MacroOut, **ERRORS})
 def create_macro(request: HttpRequest, payload: MacroIn) -> Reply:
-    desk = desk_for_user(request.auth, payload.desk)
+    desk = desk_for_user(request.auth, payload.desk, field="desk")
     if payload.scope not in ("personal", "team", "desk"):
         raise ValidationError({"scope": "one of personal, team, desk"})
     team = definitions.resolve_team(desk, payload.team) if payload.scope == "team" else None
@@ -251,7 +251,7 @@ def list_webhooks(request: HttpRequest, desk: str | None = None) -> list[dict]:
 
 @router.post("/webhooks", response={201: WebhookOut, **ERRORS})
 def create_webhook(request: HttpRequest, payload: WebhookIn) -> Reply:
-    desk = desk_for_user(request.auth, payload.desk, manage=True)
+    desk = desk_for_user(request.auth, payload.desk, manage=True, field="desk")
     hook = definitions.save_webhook(
         Webhook(desk=desk), payload.model_dump(exclude={"desk"}), request.auth
     )
@@ -288,7 +288,7 @@ def list_inbound_hooks(request: HttpRequest, desk: str | None = None) -> list[di
 
 @router.post("/inbound-hooks", response={201: InboundHookOut, **ERRORS})
 def create_inbound_hook(request: HttpRequest, payload: InboundHookIn) -> Reply:
-    desk = desk_for_user(request.auth, payload.desk, manage=True)
+    desk = desk_for_user(request.auth, payload.desk, manage=True, field="desk")
     hook, token = definitions.create_inbound_hook(desk, payload.model_dump(), request.auth)
     return Reply(201, out.inbound_out(hook, token=token))
 

@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Router, Status
 
+from deskline.accounts.models import User
 from deskline.accounts.services import get_or_create_requester
 from deskline.api.schemas import (
     CategoryIn,
@@ -45,12 +46,22 @@ def visible_desks(user) -> list[Desk]:  # type: ignore[no-untyped-def]
     return [d for d in desks if d.visibility in open_to or d.pk in agent_desk_ids(user)]
 
 
-def desk_for_user(user, value: int | str, *, manage: bool = False) -> Desk:  # type: ignore[no-untyped-def]
+def desk_for_user(
+    user: User, value: int | str, *, manage: bool = False, field: str | None = None
+) -> Desk:
+    """The desk by id or slug if the user may see it (and manage it, with manage=True).
+
+    A desk named in the address that the user may not see is missing (404); one named by
+    a body field (field="desk") is bad input naming the field (422), the same answer
+    for a desk that does not exist and one the user may not see.
+    """
     try:
         desk = fields.resolve_desk(value)
     except ValidationError:
-        raise NotFound(f"desk {value} not found") from None
-    if desk not in visible_desks(user):
+        desk = None
+    if desk is None or desk not in visible_desks(user):
+        if field is not None:
+            raise ValidationError({field: f"no desk {value!r}"})
         raise NotFound(f"desk {value} not found")
     if manage and role_on_desk(user, desk.pk) not in (ADMIN, Role.SUPERVISOR):
         raise Forbidden(f"only admins and supervisors of {desk.slug} may change it")

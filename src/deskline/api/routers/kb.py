@@ -228,7 +228,9 @@ def create_article(request: HttpRequest, payload: ArticleIn) -> Reply:
     desk = _editable_desk(request.auth, payload.desk)
     original = None
     if payload.translation_of is not None:
-        original = get_article_for_user(request.auth, payload.translation_of)
+        original = get_article_for_user(
+            request.auth, payload.translation_of, field="translation_of"
+        )
     values = payload.model_dump(exclude={"desk", "translation_of"})
     article = services.create_article(desk, actor=request.auth, translation_of=original, **values)
     return Reply(201, article_out(article))
@@ -352,8 +354,16 @@ def suggest(request: HttpRequest, params: Query[SuggestQuery]) -> dict[str, Any]
 def record_event(request: HttpRequest, payload: EventIn) -> Reply:
     """Deflection steps: opened (an article), abandoned or submitted (the request)."""
     desk = readable_desk(request.auth, payload.desk)
-    article = get_article_for_user(request.auth, payload.article) if payload.article else None
-    ticket = get_ticket_for_user(request.auth, payload.ticket) if payload.ticket else None
+    article = (
+        get_article_for_user(request.auth, payload.article, field="article")
+        if payload.article
+        else None
+    )
+    ticket = (
+        get_ticket_for_user(request.auth, payload.ticket, field="ticket")
+        if payload.ticket
+        else None
+    )
     deflection.record_event(
         payload.session,
         payload.kind,
@@ -404,7 +414,7 @@ def resolving_articles(request: HttpRequest, ticket_id: str) -> list[dict[str, A
 def link_resolving_article(request: HttpRequest, ticket_id: str, payload: ResolvedIn) -> Reply:
     """Record that an article resolved this ticket."""
     ticket = get_ticket_for_user(request.auth, ticket_id, write=True)
-    article = get_article_for_user(request.auth, payload.article)
+    article = get_article_for_user(request.auth, payload.article, field="article")
     created = services.link_resolving_article(ticket, article, actor=request.auth)
     return Reply(201 if created else 200, None)
 

@@ -24,10 +24,6 @@ def _out(org: Organization, *, agent: bool = True) -> dict:
     }
 
 
-def _clean_domains(domains: list[str]) -> list[str]:
-    return sorted({d.strip().lower().lstrip("@") for d in domains if d.strip()})
-
-
 @router.get("/organizations", response={200: list[OrganizationOut], **ERRORS})
 def list_organizations(request: HttpRequest) -> list[dict]:
     if is_agent_anywhere(request.auth):
@@ -40,8 +36,8 @@ def list_organizations(request: HttpRequest) -> list[dict]:
 def create_organization(request: HttpRequest, payload: OrganizationIn) -> Status:
     if not may_manage_people(request.auth):
         raise Forbidden("only agents may create organizations")
-    org = Organization(**{**payload.model_dump(), "domains": _clean_domains(payload.domains)})
-    org.full_clean()
+    org = Organization(**payload.model_dump())
+    org.full_clean()  # checks and normalizes the domains (Organization.clean)
     org.save()
     record_audit(request.auth, "organization.created", org)
     return Status(201, _out(org))
@@ -72,8 +68,6 @@ def update_organization(request: HttpRequest, org_id: Id, payload: OrganizationU
         # Organizations span every desk: an agent of one desk adding a domain it controls
         # to a sharing organization would read its members' requests on all the others.
         raise Forbidden("only admins may change an organization's domains or ticket sharing")
-    if "domains" in changes:
-        changes["domains"] = _clean_domains(changes["domains"])
     for name, value in changes.items():
         setattr(org, name, value)
     org.full_clean()

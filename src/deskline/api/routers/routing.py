@@ -225,7 +225,7 @@ def list_vendors(request: HttpRequest, desk: str) -> list[dict]:
 
 @router.post("/vendors", response={201: VendorOut, **ERRORS})
 def create_vendor(request: HttpRequest, payload: VendorIn) -> Reply:
-    desk = desk_for_user(request.auth, payload.desk, manage=True)
+    desk = desk_for_user(request.auth, payload.desk, manage=True, field="desk")
     if Vendor.objects.filter(desk=desk, name=payload.name).exists():
         raise ValidationError({"name": f"desk {desk.slug} has a vendor {payload.name!r}"})
     vendor = Vendor(

@@ -224,7 +224,7 @@ def list_policies(request: HttpRequest, desk: str) -> list[dict]:
 @router.post("/sla/policies", response={201: PolicyOut, **ERRORS})
 @transaction.atomic
 def create_policy(request: HttpRequest, payload: PolicyIn) -> Reply:
-    desk = desk_for_user(request.auth, payload.desk, manage=True)
+    desk = desk_for_user(request.auth, payload.desk, manage=True, field="desk")
     policy = save_policy(SlaPolicy(desk=desk), payload.model_dump(exclude={"desk"}))
     return Reply(201, _policy_out(policy))
 

@@ -40,7 +40,7 @@ def list_teams(request: HttpRequest, desk: str | None = None) -> list[dict]:
 
 @router.post("/teams", response={201: TeamOut, **ERRORS})
 def create_team(request: HttpRequest, payload: TeamIn) -> Status:
-    desk = desk_for_user(request.auth, payload.desk, manage=True)
+    desk = desk_for_user(request.auth, payload.desk, manage=True, field="desk")
     if Team.objects.filter(desk=desk, slug=payload.slug).exists():
         # The unique (desk, slug) constraint alone would report the field as "__all__".
         raise ValidationError({"slug": f"desk {desk.slug} has a team {payload.slug!r} already"})

@@ -37,12 +37,15 @@ from deskline.sla.services import display as sla_display
 from deskline.tickets import services
 from deskline.tickets.access import (
     EDITING_ROLES,
-    REQUESTER,
     can_see_desk,
+    check_can_update_ticket,
     get_ticket_for_user,
     hidden_fields_by_desk,
+    hide_unseen_merge_targets,
+    hide_unseen_ticket_references,
     role_on_desk,
     visible_events_for_user,
+    visible_links_for_user,
     visible_tickets_for_user,
 )
 from deskline.tickets.choices import Channel, Status
@@ -76,6 +79,7 @@ REQUESTER_CREATE_FIELDS = {
 
 def _ticket_response(ticket: Ticket, viewer: User) -> dict[str, Any]:
     """One ticket as the API shows it, reusing the relations already loaded on it."""
+    hide_unseen_merge_targets(viewer, [ticket])
     load_ticket_relations([ticket])
     hidden = hidden_fields_by_desk(viewer, {ticket.desk_id}).get(ticket.desk_id)
     return ticket_out(ticket, tags_by_ticket([ticket.pk]).get(ticket.pk, []), hidden)
@@ -275,6 +279,7 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> HttpRes
         raise ValidationError({"limit": "limit must be between 1 and 100"})
     queryset = _apply_filters(visible_tickets_for_user(request.auth), request.auth, filters)
     rows, next_cursor = page_by(queryset, "updated_at", filters.cursor, filters.limit)
+    hide_unseen_merge_targets(request.auth, rows)
     load_ticket_relations(rows)
     tags = tags_by_ticket([t.pk for t in rows])
     hidden = hidden_fields_by_desk(request.auth, {t.desk_id for t in rows})
@@ -291,12 +296,7 @@ def get_ticket(request: HttpRequest, ticket_id: str) -> dict:
 def update_ticket(request: HttpRequest, ticket_id: str, payload: TicketUpdateIn) -> dict:
     changes = payload.model_dump(exclude_unset=True)
     ticket = get_ticket_for_user(request.auth, ticket_id)
-    if ticket.viewer_role == REQUESTER:
-        # A requester may only mark their own request solved.
-        if set(changes) != {"status"} or str(changes["status"]).lower() != Status.SOLVED:
-            raise Forbidden(f"you may not change ticket {ticket.number}")
-    elif ticket.viewer_role not in EDITING_ROLES:
-        raise Forbidden(f"you may not change ticket {ticket.number}")
+    check_can_update_ticket(request.auth, ticket, changes)
     services.update_ticket(ticket, actor=request.auth, changes=changes)
     return _single_ticket(ticket.pk, request.auth)
 
@@ -305,6 +305,7 @@ def update_ticket(request: HttpRequest, ticket_id: str, payload: TicketUpdateIn)
 def list_events(request: HttpRequest, ticket_id: str) -> list[dict]:
     ticket = get_ticket_for_user(request.auth, ticket_id)
     events = visible_events_for_user(request.auth, ticket).select_related("actor", "message")
+    events = hide_unseen_ticket_references(request.auth, list(events))
     hidden = hidden_fields_by_desk(request.auth, {ticket.desk_id}).get(ticket.desk_id, set())
     shown = [event_out(e, hidden) for e in events]
     # A change to hidden custom fields only is no change for this viewer.
@@ -314,7 +315,7 @@ def list_events(request: HttpRequest, ticket_id: str) -> list[dict]:
 @router.post("/tickets/{ticket_id}/merge", response={200: TicketOut, **ERRORS})
 def merge_ticket(request: HttpRequest, ticket_id: str, payload: MergeIn) -> dict:
     source = get_ticket_for_user(request.auth, ticket_id, write=True)
-    target = get_ticket_for_user(request.auth, payload.target, write=True)
+    target = get_ticket_for_user(request.auth, payload.target, write=True, field="target")
     services.merge_tickets(source, target, actor=request.auth)
     return _single_ticket(target.pk, request.auth)
 
@@ -331,16 +332,13 @@ def _link_out(link: TicketLink) -> dict:
 @router.get("/tickets/{ticket_id}/links", response={200: list[LinkOut], **ERRORS})
 def list_links(request: HttpRequest, ticket_id: str) -> list[dict]:
     ticket = get_ticket_for_user(request.auth, ticket_id)
-    links = TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket)).select_related(
-        "source", "target"
-    )
-    return [_link_out(link) for link in links]
+    return [_link_out(link) for link in visible_links_for_user(request.auth, ticket)]
 
 
 @router.post("/tickets/{ticket_id}/links", response={201: LinkOut, **ERRORS})
 def add_link(request: HttpRequest, ticket_id: str, payload: LinkIn) -> Reply:
     source = get_ticket_for_user(request.auth, ticket_id, write=True)
-    target = get_ticket_for_user(request.auth, payload.target)
+    target = get_ticket_for_user(request.auth, payload.target, field="target")
     link = services.link_tickets(source, target, payload.kind, actor=request.auth)
     return Reply(201, _link_out(link))
 

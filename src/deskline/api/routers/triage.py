@@ -153,7 +153,7 @@ def reject(request: HttpRequest, prediction_id: Id) -> dict:
 @router.post("/triage/train", response={202: TrainOut, **ERRORS})
 def train_now(request: HttpRequest, payload: TrainIn) -> Status:
     """Retrain one of a desk's models from its resolved tickets, in the background."""
-    desk = desk_for_user(request.auth, payload.desk)
+    desk = desk_for_user(request.auth, payload.desk, field="desk")
     if not request.auth.is_superuser:
         raise Forbidden("only admins may train triage models")
     from deskline.triage.tasks import train_desk_model

@@ -103,7 +103,8 @@ MATRIX: dict[str, dict[str, tuple]] = {
         "follower":         (403, 404, 404, 404),
         "anonymous":        (401, 401, 401, 401),
     },
-    # PATCH /tickets/{id} {"status": "solved"}: the one change requesters may make
+    # PATCH /tickets/{id} {"status": "solved"}: the one change a requester may make, on
+    # their own request; colleagues and followers read and reply but do not close it
     "solve": {
         "admin":            (200, 200, 200, 200),
         "supervisor":       (200, 200, 404, 404),
@@ -112,9 +113,9 @@ MATRIX: dict[str, dict[str, tuple]] = {
         "other_desk_agent": (404, 404, 200, 200),
         "requester_own":    (200, 404, 404, 404),
         "requester_other":  (404, 404, 404, 404),
-        "org_shared":       (200, 404, 404, 404),
+        "org_shared":       (403, 404, 404, 404),
         "org_unshared":     (404, 404, 404, 404),
-        "follower":         (200, 404, 404, 404),
+        "follower":         (403, 404, 404, 404),
         "anonymous":        (401, 401, 401, 401),
     },
     # POST /tickets/{id}/messages {"internal": false}
@@ -472,12 +473,18 @@ def test_light_agent_cannot_merge_link_or_add_followers(world, api):
 
 
 def test_merge_and_link_need_access_to_both_tickets(world, api):
-    """A ticket of another desk stays hidden (404) as a merge or link target."""
+    """A ticket of another desk stays hidden as a merge or link target: the body names
+    no ticket the caller may see (422 on `target`, as for a ticket that does not exist)."""
     agent = api("agent")
     own, hidden = world.tickets["A/alice"], world.tickets["B/eve"]
-    assert agent.post(f"/tickets/{own.pk}/merge", {"target": hidden.pk}).status_code == 404
-    response = agent.post(f"/tickets/{own.pk}/links", {"target": hidden.pk, "kind": "related"})
-    assert response.status_code == 404
+    for path, body in (
+        (f"/tickets/{own.pk}/merge", {"target": hidden.pk}),
+        (f"/tickets/{own.pk}/links", {"target": hidden.pk, "kind": "related"}),
+    ):
+        refused, missing = agent.post(path, body), agent.post(path, {**body, "target": 999999})
+        assert refused.status_code == missing.status_code == 422
+        assert [e["field"] for e in refused.json()["errors"]] == ["target"]
+        assert hidden.subject not in refused.content.decode()
     # The agent is only the requester of B/agent: they may not merge it away.
     requested = world.tickets["B/agent"]
     assert agent.post(f"/tickets/{own.pk}/merge", {"target": requested.pk}).status_code == 403

@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from deskline.desks.models import CustomField
+from deskline.desks.models import CustomField, Role
 from deskline.desks.services import create_category
 
 BIG = "99999999999999999999999"
@@ -112,6 +112,71 @@ CASES = [
         422,
         "choices",
     ),
+    # A body field that names nothing is bad input (422 naming it), not a missing
+    # resource: the address itself exists.
+    ("post", "/teams", '{"desk": "nope", "name": "x", "slug": "ok"}', 422, "desk"),
+    (
+        "post",
+        "/triggers",
+        '{"desk": "nope", "name": "x", "events": [], "actions": []}',
+        422,
+        "desk",
+    ),
+    (
+        "post",
+        "/scheduled-rules",
+        '{"desk": "nope", "name": "x", "status": "pending", "hours": 1, "actions": []}',
+        422,
+        "desk",
+    ),
+    (
+        "post",
+        "/webhooks",
+        '{"desk": "nope", "name": "x", "url": "https://example.com/h", "events": []}',
+        422,
+        "desk",
+    ),
+    (
+        "post",
+        "/inbound-hooks",
+        '{"desk": "nope", "name": "x", "sender_email": "alerts@example.com"}',
+        422,
+        "desk",
+    ),
+    ("post", "/macros", '{"desk": "nope", "name": "x"}', 422, "desk"),
+    (
+        "post",
+        "/vendors",
+        '{"desk": 99999, "name": "x", "contact_email": "v@example.com"}',
+        422,
+        "desk",
+    ),
+    ("post", "/sla/policies", '{"desk": "nope", "name": "x"}', 422, "desk"),
+    ("post", "/triage/train", '{"desk": "nope", "target": "category"}', 422, "desk"),
+    ("post", "/tickets/IT-1/links", '{"target": "IT-999", "kind": "related"}', 422, "target"),
+    ("post", "/tickets/IT-1/merge", '{"target": "IT-999"}', 422, "target"),
+    (
+        "post",
+        "/kb/articles",
+        '{"desk": "it", "title": "x", "translation_of": 99999}',
+        422,
+        "translation_of",
+    ),
+    ("post", "/tickets/IT-1/articles", '{"article": 99999}', 422, "article"),
+    (
+        "post",
+        "/kb/events",
+        '{"session": "s", "kind": "opened", "desk": "it", "article": 99999}',
+        422,
+        "article",
+    ),
+    (
+        "post",
+        "/kb/events",
+        '{"session": "s", "kind": "submitted", "desk": "it", "ticket": "IT-999"}',
+        422,
+        "ticket",
+    ),
 ]
 
 
@@ -128,6 +193,22 @@ def test_bad_input_is_a_clear_4xx(
     assert response.status_code == status, response.content
     if field is not None:
         assert field in [e["field"] for e in response.json()["errors"]], response.content
+
+
+def test_a_desk_in_the_body_the_caller_may_not_see_answers_like_a_missing_one(
+    it_desk, support_desk, agent_on, api_for
+):
+    """A support agent does not see the internal IT desk: naming it in a body is the same
+    422 as naming no desk, and a desk they see but do not manage is a 403."""
+    supervisor = api_for(agent_on(support_desk, Role.SUPERVISOR))
+    team = {"name": "Network", "slug": "network"}
+    hidden = supervisor.post("/teams", {**team, "desk": "it"})
+    missing = supervisor.post("/teams", {**team, "desk": "nope"})
+    assert hidden.status_code == missing.status_code == 422
+    assert hidden.json()["errors"] == [{"field": "desk", "message": "no desk 'it'"}]
+    assert supervisor.post("/teams", {**team, "desk": "support"}).status_code == 201
+    agent = api_for(agent_on(support_desk, Role.AGENT))
+    assert agent.post("/teams", {**team, "slug": "other", "desk": "support"}).status_code == 403
 
 
 def test_time_zone_is_validated(admin_user, api_for):

@@ -1,21 +1,17 @@
 """New notifications reach the signed-in user's open pages, and no one else's."""
 
 import asyncio
-import json
-from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
-from asgiref.testing import ApplicationCommunicator
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
-from django.test import Client
 
-from deskline.asgi import application
 from deskline.notifications.kinds import MENTION
 from deskline.notifications.services import notify
 from deskline.web.live import layer_crosses_processes, user_group
 from deskline.web.models import LiveChange
+from deskline.web.tests.sockets import socket_for
 
 # The ASGI process polls LiveChange rows from its own thread of control, which must see
 # the rows committed (a test transaction would hide them).
@@ -27,38 +23,6 @@ def in_memory_layer(settings):
     """The embedded default: the web process writes LiveChange rows, the ASGI process's
     poller fans them out to its in-memory groups."""
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-
-
-class Socket(ApplicationCommunicator):
-    """A WebSocket client for the ASGI app. Channels' own WebsocketCommunicator is the
-    same thing, but its package imports daphne (Twisted), which Deskline does not need."""
-
-    def __init__(self, path: str, headers: list[tuple[bytes, bytes]]) -> None:
-        scope = {"type": "websocket", "path": path, "headers": headers, "subprotocols": []}
-        super().__init__(application, scope)
-
-    async def connect(self, timeout: float = 5) -> tuple[bool, Any]:
-        await self.send_input({"type": "websocket.connect"})
-        answer = await self.receive_output(timeout)
-        return answer["type"] == "websocket.accept", answer.get("code")
-
-    async def receive_json_from(self, timeout: float = 5) -> Any:
-        answer = await self.receive_output(timeout)
-        assert answer["type"] == "websocket.send", answer
-        return json.loads(answer["text"])
-
-    async def disconnect(self, code: int = 1000) -> None:
-        await self.send_input({"type": "websocket.disconnect", "code": code})
-        await self.wait(1)
-
-
-def socket_for(user, path: str = "/ws/me/") -> Socket:
-    headers = [(b"origin", b"http://localhost")]
-    if user is not None:
-        client = Client()
-        client.force_login(user)
-        headers.append((b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()))
-    return Socket(path, headers)
 
 
 def test_a_notification_reaches_its_users_pages_and_no_one_elses(in_memory_layer, make_user):

@@ -2,8 +2,9 @@
 
 from django.test import Client
 
+from deskline.accounts.models import Organization
 from deskline.desks.models import Role, Team
-from deskline.tickets.models import Ticket
+from deskline.tickets.models import Ticket, TicketFollower
 
 
 def client_for(user) -> Client:
@@ -40,6 +41,34 @@ def test_requesters_see_only_their_own_requests(support_desk, make_user, make_ti
     assert client_for(bob).get(f"/portal/requests/{ticket.number}/").status_code == 404
     assert client_for(bob).post(f"/portal/requests/{ticket.number}/solve/").status_code == 404
     assert client_for(alice).post(f"/portal/requests/{ticket.number}/solve/").status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status == "solved"
+
+
+def test_only_the_requester_marks_a_request_solved_in_the_portal(
+    support_desk, make_user, make_ticket
+):
+    """A colleague (the organization shares tickets) and a follower read the request
+    and reply to it, but only its requester may mark it solved, as in the API."""
+    shared = Organization.objects.create(name="Shared Co", shared_tickets=True)
+    alice = make_user(organization=shared)
+    colleague, follower = make_user(organization=shared), make_user()
+    ticket = make_ticket(support_desk, alice)
+    TicketFollower.objects.create(ticket=ticket, user=follower)
+    page = f"/portal/requests/{ticket.number}/"
+    for other in (colleague, follower):
+        client = client_for(other)
+        shown = client.get(page)
+        assert shown.status_code == 200
+        assert b"/solve/" not in shown.content
+        assert client.post(f"{page}solve/").status_code == 403
+        assert client.post(page, {"body": f"Same here, says {other.email}."}).status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status != "solved"
+    assert ticket.messages.count() == 3
+    own = client_for(alice)
+    assert b"/solve/" in own.get(page).content
+    assert own.post(f"{page}solve/").status_code == 302
     ticket.refresh_from_db()
     assert ticket.status == "solved"
 
@@ -92,6 +121,44 @@ def test_only_admins_make_or_unmake_supervisors_on_the_setup_pages(
     promoted = admin.post("/setup/desks/it/agents/", {"email": agent.email, "role": "supervisor"})
     assert promoted.status_code == 302
     assert role_of(agent) == Role.SUPERVISOR
+
+
+def _desk_form(desk, **changes):
+    values = {
+        "name": desk.name,
+        "slug": desk.slug,
+        "prefix": desk.prefix,
+        "visibility": desk.visibility,
+        "description": desk.description,
+    }
+    if desk.is_active:
+        values["is_active"] = "on"
+    return {**values, **changes}
+
+
+def test_only_admins_change_who_may_see_a_desk_on_the_setup_pages(it_desk, agent_on, admin_user):
+    """Visibility (and slug, prefix, active) decide who sees a desk's tickets and where:
+    an admin's decision. The desk's supervisors rename it and describe it."""
+    supervisor = client_for(agent_on(it_desk, Role.SUPERVISOR))
+    edit = "/setup/desks/it/edit/"
+    before = ("internal", "it", "IT", True)
+    for change in ({"visibility": "external"}, {"slug": "it2"}, {"prefix": "ITX"}):
+        supervisor.post(edit, _desk_form(it_desk, **change))
+        it_desk.refresh_from_db()
+        assert (it_desk.visibility, it_desk.slug, it_desk.prefix, it_desk.is_active) == before
+    supervisor.post(edit, {**_desk_form(it_desk), "is_active": ""})
+    it_desk.refresh_from_db()
+    assert it_desk.is_active
+    form = supervisor.get(edit).context["form"]  # shown, not offered
+    assert form.fields["visibility"].disabled and not form.fields["name"].disabled
+    renamed = supervisor.post(edit, _desk_form(it_desk, name="IT help", description="Laptops"))
+    assert renamed.status_code == 302
+    it_desk.refresh_from_db()
+    assert (it_desk.name, it_desk.description) == ("IT help", "Laptops")
+    admin = client_for(admin_user)
+    assert admin.post(edit, _desk_form(it_desk, visibility="external")).status_code == 302
+    it_desk.refresh_from_db()
+    assert it_desk.visibility == "external"
 
 
 def test_a_refused_portal_reply_is_a_403_not_a_server_error(

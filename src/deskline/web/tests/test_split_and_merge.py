@@ -117,3 +117,24 @@ def test_bulk_merge_into_a_named_or_the_oldest_ticket(
     )
     fourth.refresh_from_db()
     assert fourth.merged_into_id is None
+
+
+def test_the_ticket_page_does_not_name_linked_tickets_the_agent_may_not_see(
+    it_desk, support_desk, agent_on, make_user, make_ticket, admin_user
+):
+    from deskline.tickets.services import link_tickets
+
+    own = make_ticket(support_desk, make_user(), subject="Invoice wrong")
+    sibling = make_ticket(support_desk, make_user(), subject="Invoice wrong too")
+    hidden = make_ticket(it_desk, make_user(is_employee=True), subject="Payroll server down")
+    link_tickets(own, hidden, "related", actor=admin_user)
+    link_tickets(own, sibling, "duplicate", actor=admin_user)
+    page = client_for(agent_on(support_desk, Role.AGENT)).get(f"/tickets/{own.number}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert sibling.number in html
+    assert hidden.number not in html and hidden.subject not in html
+    assert "linked another ticket" in html
+    assert [link.target for link in page.context["links"]] == [sibling]
+    admin_page = client_for(admin_user).get(f"/tickets/{own.number}/").content.decode()
+    assert hidden.number in admin_page

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,13 +12,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from deskline.api.routers.desks import visible_desks
-from deskline.core.errors import Conflict
+from deskline.core.errors import Conflict, Forbidden
 from deskline.desks.models import Category, CustomField, Desk, FieldType
 from deskline.kb import deflection
 from deskline.tickets.access import (
-    REQUESTER,
     can_see_desk,
     check_can_add_message,
+    check_can_update_ticket,
+    is_own_request,
     visible_tickets_for_user,
 )
 from deskline.tickets.choices import Channel, Status
@@ -192,8 +193,10 @@ def portal_ticket(request: HttpRequest, number: str) -> HttpResponse:
         "entries": timeline_for_user(request.user, ticket),
         "draft": draft,
         "error": error,
-        "is_requester": ticket.viewer_role == REQUESTER,
-        "solvable": ticket.status not in (Status.SOLVED, Status.CLOSED),
+        "can_solve": (
+            is_own_request(request.user, ticket)
+            and ticket.status not in (Status.SOLVED, Status.CLOSED)
+        ),
     }
     template = "web/portal/_timeline_part.html" if request.htmx else "web/portal/ticket.html"
     return render(request, template, context, status=422 if error else 200)
@@ -203,10 +206,13 @@ def portal_ticket(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def portal_solve(request: HttpRequest, number: str) -> HttpResponse:
     ticket = load_ticket(request, number)
-    if ticket.requester_id != request.user.pk:
-        raise Http404
+    changes = {"status": Status.SOLVED}
     try:
-        update_ticket(ticket, actor=request.user, changes={"status": Status.SOLVED})
+        check_can_update_ticket(request.user, ticket, changes)
+    except Forbidden as exc:
+        raise PermissionDenied(str(exc)) from None
+    try:
+        update_ticket(ticket, actor=request.user, changes=changes)
     except Conflict as exc:
         messages.error(request, str(exc))
     else:

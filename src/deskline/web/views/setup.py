@@ -17,7 +17,7 @@ from deskline.accounts.models import User
 from deskline.accounts.services import record_audit
 from deskline.core.errors import Forbidden
 from deskline.desks.models import Category, CustomField, Desk, DeskMembership, Team
-from deskline.desks.services import set_desk_role
+from deskline.desks.services import may_change_desk_field, set_desk_role, update_desk
 from deskline.tickets.models import StatusDefinition
 from deskline.web.labels import choices
 from deskline.web.permissions import can_manage_desk, managed_desk_ids
@@ -155,16 +155,32 @@ def desk_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     if desk is None and not request.user.is_superuser:
         raise Http404
     form = DeskForm(request.POST or None, instance=desk)
+    if desk is not None:
+        for name, field in form.fields.items():
+            # Shown, not offered: the service refuses them to supervisors anyway.
+            field.disabled = not may_change_desk_field(request.user, desk, name)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            saved = form.save()
-            action = "desk.updated" if desk else "desk.created"
-            record_audit(request.user, action, saved, data={"slug": saved.slug})
-        messages.success(request, _("Saved."))
-        return redirect("web:setup_desk", slug=saved.slug)
+        saved = _save_desk(request, desk, form)
+        if saved is not None:
+            messages.success(request, _("Saved."))
+            return redirect("web:setup_desk", slug=saved.slug)
     title = _("Edit desk") if desk else _("New desk")
     context = {"form": form, "title": title, "desk": desk}
     return render(request, "web/setup/form.html", context, status=422 if form.errors else 200)
+
+
+def _save_desk(request: HttpRequest, desk: Desk | None, form: DeskForm) -> Desk | None:
+    if desk is None:
+        with transaction.atomic():
+            saved = form.save()
+            record_audit(request.user, "desk.created", saved, data={"slug": saved.slug})
+        return saved
+    changes = {name: form.cleaned_data[name] for name in form.changed_data}
+    try:
+        return update_desk(desk, changes, actor=request.user)
+    except Forbidden as exc:
+        form.add_error(None, str(exc))
+        return None
 
 
 def _save_member(request: HttpRequest, desk: Desk, form: MemberForm) -> bool:

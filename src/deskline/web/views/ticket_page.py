@@ -22,11 +22,12 @@ from deskline.tickets.access import (
     check_can_add_message,
     check_can_upload,
     get_ticket_for_user,
+    visible_links_for_user,
     visible_tickets_for_user,
 )
 from deskline.tickets.attachments import store_attachment
 from deskline.tickets.choices import Channel
-from deskline.tickets.models import Message, StatusDefinition, Ticket, TicketLink
+from deskline.tickets.models import Message, StatusDefinition, Ticket
 from deskline.tickets.services import (
     add_message,
     link_tickets,
@@ -76,9 +77,7 @@ def ticket_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[s
         .exclude(pk=ticket.pk)
         .order_by("-updated_at", "-id")[:10]
     )
-    links = TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket)).select_related(
-        "source", "target"
-    )
+    links = visible_links_for_user(user, ticket)
     can_edit = ticket.viewer_role in EDITING_ROLES
     entries = timeline_for_user(user, ticket)
     context = {
