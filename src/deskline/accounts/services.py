@@ -3,7 +3,6 @@
 import secrets
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import TextField
 from django.db.models.functions import Cast
@@ -11,6 +10,7 @@ from django.utils import timezone
 
 from deskline.accounts.models import ApiToken, AuditEntry, Organization, User, normalize_email
 from deskline.core import rows
+from deskline.core.emails import check_email, normalize_domain
 
 TOKEN_PREFIX = "dl_"
 
@@ -36,7 +36,7 @@ def record_audit(
 def clean_email(email: str, *, field: str = "email") -> str:
     email = normalize_email(email or "")
     try:
-        validate_email(email)
+        check_email(email)
     except ValidationError:
         raise ValidationError({field: f"{email!r} is not a valid email address"}) from None
     return email
@@ -54,7 +54,8 @@ def organization_for_email(email: str) -> Organization | None:
             domains_text__icontains=f'"{domain}"'
         )
     for org in candidates:
-        if domain in [d.lower() for d in org.domains]:
+        # An admin may list an internationalized domain in either form.
+        if domain in [normalize_domain(d) for d in org.domains]:
             return org
     return None
 

@@ -2,6 +2,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from deskline.core.emails import normalize_email
+
 
 class DeskAddress(models.Model):
     """An address a desk receives mail at; the desk's primary one is the From of its mail."""
@@ -22,7 +24,7 @@ class DeskAddress(models.Model):
         return self.email
 
     def save(self, *args: object, **kwargs: object) -> None:
-        self.email = self.email.strip().lower()
+        self.email = normalize_email(self.email)
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 

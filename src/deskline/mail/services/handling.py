@@ -62,8 +62,8 @@ def recipients_of(parsed: ParsedMail, raw_mail: RawMail) -> list[str]:
     found = [*raw_mail.envelope_to, *parsed.to, *parsed.cc]
     for name in ("delivered-to", "x-original-to"):
         value = parsed.headers.get(name, "")
-        found += [part.strip(" <>").lower() for part in value.split(",") if "@" in part]
-    return list(dict.fromkeys(e.lower() for e in found if e))
+        found += [part.strip(" <>") for part in value.split(",") if "@" in part]
+    return list(dict.fromkeys(normalize_email(e) for e in found if e))
 
 
 def _source_headers(parsed: ParsedMail, raw_mail: RawMail) -> dict:

@@ -19,6 +19,7 @@ from email.policy import compat32
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from deskline.core.emails import normalize_email
 from deskline.core.errors import Conflict
 from deskline.desks.models import Desk
 from deskline.mail.models import RawMail
@@ -113,7 +114,7 @@ def store_raw(
                 size=len(raw),
                 source=source[:64],
                 default_desk=default_desk,
-                envelope_to=[e.lower() for e in envelope_to or []],
+                envelope_to=[normalize_email(e) for e in envelope_to or []],
             )
             _insert(raw_mail)
     except IntegrityError:
