@@ -14,6 +14,14 @@ class DeskAddress(models.Model):
     primary = models.BooleanField(default=False, help_text="the From address of outbound mail")
     # An agent of the desk forwarding a customer's mail opens the ticket for that customer.
     forwards_open_for_original_sender = models.BooleanField(default=False)
+    # Mail to this address comes through a relay (a web form, a gateway) that sends as
+    # itself on behalf of the person it names in Reply-To. Off: From is the requester,
+    # as mail clients mean it (Reply-To there is only where answers are wanted).
+    requester_from_reply_to = models.BooleanField(
+        default=False,
+        help_text="the requester of mail to this address is its Reply-To, not its From "
+        "(for mail relayed by a web form or gateway on behalf of a customer)",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
