@@ -77,6 +77,12 @@ def _count(bucket: str, window: int, share: int) -> int:
     return _file.count(bucket, window, share)
 
 
+def anonymous_wait(address: str) -> int:
+    """seconds_to_wait for a reader without an account at this client address
+    (DESKLINE_PUBLIC_RATE_LIMIT): help center pages and the public API share it."""
+    return seconds_to_wait(f"public-ip:{address}", settings.PUBLIC_RATE_LIMIT)
+
+
 def _cache_is_shared() -> bool:
     return not settings.CACHES["default"]["BACKEND"].endswith(".LocMemCache")
 
