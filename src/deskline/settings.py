@@ -5,6 +5,7 @@ in-process cache and the database task backend. DATABASE_URL and REDIS_URL move 
 same code to PostgreSQL and Redis.
 """
 
+import ipaddress
 import secrets
 from pathlib import Path
 
@@ -236,8 +237,19 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- API ------------------------------------------------------------------------
-# Requests per minute per token (or per address when anonymous); 0 turns it off.
+# Requests per minute per token or signed-in user; 0 turns it off.
 API_RATE_LIMIT = env_int("DESKLINE_API_RATE_LIMIT", 1200, minimum=0)
+# Requests per minute per client address from readers without an account (help center
+# pages, search, suggestions, the public API), pages and API together; 0 turns it off.
+PUBLIC_RATE_LIMIT = env_int("DESKLINE_PUBLIC_RATE_LIMIT", 300, minimum=0)
+# Reverse proxies whose X-Forwarded-For names the client (addresses or networks):
+# behind one, every reader would otherwise share the proxy's address and its budget.
+TRUSTED_PROXIES = env_list("DESKLINE_TRUSTED_PROXIES", [])
+try:
+    for _proxy in TRUSTED_PROXIES:
+        ipaddress.ip_network(_proxy, strict=False)
+except ValueError as _error:
+    raise ConfigurationError(f"DESKLINE_TRUSTED_PROXIES: {_error}") from None
 # Alerts per minute on the inbound webhook endpoint, per hook and per client address.
 INBOUND_HOOK_RATE_LIMIT = env_int("DESKLINE_INBOUND_HOOK_RATE_LIMIT", 120, minimum=0)
 # Other apps' work on a ticket change (SLA clocks, routing, triggers, search indexing)

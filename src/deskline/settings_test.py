@@ -32,6 +32,7 @@ from deskline.settings import *  # noqa: E402,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 API_RATE_LIMIT = 0
 INBOUND_HOOK_RATE_LIMIT = 0  # tests of the limit turn it on with their own addresses
+PUBLIC_RATE_LIMIT = 0  # the same: the test client is always 127.0.0.1
 # Tests see the other apps' reactions at once; tests/test_deferred_hooks.py covers the
 # worker path, and the browser tests' `deskline serve` runs it for real.
 TICKET_HOOKS_INLINE = True

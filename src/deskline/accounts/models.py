@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from deskline.core import emails
+
 
 def validate_time_zone(value: str) -> None:
     try:
@@ -73,8 +75,9 @@ class UserManager(BaseUserManager["User"]):
 
 def normalize_email(email: str) -> str:
     # Mail addresses are matched case-insensitively in practice; storing them folded
-    # keeps one requester per address whatever case a mail client sends.
-    return email.strip().lower()
+    # keeps one requester per address whatever case a mail client sends (and whichever
+    # form of an internationalized domain: core.emails).
+    return emails.normalize_email(email)
 
 
 class User(AbstractBaseUser, PermissionsMixin):

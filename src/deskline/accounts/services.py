@@ -3,7 +3,6 @@
 import secrets
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import TextField
 from django.db.models.functions import Cast
@@ -12,6 +11,7 @@ from django.utils import timezone
 from deskline.accounts.domains import to_ascii
 from deskline.accounts.models import ApiToken, AuditEntry, Organization, User, normalize_email
 from deskline.core import rows
+from deskline.core.emails import check_email
 
 TOKEN_PREFIX = "dl_"
 
@@ -37,7 +37,7 @@ def record_audit(
 def clean_email(email: str, *, field: str = "email") -> str:
     email = normalize_email(email or "")
     try:
-        validate_email(email)
+        check_email(email)
     except ValidationError:
         raise ValidationError({field: f"{email!r} is not a valid email address"}) from None
     return email

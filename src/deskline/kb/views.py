@@ -23,6 +23,7 @@ from deskline.kb.files import file_url
 from deskline.kb.models import ArticleFile, DeflectionEventKind, State
 from deskline.search.services import Filters, search
 from deskline.tickets.access import can_see_desk
+from deskline.web.public import limit_anonymous
 
 RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
 
@@ -43,6 +44,7 @@ def _in_language(articles: Any, language: str) -> Any:
     return articles.filter(Q(language=base) | Q(language__startswith=f"{base}-"))
 
 
+@limit_anonymous
 def help_home(request: HttpRequest) -> HttpResponse:
     desks = [d for d in Desk.objects.filter(is_active=True) if can_see_desk(request.user, d)]
     counts = dict(
@@ -57,6 +59,7 @@ def help_home(request: HttpRequest) -> HttpResponse:
     return render(request, "kb/home.html", {"rows": rows, "can_report": can_report})
 
 
+@limit_anonymous
 def help_desk(request: HttpRequest, slug: str) -> HttpResponse:
     desk = _desk(request, slug)
     query = request.GET.get("q", "").strip()[:500]
@@ -77,6 +80,7 @@ def help_desk(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@limit_anonymous
 def help_article(request: HttpRequest, slug: str, article_id: int) -> HttpResponse:
     desk = _desk(request, slug)
     article = get_article_for_user(request.user, article_id) if article_id else None
@@ -118,6 +122,7 @@ def help_article(request: HttpRequest, slug: str, article_id: int) -> HttpRespon
 
 
 @require_POST
+@limit_anonymous
 def help_answered(request: HttpRequest, slug: str, article_id: int) -> HttpResponse:
     """The reader, sent here by a request form's suggestions, says the article answered
     them: the request is dropped, counted as self-solved at once (not after the timeout)."""
@@ -133,6 +138,7 @@ def help_answered(request: HttpRequest, slug: str, article_id: int) -> HttpRespo
 
 
 @require_POST
+@limit_anonymous
 def help_feedback(request: HttpRequest, slug: str, article_id: int) -> HttpResponse:
     desk = _desk(request, slug)
     article = get_article_for_user(request.user, article_id)
@@ -147,6 +153,7 @@ def help_feedback(request: HttpRequest, slug: str, article_id: int) -> HttpRespo
     return render(request, "kb/thanks.html", {"desk": desk, "article": article})
 
 
+@limit_anonymous
 def help_suggest(request: HttpRequest, slug: str) -> HttpResponse:
     """An HTML fragment of suggested articles, for the request form (htmx)."""
     desk = _desk(request, slug)

@@ -45,7 +45,9 @@ class MailboxAdmin(admin.ModelAdmin):
 
 @admin.register(DeskAddress)
 class DeskAddressAdmin(admin.ModelAdmin):
-    list_display = ["email", "desk", "primary", "forwards_open_for_original_sender"]
+    list_display = [
+        "email", "desk", "primary", "forwards_open_for_original_sender", "requester_from_reply_to",
+    ]  # fmt: skip
     list_filter = ["desk"]
     search_fields = ["email"]
 

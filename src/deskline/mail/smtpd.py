@@ -79,6 +79,15 @@ def _in_memory_database() -> bool:
     return connection.vendor == "sqlite" and connection.is_in_memory_db()
 
 
+def _readable(address: str) -> bool:
+    """aiosmtpd keeps bytes that are no UTF-8 as lone surrogates (surrogateescape)."""
+    try:
+        address.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class IntakeHandler:
     def __init__(self, processes: int = 1) -> None:
         self.store_thread = ThreadPoolExecutor(1, thread_name_prefix="smtpd-store")
@@ -96,6 +105,9 @@ class IntakeHandler:
     async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook name)
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list
     ) -> str:
+        if not _readable(address):
+            # Bytes that are no UTF-8 name no mailbox; a 4xx would be retried for days.
+            return "553 5.1.3 The address is not valid UTF-8"
         try:
             known = await self._run(self.store_thread, is_known_recipient, address)
         except Exception:
@@ -180,6 +192,9 @@ def start(host: str, port: int, processes: int = 1) -> tuple[Controller, IntakeH
         data_size_limit=MAX_MESSAGE_BYTES,
         # Keep the exact bytes: no 8-bit decoding of the content by aiosmtpd.
         decode_data=False,
+        # Offer SMTPUTF8 (RFC 6531): mail from and to Unicode addresses (aiosmtpd's
+        # default too; said here because refusing it would bounce such senders' mail).
+        enable_SMTPUTF8=True,
         ready_timeout=10,
     )
     controller.start()

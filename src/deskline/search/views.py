@@ -14,6 +14,7 @@ from deskline.search.models import Kind
 from deskline.search.services import Filters, Hit, search
 from deskline.tickets.access import AGENT_ROLES, role_on_desk
 from deskline.tickets.models import Ticket
+from deskline.web.public import limit_anonymous
 
 PAGE = 30
 
@@ -45,6 +46,7 @@ def results_for(user: User, query: str, kind: str) -> list[Result]:
     return [Result(h, _link(user, h, numbers, slugs), str(labels[h.kind])) for h in hits]
 
 
+@limit_anonymous
 def search_page(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:500]
     kind = request.GET.get("type", "")

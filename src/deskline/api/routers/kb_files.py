@@ -7,7 +7,7 @@ from django.http import FileResponse, HttpRequest
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from deskline.api.routers.search import PUBLIC_AUTH
+from deskline.api.routers.search import PUBLIC_AUTH, PUBLIC_FILE_AUTH
 from deskline.api.schemas import Error
 from deskline.core.errors import NotFound
 from deskline.core.ids import Id
@@ -64,7 +64,7 @@ def list_files(request: HttpRequest, article_id: str) -> list[dict[str, object]]
     return [file_out(item) for item in ArticleFile.objects.filter(article=article)]
 
 
-@router.get("/kb/files/{file_id}", response={**ERRORS}, auth=PUBLIC_AUTH)
+@router.get("/kb/files/{file_id}", response={**ERRORS}, auth=PUBLIC_FILE_AUTH)
 def download_file(request: HttpRequest, file_id: Id) -> FileResponse:
     item = ArticleFile.objects.filter(pk=file_id).first()
     if item is None:

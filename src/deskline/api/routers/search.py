@@ -7,8 +7,10 @@ from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from deskline.api.auth import BearerToken, Session
+from deskline.api.auth import BearerToken, RateLimited, Session
 from deskline.api.schemas import Error
+from deskline.core.clients import client_address
+from deskline.core.ratelimit import anonymous_wait
 from deskline.desks.models import Desk
 from deskline.search.permissions import open_desks_condition
 from deskline.search.services import Filters, Hit, search
@@ -19,15 +21,28 @@ router = Router(tags=["search"])
 ERRORS = {401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
 
 
-def anonymous(request: HttpRequest) -> Any:
+class Anonymous:
     """Readers without an account (the public help center). A request that sends
-    credentials must be authenticated by them, never downgraded to anonymous."""
-    if request.headers.get("Authorization"):
-        return None
-    return AnonymousUser()
+    credentials must be authenticated by them, never downgraded to anonymous.
+
+    Each request counts against the client address's budget (DESKLINE_PUBLIC_RATE_LIMIT,
+    shared with the help center's pages) unless `counted` is false: the images of an
+    article, which one page view fetches by the handful."""
+
+    def __init__(self, *, counted: bool = True) -> None:
+        self.counted = counted
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if request.headers.get("Authorization"):
+            return None
+        if self.counted and (wait := anonymous_wait(client_address(request))):
+            raise RateLimited(retry_after=wait)
+        return AnonymousUser()
 
 
-PUBLIC_AUTH = [BearerToken(), Session(), anonymous]
+PUBLIC_AUTH = [BearerToken(), Session(), Anonymous()]
+# Article files (images shown in an article page): not counted.
+PUBLIC_FILE_AUTH = [BearerToken(), Session(), Anonymous(counted=False)]
 
 
 def readable_desk(user: Any, value: str, *, field: str = "desk") -> Desk:

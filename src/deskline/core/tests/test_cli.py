@@ -93,6 +93,13 @@ def test_a_redis_url_that_is_no_redis_url_is_a_configuration_error(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def test_a_trusted_proxy_that_is_no_address_is_a_configuration_error(tmp_path):
+    result = deskline(tmp_path, "check", DESKLINE_TRUSTED_PROXIES="10.0.0.1, proxy.local")
+    assert result.returncode == 2
+    assert "DESKLINE_TRUSTED_PROXIES" in result.stderr and "proxy.local" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_a_data_dir_that_cannot_be_made_is_a_configuration_error(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")

@@ -2,6 +2,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from deskline.core.emails import normalize_email
+
 
 class DeskAddress(models.Model):
     """An address a desk receives mail at; the desk's primary one is the From of its mail."""
@@ -12,6 +14,14 @@ class DeskAddress(models.Model):
     primary = models.BooleanField(default=False, help_text="the From address of outbound mail")
     # An agent of the desk forwarding a customer's mail opens the ticket for that customer.
     forwards_open_for_original_sender = models.BooleanField(default=False)
+    # Mail to this address comes through a relay (a web form, a gateway) that sends as
+    # itself on behalf of the person it names in Reply-To. Off: From is the requester,
+    # as mail clients mean it (Reply-To there is only where answers are wanted).
+    requester_from_reply_to = models.BooleanField(
+        default=False,
+        help_text="the requester of mail to this address is its Reply-To, not its From "
+        "(for mail relayed by a web form or gateway on behalf of a customer)",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -22,7 +32,7 @@ class DeskAddress(models.Model):
         return self.email
 
     def save(self, *args: object, **kwargs: object) -> None:
-        self.email = self.email.strip().lower()
+        self.email = normalize_email(self.email)
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 

@@ -13,8 +13,10 @@ class RawState(models.TextChoices):
 class RawMail(models.Model):
     """A mail exactly as it arrived, stored before anything reads it.
 
-    `dedupe_key` ("mid:<Message-ID>", else "sha:<sha256>") is unique: the same mail
-    from two mailboxes, a re-poll or an SMTP retry is stored, and acted on, once.
+    `dedupe_key` ("mc:" + hash of the Message-ID with the sender, date, subject and
+    body, else "sha:<sha256>" of the bytes) is unique: the same mail from two mailboxes,
+    a re-poll or an SMTP retry is stored, and acted on, once; another mail reusing a
+    Message-ID is not taken for it (services.intake.identity).
     """
 
     dedupe_key = models.CharField(max_length=80, unique=True)

@@ -5,6 +5,8 @@ from email.message import Message
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 
+from deskline.core.emails import normalize_email
+
 from .headers import decode_header, message_ids, parse_addresses, raw_header
 from .reasons import HARD_REASONS, classify
 from .types import Bounce, ParsedAttachment
@@ -58,7 +60,7 @@ def _from_report(blocks: list[Message]) -> Bounce | None:
     block = recipients[0]
     address = _block_value(block, "final-recipient") or _block_value(block, "original-recipient")
     found = _ADDRESS.search(address)
-    recipient = found.group(0).lower() if found else ""
+    recipient = normalize_email(found.group(0)) if found else ""
     status_match = _STATUS_CODE.search(_block_value(block, "status"))
     status = status_match.group(1) if status_match else ""
     diagnostic = _block_value(block, "diagnostic-code")
@@ -75,7 +77,7 @@ def _error_text(text: str) -> str:
 
 def _recipient_from_text(text: str, excluded: set[str]) -> str:
     for found in _ADDRESS.finditer(text):
-        address = found.group(0).strip(".").lower()
+        address = normalize_email(found.group(0).strip("."))
         local = address.split("@", 1)[0]
         if address in excluded or _DAEMON.match(address) or local in {"mailer-daemon"}:
             continue
@@ -110,7 +112,7 @@ def find_bounce(
     recipient = from_report.recipient if from_report else ""
     if not recipient and failed_header:
         found = _ADDRESS.search(failed_header)
-        recipient = found.group(0).lower() if found else ""
+        recipient = normalize_email(found.group(0)) if found else ""
     if not recipient:
         recipient = _recipient_from_text(error_text, excluded - {""})
     status = from_report.status if from_report else ""

@@ -2,6 +2,8 @@
 
 import re
 
+from deskline.core.emails import normalize_email
+
 _FORWARD_SUBJECT = re.compile(
     r"^\s*(\[[^\]]*\]\s*)?(fwd?|fw|wg|tr|rv|enc|i|doorst|vs|vb|转发|轉寄|转寄|إعادة توجيه|"
     r"トランスファー|転送)\s*[:：]",
@@ -35,7 +37,7 @@ def parse_from_value(value: str) -> tuple[str, str] | None:
     match = _EMAIL.search(value)
     if not match:
         return None
-    email = match.group(0).lower()
+    email = normalize_email(match.group(0))
     name = (value[: match.start()] + " " + value[match.end() :]).replace("mailto:", "")
     name = re.sub(r"\s+on behalf of\s.*$", "", name, flags=re.IGNORECASE)
     name = re.sub(r"[<>\[\]()\"*]", " ", name)

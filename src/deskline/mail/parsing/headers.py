@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 
+from deskline.core.emails import normalize_email
+
 from .charsets import codec_for, guess_decode
 
 # Lenient on purpose: real mail has spaces inside Q words, lower-case b/q, RFC 2231
@@ -113,14 +115,21 @@ def decode_header(value: str | None, hints: tuple[str, ...] = ()) -> str:
 
 
 def parse_addresses(value: str | None, hints: tuple[str, ...] = ()) -> list[tuple[str, str]]:
-    """(name, email) pairs; email lower case, "" when the entry has no usable address."""
+    """(name, email) pairs; email as stored (core.emails.normalize_email), "" when the
+    entry has no usable address."""
     if not value:
         return []
     text = unfold(raw_to_str(str(value), hints))
     pairs: list[tuple[str, str]] = []
     for name, address in getaddresses([text]):
         name = decode_header(name, hints).strip("\"' ")
-        address = address.strip().strip("<>").lower()
+        address = address.strip().strip("<>")
+        if "=?" in address:
+            # Encoded words are not allowed in an address (RFC 2047, 5), but the email
+            # package writes a Unicode address that way unless told SMTPUTF8: scripts
+            # (form relays, monitoring) send it so.
+            address = decode_words(address, hints)
+        address = normalize_email(address)
         if "@" not in address:
             if address and not name:
                 name = address
@@ -129,7 +138,7 @@ def parse_addresses(value: str | None, hints: tuple[str, ...] = ()) -> list[tupl
             pairs.append((name, address))
     if not pairs:
         found = re.findall(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", text)
-        pairs = [("", found[0].lower())] if found else []
+        pairs = [("", normalize_email(found[0]))] if found else []
     return pairs
 
 

@@ -155,6 +155,7 @@ def parse_tree(message: Message, depth: int = 0) -> ParsedMail:
             kept[name] = decode_header(value, hints).replace("\x00", "")[:2000]
     language = kept.get("content-language", "").split(",")[0].strip()
 
+    replies = [(n, e) for n, e in parse_addresses(index.get("reply-to", ""), hints) if e]
     references = message_ids(index.get("references", ""))
     if bounce is not None:
         # A bounce answers the mail it returns: threaded by it, it is noted on its ticket.
@@ -170,7 +171,7 @@ def parse_tree(message: Message, depth: int = 0) -> ParsedMail:
         subject=subject,
         from_name=from_name,
         from_email=from_email,
-        reply_to=emails_in(index.get("reply-to", ""), hints),
+        reply_to=[email for _, email in replies],
         to=emails_in(index.get("to", ""), hints),
         cc=emails_in(index.get("cc", ""), hints),
         date=parse_date(index.get("date", "")),
@@ -183,6 +184,7 @@ def parse_tree(message: Message, depth: int = 0) -> ParsedMail:
         language=language,
         defects=defects,
         forwarded_from=forwarded_from,
+        reply_to_name=replies[0][0].replace("\x00", "") if replies else "",
     )
 
 

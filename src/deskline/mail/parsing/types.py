@@ -84,3 +84,4 @@ class ParsedMail:
     # (name, email) of the original sender when this mail forwards another one (attached
     # .eml, or inline "Forwarded message" / Outlook header block); None otherwise.
     forwarded_from: tuple[str, str] | None = None
+    reply_to_name: str = ""  # the display name of the first Reply-To address

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db import connection
 
+from deskline.core.emails import normalize_email
 from deskline.desks.models import Desk
 from deskline.mail.models import AddressesVersion, DeskAddress
 from deskline.tickets.models import Ticket
@@ -19,7 +20,7 @@ _TOKEN = re.compile(r"^t(\d+)-([0-9a-f]{10})$")
 
 def split_address(email: str) -> tuple[str, str]:
     """'support+t12-ab@x.org' → ('support@x.org', 't12-ab'); tag '' when none."""
-    email = (email or "").strip().lower()
+    email = normalize_email(email or "")
     local, at, domain = email.rpartition("@")
     if not at:
         return email, ""

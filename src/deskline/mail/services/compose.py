@@ -9,6 +9,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from deskline.core.emails import ascii_domain, needs_smtputf8, sendable_email
 from deskline.core.html import text_to_html
 from deskline.mail.models import AcknowledgementTemplate, DeskAddress, OutboundMail, RawMail
 from deskline.mail.models.outbound import OutboundKind, OutboundState
@@ -24,7 +25,15 @@ DEFAULT_ACK_BODY = AcknowledgementTemplate._meta.get_field("body").default
 
 
 def new_message_id(address: DeskAddress) -> str:
-    return make_msgid(domain=address.email.partition("@")[2] or "deskline.invalid").strip("<>")
+    domain = ascii_domain(address.email.partition("@")[2]) or "deskline.invalid"
+    return make_msgid(domain=domain).strip("<>")
+
+
+def _written(email: str) -> str:
+    """An address as a mail header and the envelope carry it: the domain in ASCII form
+    unless the local part is Unicode, which only SMTPUTF8 can carry (smtplib then asks
+    the server for it, and the whole address goes in UTF-8)."""
+    return email if needs_smtputf8(email) else sendable_email(email)
 
 
 def thread_ids(ticket: Ticket, to: str | None = None) -> list[str]:
@@ -134,10 +143,10 @@ def _text_charset(maintype: str, content: bytes) -> dict[str, str]:
 def build(outbound: OutboundMail, address: DeskAddress) -> EmailMessage:
     ticket = outbound.ticket
     mail = EmailMessage()
-    mail["From"] = Address(address.name or ticket.desk.name, addr_spec=address.email)
-    mail["To"] = outbound.to
+    mail["From"] = Address(address.name or ticket.desk.name, addr_spec=_written(address.email))
+    mail["To"] = _written(outbound.to)
     mail["Reply-To"] = Address(
-        address.name or ticket.desk.name, addr_spec=reply_to_for(ticket, address)
+        address.name or ticket.desk.name, addr_spec=_written(reply_to_for(ticket, address))
     )
     mail["Date"] = format_datetime(timezone.now())
     mail["Message-ID"] = f"<{outbound.message_id}>"
@@ -146,7 +155,7 @@ def build(outbound: OutboundMail, address: DeskAddress) -> EmailMessage:
     if earlier:
         mail["In-Reply-To"] = f"<{earlier[-1]}>"
         mail["References"] = " ".join(f"<{m}>" for m in earlier)
-    mail["X-Loop"] = f"{LOOP_MARKER} {address.email}"
+    mail["X-Loop"] = f"{LOOP_MARKER} {sendable_email(address.email)}"
     mail["X-Deskline-Ticket"] = ticket.number
     files = []
     language = ticket.requester.language

@@ -22,10 +22,12 @@ recorded before it is sent); when a found one moves to another ticket, that is r
 import contextlib
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import connection
 
 from deskline.accounts.models import User, normalize_email
 from deskline.core import rows
+from deskline.core.emails import check_email
 from deskline.core.errors import Conflict
 from deskline.desks.models import Desk
 from deskline.mail.models import DeskAddress, RawMail
@@ -62,8 +64,8 @@ def recipients_of(parsed: ParsedMail, raw_mail: RawMail) -> list[str]:
     found = [*raw_mail.envelope_to, *parsed.to, *parsed.cc]
     for name in ("delivered-to", "x-original-to"):
         value = parsed.headers.get(name, "")
-        found += [part.strip(" <>").lower() for part in value.split(",") if "@" in part]
-    return list(dict.fromkeys(e.lower() for e in found if e))
+        found += [part.strip(" <>") for part in value.split(",") if "@" in part]
+    return list(dict.fromkeys(normalize_email(e) for e in found if e))
 
 
 def _source_headers(parsed: ParsedMail, raw_mail: RawMail) -> dict:
@@ -105,6 +107,25 @@ def _requester_for_forward(
     return parsed.forwarded_from
 
 
+def _sender(
+    parsed: ParsedMail, address: DeskAddress | None, known: dict[str, DeskAddress]
+) -> tuple[str, str]:
+    """(name, email) of who wrote the mail: From, or where the desk address says its
+    mail is relayed (requester_from_reply_to), the first Reply-To when it is another
+    address and none of the desks' own (the desk must never become its own requester);
+    its name when it gives one, else none (a relay's From name is the relay's)."""
+    if address is None or not address.requester_from_reply_to or not parsed.reply_to:
+        return parsed.from_name, parsed.from_email
+    reply_to = parsed.reply_to[0]
+    if reply_to == parsed.from_email or addresses.split_address(reply_to)[0] in known:
+        return parsed.from_name, parsed.from_email
+    try:
+        check_email(reply_to)
+    except ValidationError:
+        return parsed.from_name, parsed.from_email
+    return parsed.reply_to_name, reply_to
+
+
 def _user_sql() -> str:
     quote = connection.ops.quote_name
     meta = User._meta
@@ -128,8 +149,9 @@ def plan(raw_mail: RawMail, parsed: ParsedMail) -> Plan:
     recipients = recipients_of(parsed, raw_mail)
     # Desk addresses among the sender and the recipients, read once for both questions,
     # and the default desk: from the process's cache, which one short read validates.
+    # (The first Reply-To too: a relay's Reply-To naming a desk address is not taken.)
     token, known, default_desk = addresses.desk_addresses_token_and_desk(
-        [parsed.from_email, *recipients], raw_mail.default_desk_id
+        [parsed.from_email, *recipients, *parsed.reply_to[:1]], raw_mail.default_desk_id
     )
     # The mail's own Message-ID (is it ours?) and those it answers (which thread?) are
     # all looked up among the mail we sent, in one query.
@@ -159,19 +181,20 @@ def _plan_inbound(
     address = addresses.find_desk_address(recipients, known)
     # The default desk as the process keeps it; read (the row's relation) when not kept.
     desk = address.desk if address else (default_desk or raw_mail.default_desk)
+    sender_name, sender_email = _sender(parsed, address, known)
     # The email is unique: no ORDER BY (.first() would add one); plain SQL (rows.first),
     # as building the read with the ORM cost several times running it.
-    sender = rows.first(User, "email", parsed.from_email)
+    sender = rows.first(User, "email", sender_email)
     # An absent sender is checked again under the lock (another mail of theirs may
     # create the account meanwhile, and a known sender's same-subject ticket may join).
-    checked = (parsed.from_email, None) if sender is None else None
+    checked = (sender_email, None) if sender is None else None
     ticket = threads.find_ticket(parsed, recipients, desk, sender, reads.outbound, reads)
     if ticket is not None and desk is not None and ticket.desk_id == desk.pk:
         ticket.desk = desk  # already loaded: spare the query for it
     if ticket is None and desk is None:
         error = f"none of the recipients is a desk address: {', '.join(recipients)}"
         return Plan("no-desk", token, reads, sender=checked, error=error, recipients=recipients)
-    name, email = parsed.from_name, parsed.from_email
+    name, email = sender_name, sender_email
     forwarded = _requester_for_forward(parsed, address, sender) if ticket is None else None
     if forwarded:
         name, email = forwarded
@@ -204,7 +227,7 @@ def _plan_inbound(
         # Looked up above by this very address (already lower case, as clean_email
         # leaves it) and found absent; still_valid checks it is still absent inside the
         # transaction that creates the account, so it is created without asking again.
-        requester_absent=sender is None and email == parsed.from_email == normalize_email(email),
+        requester_absent=sender is None and email == sender_email == normalize_email(email),
     )
     return Plan("inbound", token, reads, sender=checked, ticket=ticket, inbound=inbound,
                 recipients=recipients)  # fmt: skip

@@ -19,6 +19,7 @@ from email.policy import compat32
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from deskline.core.emails import normalize_email
 from deskline.core.errors import Conflict
 from deskline.desks.models import Desk
 from deskline.mail.models import RawMail
@@ -38,23 +39,67 @@ def _crash_point(name: str) -> None:
         os.kill(os.getpid(), 9)
 
 
-def header_message_id(raw: bytes) -> str:
-    """The Message-ID read from the header block only (no body parse), or ""."""
-    try:
-        head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
-        value = BytesHeaderParser(policy=compat32).parsebytes(head).get("Message-ID", "")
-    except Exception:  # a header too broken to read: fall back to the content hash
-        return ""
+def _header_end(raw: bytes) -> tuple[int, int]:
+    """(end of the header block, start of the body): the first empty line, in whichever
+    line ending the mail came (a pipe often hands LF, SMTP and IMAP CRLF). Each search
+    stops where the other found one: a search through the whole of a large mail would
+    cost more than the rest of storing it."""
+    crlf = raw.find(b"\r\n\r\n")
+    lf = raw.find(b"\n\n", 0, crlf if crlf >= 0 else len(raw))
+    if lf >= 0:
+        return lf, lf + 2
+    if crlf >= 0:
+        return crlf, crlf + 4
+    return len(raw), len(raw)
+
+
+_TRAILING = frozenset(b" \t\r\n")
+
+
+def _message_id(value: str) -> str:
     # No NUL: PostgreSQL text refuses it (the parser drops it from the ids it reads too).
-    value = str(value).replace("\x00", "").strip()
+    value = value.replace("\x00", "").strip()
     match = _MESSAGE_ID.search(value)
     found = match.group(1) if match else value.strip("<> \t")
     return found[:998] if found and " " not in found else ""
 
 
-def dedupe_key(message_id: str, sha256: str) -> str:
+# What one mail keeps on every copy of it (the sender sets them once), besides its body.
+# Not trace headers (Received, Delivered-To, Return-Path...), which each delivery adds.
+_SAME_ON_EVERY_COPY = ("from", "date", "subject")
+
+
+def identity(raw: bytes) -> tuple[str, str]:
+    """(Message-ID or "", digest of the content that tells two mails with one Message-ID
+    apart), read from the header block only (no MIME parse): the sender, date and
+    subject as written, whitespace folded, and the body, line endings and trailing
+    whitespace aside."""
+    head_end, start = _header_end(raw)
+    try:
+        headers = BytesHeaderParser(policy=compat32).parsebytes(raw[:head_end])
+        values = [str(headers.get(name, "")) for name in ("message-id", *_SAME_ON_EVERY_COPY)]
+    except Exception:  # a header too broken to read: the key falls back to the raw hash
+        return "", ""
+    content = hashlib.sha256()
+    for value in values[1:]:
+        content.update(b" ".join(value.encode("utf-8", "surrogateescape").split()) + b"\n")
+    end = len(raw)
+    while end > start and raw[end - 1] in _TRAILING:
+        end -= 1
+    if raw.find(b"\r", start, end) < 0:  # LF line endings (a pipe): hashed as CRLF
+        content.update(raw[start:end].replace(b"\n", b"\r\n"))
+    else:  # nearly all mail: hashed where it lies, without a copy
+        content.update(memoryview(raw)[start:end])
+    return _message_id(values[0]), content.hexdigest()
+
+
+def dedupe_key(message_id: str, sha256: str, content: str = "") -> str:
+    """The mail's unique key: its Message-ID with its content (mc:), so that copies of
+    one mail are one row and another mail reusing the Message-ID is not; the hash of
+    the exact bytes (sha:) for mail without a Message-ID."""
     if message_id:
-        return "mid:" + hashlib.sha256(message_id.encode("utf-8", "replace")).hexdigest()
+        both = f"{message_id}\n{content}".encode("utf-8", "surrogateescape")
+        return "mc:" + hashlib.sha256(both).hexdigest()
     return "sha:" + sha256
 
 
@@ -98,10 +143,11 @@ def store_raw(
     IMAP delete or a pipe exit 0 can follow safely.
     """
     sha = hashlib.sha256(raw).hexdigest()
-    message_id = header_message_id(raw)
-    key = dedupe_key(message_id, sha)
+    message_id, content = identity(raw)
+    key = dedupe_key(message_id, sha, content)
     # The key is unique: the insert itself says whether the mail was seen, so new
-    # mail (nearly all of it) costs no lookup first; a repeat costs a refused insert.
+    # mail (nearly all of it) costs no lookup first; a repeat costs a refused insert,
+    # and copies stored at the same moment by several processes end as one row.
     try:
         # durable: refuses to run inside another transaction, so returning means committed.
         with transaction.atomic(durable=True):
@@ -113,7 +159,7 @@ def store_raw(
                 size=len(raw),
                 source=source[:64],
                 default_desk=default_desk,
-                envelope_to=[e.lower() for e in envelope_to or []],
+                envelope_to=[normalize_email(e) for e in envelope_to or []],
             )
             _insert(raw_mail)
     except IntegrityError:
@@ -295,7 +341,7 @@ def ingest(
     _crash_point("after-store")
     if not created and raw_mail.state != RawState.RECEIVED:
         return raw_mail
-    # A new row holds exactly these bytes; an earlier one (same Message-ID) may not.
+    # A new row holds exactly these bytes; an earlier one (another copy) may not.
     if created:
         return process(raw_mail.pk, raw=raw, stored=raw_mail)
     return process(raw_mail.pk)

@@ -6,6 +6,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from deskline.core.emails import normalize_email
 from deskline.desks.models import DeskMembership
 from deskline.mail import config
 from deskline.mail.models import Bounce, DeskAddress, OutboundMail, RawMail
@@ -32,7 +33,7 @@ def record_bounce(parsed: ParsedMail, raw_mail: RawMail) -> str:
     """
     bounce = parsed.bounce
     address = (bounce.recipient if bounce else "") or parsed.headers.get("x-failed-recipients", "")
-    address = address.strip().lower()[:254]
+    address = normalize_email(address)[:254]
     if not address or "@" not in address:
         return ""
     now = timezone.now()
@@ -151,7 +152,7 @@ def suppression_reason(address: str, ticket: Ticket | None, kind: str) -> str:
 def address_suppression(address: str, kind: str, *, capped: bool = True) -> str:
     """Why mail to this address must not go out, leaving the per-ticket cap aside.
     `capped=False` for the desk's own people (staff_addresses): bounces still count."""
-    address = address.lower()
+    address = normalize_email(address)
     if not address or is_desk_address(address):
         return "the recipient is one of our own addresses"
     if Bounce.objects.filter(address=address, hard=True).exists():

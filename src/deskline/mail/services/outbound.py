@@ -13,10 +13,10 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
+from deskline.core.emails import ascii_domain, check_email, normalize_email
 from deskline.mail import config
 from deskline.mail.models import DeskAddress, OutboundMail
 from deskline.mail.models.outbound import OutboundKind, OutboundState
@@ -93,7 +93,7 @@ def schedule_automatic_mail(
     if address is None or config.smtp_settings() is None:
         return []
     # Lowercased: a bounce names the address lowercased, and must find this row.
-    emails = list(dict.fromkeys(e.strip().lower() for e in recipients if e and e.strip()))
+    emails = list(dict.fromkeys(normalize_email(e) for e in recipients if e and e.strip()))
     invalid = [e for e in emails if not _valid_address(e)]
     if invalid:  # an old queued task, or a user row written around the forms
         log.warning("automation mail on ticket %s skips bad addresses %r", ticket.pk, invalid)
@@ -123,7 +123,7 @@ def schedule_automatic_mail(
 
 def _valid_address(email: str) -> bool:
     try:
-        validate_email(email)
+        check_email(email)
     except ValidationError:
         return False
     return len(email) <= OutboundMail._meta.get_field("to").max_length
@@ -164,13 +164,15 @@ def deliver(outbound_id: int) -> str:
     try:
         if settings is None or address is None:
             raise smtplib.SMTPException("no SMTP server or no desk address configured")
-        helo = address.email.partition("@")[2] or "localhost"
+        helo = ascii_domain(address.email.partition("@")[2]) or "localhost"
         _send(settings, compose.build(outbound, address), helo)
     except (smtplib.SMTPException, OSError) as exc:
         outbound.attempts += 1
         outbound.last_error = f"{type(exc).__name__}: {exc}"[:2000]
         permanent = isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500
         permanent = permanent or isinstance(exc, smtplib.SMTPRecipientsRefused)
+        # A Unicode local part and a server without SMTPUTF8: no retry can change that.
+        permanent = permanent or isinstance(exc, smtplib.SMTPNotSupportedError)
         if permanent or outbound.attempts >= config.send_attempts():
             outbound.state = OutboundState.FAILED
         else:

@@ -6,9 +6,11 @@ from email.utils import make_msgid
 
 import pytest
 
-from deskline.mail.tests.sink import Sink, free_port, it_address, smtp_sink
+from deskline.mail.tests.sink import Sink, free_port, it_address, smtp_sink, smtputf8_sink
 
-__all__ = ["BOUNCE", "Sink", "build_mail", "free_port", "it_address", "smtp_sink"]
+__all__ = [
+    "BOUNCE", "Sink", "build_mail", "free_port", "it_address", "smtp_sink", "smtputf8_sink",
+]  # fmt: skip
 
 # A delivery-status report for gone@example.org; %s is its Message-ID's local part.
 BOUNCE = (
@@ -35,7 +37,10 @@ def build_mail(
     references: str = "",
     attachments: list[tuple[str, str, bytes]] = (),  # type: ignore[assignment]
     headers: dict[str, str] | None = None,
+    utf8: bool = False,
 ) -> bytes:
+    """A mail as a client writes it; `utf8`: headers in raw UTF-8 (RFC 6532, what
+    SMTPUTF8 clients send) rather than the email package's encoded words."""
     mail = EmailMessage()
     mail["From"] = sender
     mail["To"] = to
@@ -53,7 +58,7 @@ def build_mail(
     for filename, content_type, content in attachments:
         maintype, _, subtype = content_type.partition("/")
         mail.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
-    return mail.as_bytes()
+    return mail.as_bytes(policy=mail.policy.clone(utf8=utf8))
 
 
 @pytest.fixture

@@ -19,10 +19,14 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 def test_store_raw_is_idempotent_by_message_id_then_by_content(it_address):
     raw = build_mail(message_id="<same@example.com>")
     first, created = store_raw(raw, "imap:1")
-    again, created_again = store_raw(
-        raw.replace(b"Since", b"From a second mailbox, since"), "imap:2"
-    )
+    # The copy in a second mailbox: its own trace headers, LF line endings, a last
+    # newline more; still the same mail.
+    copy = b"Delivered-To: help@desk.test\r\nReceived: by mx; today\r\n" + raw + b"\r\n"
+    again, created_again = store_raw(copy.replace(b"\r\n", b"\n"), "imap:2")
     assert created and not created_again and again.pk == first.pk
+    # Another body under the same Message-ID is another mail (tests/test_message_id_reuse).
+    other, created_other = store_raw(raw.replace(b"Since", b"Ever since"), "imap:2")
+    assert created_other and other.pk != first.pk
     no_id = b"From: a@example.com\r\nTo: it@desk.test\r\nSubject: x\r\n\r\nbody\r\n"
     one, _ = store_raw(no_id, "pipe")
     two, created_two = store_raw(no_id, "pipe")
