@@ -19,7 +19,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
 from deskline.triage.ml import calibration, embeddings, rejection
-from deskline.triage.ml.ensemble import Fusion, dense_model, fit_fusion, fit_gate
+from deskline.triage.ml.ensemble import Fusion, dense_model, fit_dense, fit_fusion, fit_gate
 from deskline.triage.ml.evaluation import summarize
 from deskline.triage.ml.features import FeatureConfig, Featurizer
 from deskline.triage.ml.neighbours import NeighbourScorer
@@ -270,7 +270,7 @@ class TextClassifier:
         model.fit(x, y)
         dense = scorer = None
         if vectors is not None and self.combine == "average":
-            dense = dense_model(self.config.dense_c, self.config.seed).fit(vectors, y)
+            dense = fit_dense(dense_model(self.config.dense_c, self.config.seed), vectors, y)
             if neighbours and self.config.neighbours > 0:
                 scorer = NeighbourScorer(self.config.neighbours).fit(vectors, y, len(self.labels))
         return featurizer, model, dense, scorer

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_limits
 
 from deskline.triage.ml import calibration
 
@@ -143,3 +144,13 @@ def dense_model(c: float, seed: int) -> LogisticRegression:
     """Multinomial logistic regression on L2-normalized embeddings: few dense columns,
     so it trains in seconds and its scores are log-odds a softmax reads directly."""
     return LogisticRegression(C=c, max_iter=500, random_state=seed)
+
+
+def fit_dense(model: LogisticRegression, vectors: np.ndarray, y: np.ndarray) -> LogisticRegression:
+    """Fit the embedding model with numpy's BLAS on one thread. Its products are small
+    (texts x 384 by 384 x labels), too small for OpenBLAS to gain from splitting them:
+    on the busy 2-core machine two threads made a BANKING77 fit (10k texts) take
+    22-24 s instead of 4.1-4.4 s, and six times the CPU (docs/benchmarks.md, Triage,
+    sixth round). Training runs it six times (five folds and the final fit)."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        return model.fit(vectors, y)

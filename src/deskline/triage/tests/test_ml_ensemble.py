@@ -2,10 +2,15 @@
 averaged with a logistic regression on sentence embeddings, in the proportion that did
 best on training folds."""
 
+import os
+
 import numpy as np
 import pytest
+from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from deskline.triage.ml import ClassifierConfig, TextClassifier, embeddings, load_model, save_model
+from deskline.triage.ml.ensemble import fit_dense
 from deskline.triage.tests import shared_data
 
 # The default engine, named: what these tests assert (e.g. that each half earns a
@@ -233,3 +238,26 @@ def test_out_of_scope_examples_can_fit_the_rule_instead_of_a_label(intents):
     assert np.mean(unknown) > 0.7 and np.mean(known) < 0.1
     with pytest.raises(ValueError, match="out_of_scope_use"):
         TextClassifier(ClassifierConfig(out_of_scope_use="ignore")).fit(["a", "b"], ["x", "y"])
+
+
+class _RecordingRegression(LogisticRegression):
+    """The embedding model, noting how many threads numpy's BLAS had while it fitted."""
+
+    def fit(self, X, y, sample_weight=None):  # noqa: ANN001, ANN201, N803 - scikit-learn's signature
+        self.blas_threads = [
+            info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"
+        ]
+        return super().fit(X, y, sample_weight)
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs two cores to give BLAS two threads")
+def test_the_embedding_model_fits_with_blas_on_one_thread(neighbours):
+    # Two BLAS threads made this fit five times slower on the busy 2-core machine.
+    vectors = neighbours["train_vectors"]
+    labels = [y for _, y in neighbours["train"]]
+    with threadpool_limits(limits=2, user_api="blas"):
+        model = fit_dense(_RecordingRegression(C=100.0, max_iter=500), vectors, labels)
+        after = [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
+    assert model.blas_threads and set(model.blas_threads) == {1}
+    assert set(after) == {2}  # given back once fitted
+    assert model.score(vectors, labels) > 0.9  # a real fit, on real embeddings
