@@ -2,29 +2,15 @@
 form to the Unicode form that core.emails.normalize_email now stores (see
 accounts 0004); where both forms exist, both are left."""
 
-import unicodedata
 import uuid
+from importlib import import_module
 
 from django.db import migrations
 
-
-def _unicode_email(email: str) -> str:
-    # A frozen copy of core.emails.normalize_email for the "xn--" case.
-    local, at, domain = email.rpartition("@")
-    if not at:
-        return email
-    labels = []
-    for label in domain.split("."):
-        if label.startswith("xn--"):
-            try:
-                decoded = label[4:].encode("ascii").decode("punycode")
-                again = "xn--" + decoded.encode("punycode").decode("ascii")
-            except (UnicodeError, ValueError, IndexError):
-                decoded, again = label, label
-            if again == label and not decoded.isascii():
-                label = decoded
-        labels.append(label)
-    return unicodedata.normalize("NFC", f"{local}@{'.'.join(labels).lower()}")
+# The frozen conversion of accounts 0004 (itself a copy of what core.emails did then),
+# so both apps' addresses move to the very same form.
+_accounts_0004 = import_module("deskline.accounts.migrations.0004_idn_emails_in_unicode")
+_unicode_email = _accounts_0004._unicode_email
 
 
 def forward(apps, schema_editor):
@@ -39,6 +25,9 @@ def forward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("mail", "0003_outbound_automation")]
+    dependencies = [
+        ("accounts", "0004_idn_emails_in_unicode"),
+        ("mail", "0003_outbound_automation"),
+    ]
 
     operations = [migrations.RunPython(forward, migrations.RunPython.noop)]
