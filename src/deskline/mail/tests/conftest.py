@@ -1,11 +1,16 @@
 """Mail test fixtures: desk addresses, a real SMTP sink (sink.py), mails built from parts."""
 
-from collections.abc import Callable
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from email.utils import make_msgid
+from pathlib import Path
 
 import pytest
 
+from deskline.mail.tests.dovecot import DOVECOT, Dovecot
 from deskline.mail.tests.sink import Sink, free_port, it_address, smtp_sink, smtputf8_sink
 
 __all__ = [
@@ -64,3 +69,20 @@ def build_mail(
 @pytest.fixture
 def mail_builder() -> Callable[..., bytes]:
     return build_mail
+
+
+@pytest.fixture(scope="module")
+def dovecot() -> Iterator[Dovecot]:
+    """A real Dovecot for the module's tests; they skip where Debian's is not installed."""
+    if not os.path.exists(DOVECOT):
+        pytest.skip(f"{DOVECOT} is absent")
+    # Not pytest's tmp_path: its parents are private (0700) and Dovecot's unprivileged
+    # processes must reach the passwd file and the maildir.
+    root = Path(tempfile.mkdtemp(prefix="deskline-dovecot-"))
+    server = Dovecot(root)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)

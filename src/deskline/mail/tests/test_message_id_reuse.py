@@ -7,12 +7,9 @@ import hashlib
 import imaplib
 import importlib
 import os
-import shutil
 import smtplib
 import subprocess
 import sys
-import tempfile
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -23,7 +20,7 @@ from deskline.mail.services.intake import dedupe_key, identity, store_raw
 from deskline.mail.services.polling import poll_mailbox
 from deskline.mail.tests import test_pipe
 from deskline.mail.tests.conftest import build_mail
-from deskline.mail.tests.dovecot import DOVECOT, Dovecot
+from deskline.mail.tests.dovecot import DOVECOT
 from deskline.mail.tests.test_acceptance import _settled, intake_server
 from deskline.mail.tests.test_pipe import _env, query
 from deskline.tickets.models import Ticket
@@ -66,20 +63,6 @@ def test_a_reused_message_id_with_other_content_is_a_new_mail(it_address, intake
         "Password reset",
         "Printer jammed",
     ]
-
-
-@pytest.fixture(scope="module")
-def dovecot():
-    if not os.path.exists(DOVECOT):
-        pytest.skip(f"{DOVECOT} is absent")
-    root = Path(tempfile.mkdtemp(prefix="deskline-dovecot-"))
-    server = Dovecot(root)
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def _mailbox(desk, server, user: str) -> Mailbox:

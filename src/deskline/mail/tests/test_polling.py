@@ -1,16 +1,13 @@
 """IMAP and POP3 polling against a real Dovecot started by the test."""
 
 import os
-import shutil
-import tempfile
-from pathlib import Path
 
 import pytest
 
 from deskline.mail.models import Mailbox
 from deskline.mail.services.polling import poll_mailbox
 from deskline.mail.tests.conftest import build_mail
-from deskline.mail.tests.dovecot import DOVECOT, Dovecot
+from deskline.mail.tests.dovecot import DOVECOT
 from deskline.tickets.models import Ticket
 
 pytestmark = [
@@ -20,20 +17,6 @@ pytestmark = [
         reason=f"{DOVECOT} is absent: apt-get install dovecot-imapd dovecot-pop3d (.ci/run does)",
     ),
 ]
-
-
-@pytest.fixture(scope="module")
-def dovecot():
-    # Not pytest's tmp_path: its parents are private (0700) and Dovecot's unprivileged
-    # processes must reach the passwd file and the maildir.
-    root = Path(tempfile.mkdtemp(prefix="deskline-dovecot-"))
-    server = Dovecot(root)
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def _mailbox(desk, server, user="desk", **extra) -> Mailbox:
