@@ -12,7 +12,7 @@ from deskline.tickets.models import Attachment, Message, Ticket, TicketFollower
 from deskline.tickets.services import fields, hooks
 from deskline.tickets.services.events import event, save_events
 from deskline.tickets.services.messages import prepare_message, store_message
-from deskline.tickets.services.sequence import allocate_sequence
+from deskline.tickets.services.sequence import allocate_sequence, reserve_sequence
 from deskline.tickets.services.tags import set_ticket_tags
 
 
@@ -86,8 +86,10 @@ def open_ticket_with_message(
         source_headers=source_headers,
         created_at=now,
     )
+    sequence = reserve_sequence(desk)
     with transaction.atomic():
-        sequence = allocate_sequence(desk)
+        if sequence is None:
+            sequence = allocate_sequence(desk)
         ticket = Ticket(
             desk=desk,
             sequence=sequence,

@@ -1,20 +1,44 @@
-from django.db import connection
+from django.db import connection, transaction
 
 from deskline.desks.models import Desk
+
+_TAKE = (
+    f"UPDATE {Desk._meta.db_table} SET next_sequence = next_sequence + 1 "  # noqa: S608
+    "WHERE id = %s RETURNING next_sequence"
+)
 
 
 def allocate_sequence(desk: Desk) -> int:
     """Take the desk's next ticket sequence; call inside the ticket's transaction.
 
-    One UPDATE ... RETURNING: on PostgreSQL the row lock serialises concurrent
-    openers of the same desk until commit, on SQLite the write lock already does.
+    One UPDATE ... RETURNING: on SQLite the write lock already serialises writers; on
+    PostgreSQL the desk's row stays locked until the caller commits (see
+    reserve_sequence for the way around that).
     """
-    table = Desk._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET next_sequence = next_sequence + 1 "  # noqa: S608
-            "WHERE id = %s RETURNING next_sequence",
-            [desk.pk],
-        )
+        cursor.execute(_TAKE, [desk.pk])
+        row = cursor.fetchone()
+    return int(row[0]) - 1
+
+
+def reserve_sequence(desk: Desk) -> int | None:
+    """On PostgreSQL outside any transaction: the desk's next sequence, taken and
+    committed in a transaction of its own; otherwise None (allocate inside the ticket's
+    transaction).
+
+    Taken inside the ticket's transaction, the desk row stayed locked through that
+    transaction's commit, whose WAL flush is the slowest step of a create: every create
+    on one desk waited for the previous one's disk write (docs/benchmarks.md). Here the
+    lock lasts one UPDATE. Its commit need not wait for the disk: the ticket's own commit
+    comes later in the WAL and flushes it too, and if the server stops before that, no
+    ticket holds the number. The price: a create that fails after this leaves a gap in
+    the desk's numbers, as ids do in Zendesk. On SQLite the one write lock serialises the
+    ticket's transaction anyway, and a second transaction would only add a commit.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return None
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        cursor.execute(_TAKE, [desk.pk])
         row = cursor.fetchone()
     return int(row[0]) - 1

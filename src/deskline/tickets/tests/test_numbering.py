@@ -1,0 +1,93 @@
+"""Ticket numbers under concurrent creates: unique per desk on both databases, and on
+PostgreSQL a create no longer waits for another create's commit on the same desk."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+from django.db.models.signals import post_save
+
+from deskline.tickets.models import Message, Ticket
+from deskline.tickets.services import open_ticket
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _create_in_thread(desk, requester, subject: str, out: dict) -> threading.Thread:
+    def run() -> None:
+        try:
+            out[subject] = open_ticket(
+                desk=desk, subject=subject, requester=requester, body_text="Down"
+            ).number
+        except Exception as error:  # the test reads it back
+            out[subject] = error
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_concurrent_creates_on_one_desk_get_distinct_consecutive_numbers(it_desk, make_user):
+    requester = make_user()
+    numbers: dict = {}
+    threads = [_create_in_thread(it_desk, requester, f"Outage {n}", numbers) for n in range(8)]
+    for thread in threads:
+        thread.join(30)
+    assert all(isinstance(n, str) for n in numbers.values()), numbers
+    assert sorted(int(n.split("-")[1]) for n in numbers.values()) == list(range(1, 9))
+    assert Ticket.objects.filter(desk=it_desk).count() == 8
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="on SQLite the one writer serialises creates"
+)
+def test_a_create_does_not_wait_for_another_creates_commit_on_the_same_desk(it_desk, make_user):
+    requester = make_user()
+    inside = threading.Event()
+    release = threading.Event()
+
+    def hold_first_create_open(sender, instance, created, **kwargs):  # noqa: ARG001
+        if instance.ticket.subject == "First" and not inside.is_set():
+            inside.set()
+            release.wait(20)
+
+    post_save.connect(hold_first_create_open, sender=Message)
+    try:
+        numbers: dict = {}
+        first = _create_in_thread(it_desk, requester, "First", numbers)
+        assert inside.wait(10)
+        # The first create's transaction is open, its number taken: the desk's row must
+        # not be locked now (it was, through the commit, when the number was taken
+        # inside the ticket's transaction).
+        second = _create_in_thread(it_desk, requester, "Second", numbers)
+        second.join(5)
+        finished_while_first_open = not second.is_alive()
+        release.set()
+        first.join(20)
+        second.join(20)
+    finally:
+        release.set()
+        post_save.disconnect(hold_first_create_open, sender=Message)
+    assert finished_while_first_open
+    assert numbers == {"First": "IT-1", "Second": "IT-2"}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite takes it in the ticket's")
+def test_a_failed_create_leaves_a_gap_and_no_ticket(it_desk, make_user):
+    requester = make_user()
+
+    def fail(sender, instance, created, **kwargs):  # noqa: ARG001
+        if instance.ticket.subject == "Doomed":
+            raise RuntimeError("disk full")
+
+    post_save.connect(fail, sender=Message)
+    try:
+        with pytest.raises(RuntimeError):
+            open_ticket(desk=it_desk, subject="Doomed", requester=requester, body_text="x")
+    finally:
+        post_save.disconnect(fail, sender=Message)
+    after = open_ticket(desk=it_desk, subject="Next", requester=requester, body_text="x")
+    assert not Ticket.objects.filter(subject="Doomed").exists()
+    assert after.number == "IT-2"  # IT-1 went to the failed create, never to a ticket
