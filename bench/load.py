@@ -719,7 +719,7 @@ def phase_create(args: argparse.Namespace, users: dict, hello_rps: float | None)
         result.update(db_created=created, db_minus_wrk_2xx=created - result["ok_2xx"])
         # The request only queues the other apps' work (SLA, routing, triggers, search):
         # how fast the worker then catches up is part of the honest figure.
-        result["hooks"] = drain_hooks()
+        result["hooks"] = drain_hooks(args.drain_seconds) if args.drain_seconds > 0 else None
         if not args.keep_created:
             Ticket.objects.filter(pk__gt=before_max).delete()
         return result
@@ -837,6 +837,12 @@ def main() -> None:
         help="comma list of WORKERS[xTHREADS] gunicorn set-ups",
     )
     parser.add_argument("--keep-created", action="store_true")
+    parser.add_argument(
+        "--drain-seconds",
+        type=float,
+        default=120.0,
+        help="time the worker over the queued hook tasks after each create run (0: skip)",
+    )
     parser.add_argument("--label", default="")
     parser.add_argument(
         "--quiet-pct",

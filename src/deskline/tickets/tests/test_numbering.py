@@ -91,3 +91,29 @@ def test_a_failed_create_leaves_a_gap_and_no_ticket(it_desk, make_user):
     after = open_ticket(desk=it_desk, subject="Next", requester=requester, body_text="x")
     assert not Ticket.objects.filter(subject="Doomed").exists()
     assert after.number == "IT-2"  # IT-1 went to the failed create, never to a ticket
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's commit setting")
+def test_the_unflushed_commits_leave_the_tickets_own_commit_waiting_for_the_disk(
+    it_desk, make_user
+):
+    # The number and the live-update row commit without waiting for the disk; the
+    # setting must end with their own transactions, never reach the ticket's.
+    seen = []
+
+    def during_ticket_transaction(sender, instance, created, **kwargs):  # noqa: ARG001
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            seen.append(cursor.fetchone()[0])
+
+    post_save.connect(during_ticket_transaction, sender=Message)
+    try:
+        ticket = open_ticket(desk=it_desk, subject="Flush", requester=make_user(), body_text="x")
+    finally:
+        post_save.disconnect(during_ticket_transaction, sender=Message)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        after = cursor.fetchone()[0]
+    assert seen == ["on"]
+    assert after == "on"
+    assert ticket.number == "IT-1"

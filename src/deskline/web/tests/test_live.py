@@ -56,3 +56,30 @@ def test_on_sqlite_the_live_row_commits_with_the_change(it_desk, make_user, make
     # One write transaction for the change and its live row, not a second one after it.
     assert len(live) == 1 and commits and live[0] < commits[0], sql
     assert LiveChange.objects.filter(ticket_id=ticket.pk, kind="ticket_opened").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql" or layer_crosses_processes(),
+    reason="after the commit, in a transaction of its own, only on PostgreSQL without Redis",
+)
+def test_on_postgresql_the_live_row_follows_the_commit_in_one_statement(
+    it_desk, make_user, make_ticket
+):
+    from deskline.tickets.services import add_message
+
+    requester = make_user(is_employee=True)
+    with CaptureQueriesContext(connection) as queries:
+        ticket = make_ticket(it_desk, requester)
+    sql = [q["sql"] for q in queries.captured_queries]
+    live = [i for i, text in enumerate(sql) if "web_livechange" in text]
+    commits = [i for i, text in enumerate(sql) if text == "COMMIT"]
+    # After the ticket's commit, as one INSERT: no BEGIN or SET LOCAL around it.
+    assert len(live) == 1 and commits and live[0] > commits[0], sql
+    assert not any(text.startswith("SET LOCAL") for text in sql), sql
+    add_message(ticket, actor=make_user(is_superuser=True), body_text="note", internal=True)
+    rows = list(LiveChange.objects.filter(ticket_id=ticket.pk).order_by("id"))
+    assert [(r.kind, r.desk_id, r.public, r.user_id) for r in rows] == [
+        ("ticket_opened", it_desk.pk, True, None),
+        ("message_added", it_desk.pk, False, None),
+    ]
