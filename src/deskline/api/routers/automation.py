@@ -50,6 +50,7 @@ from deskline.automation.models import (
     Webhook,
 )
 from deskline.automation.services import definitions, inbound, macros, rules, triggers
+from deskline.core.clients import client_address
 from deskline.core.errors import Forbidden, NotFound
 from deskline.core.ids import Id
 from deskline.desks.models import Desk, Role
@@ -303,8 +304,7 @@ def delete_inbound_hook(request: HttpRequest, hook_id: Id) -> Reply:
     "/hooks/inbound/{token}", auth=None, response={200: InboundResult, 201: InboundResult, **ERRORS}
 )
 def receive_alert(request: HttpRequest, token: str) -> Reply:
-    client = request.META.get("REMOTE_ADDR", "")
-    if wait := inbound.seconds_before_next_alert(client_address=client):
+    if wait := inbound.seconds_before_next_alert(client_address=client_address(request)):
         raise RateLimited(retry_after=wait)
     hook = inbound.hook_for_token(token)
     if hook is None:
