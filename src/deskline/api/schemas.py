@@ -280,7 +280,11 @@ class CustomFieldIn(Input):
     field_type: str = "text"
     choices: list[Any] = []
     required: bool = False
-    visible_to_requester: bool = True
+    visible_to_requester: bool | None = Field(
+        default=None,
+        description="shown to requesters (their ticket page, portal form, API); only admins"
+        " may show a field. Left out: shown for an admin's field, hidden for a supervisor's",
+    )
 
 
 class CustomFieldOut(Schema):

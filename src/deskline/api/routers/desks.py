@@ -142,5 +142,5 @@ def list_custom_fields(request: HttpRequest, desk_id: str) -> list[dict]:
 @router.post("/desks/{desk_id}/custom-fields", response={201: CustomFieldOut, **ERRORS})
 def create_custom_field(request: HttpRequest, desk_id: str, payload: CustomFieldIn) -> Status:
     desk = desk_for_user(request.auth, desk_id, manage=True)
-    field = services.create_custom_field(desk, **payload.model_dump())
+    field = services.create_custom_field(desk, actor=request.auth, **payload.model_dump())
     return Status(201, _field_out(field))
