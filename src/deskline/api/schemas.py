@@ -245,6 +245,21 @@ class DeskIn(Input):
     default_language: str = "en"
 
 
+class DeskPatch(Input):
+    """The settings to change; the rest stay. Admins: all of them; a desk's supervisors:
+    name and description."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = None
+    slug: str | None = None
+    prefix: str | None = None
+    visibility: str | None = Field(default=None, description="external or internal")
+    default_language: str | None = None
+    is_active: bool | None = Field(
+        default=None, description="false closes the desk: it takes no requests and leaves lists"
+    )
+
+
 class DeskOut(Schema):
     id: int
     slug: str
@@ -253,6 +268,7 @@ class DeskOut(Schema):
     visibility: str
     description: str
     default_language: str
+    is_active: bool
     created_at: datetime
 
 

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from deskline.accounts.models import User
+from deskline.accounts.models import User, validate_language
 from deskline.accounts.services import record_audit
 from deskline.core.errors import Forbidden
 from deskline.desks.models import (
@@ -30,6 +30,7 @@ def create_desk(
     default_language: str = "en",
     actor: User | None = None,
 ) -> Desk:
+    _check_language(default_language)
     desk = Desk(
         name=name,
         slug=slug,
@@ -55,6 +56,13 @@ DESK_FIELDS = frozenset(
 )
 
 
+def _check_language(code: str) -> None:
+    try:
+        validate_language(code)
+    except ValidationError as exc:
+        raise ValidationError({"default_language": exc.messages}) from None
+
+
 def may_change_desk_field(actor: User, desk: Desk, field: str) -> bool:
     if actor.is_superuser:
         return True
@@ -75,13 +83,26 @@ def update_desk(desk: Desk, changes: dict[str, Any], *, actor: User | None) -> D
             refused = [f for f in changed if not may_change_desk_field(actor, locked, f)]
             if refused:
                 raise Forbidden(f"only admins may change a desk's {refused[0]}")
+        before = {name: getattr(locked, name) for name in changed}
         for name in changed:
             setattr(locked, name, changes[name])
+        if "default_language" in changed:
+            _check_language(locked.default_language)
         locked.full_clean()
         if changed:
             locked.save(update_fields=changed)
-            record_audit(actor, "desk.updated", locked, data={"fields": changed})
+            # What it was and what it became: who opened an internal desk to everyone.
+            data = {
+                "fields": changed,
+                "from": {name: _audited_value(before[name]) for name in changed},
+                "to": {name: _audited_value(getattr(locked, name)) for name in changed},
+            }
+            record_audit(actor, "desk.updated", locked, data=data)
     return locked
+
+
+def _audited_value(value: Any) -> Any:
+    return value[:200] if isinstance(value, str) else value
 
 
 def set_desk_role(desk: Desk, user: User, role: str | None, *, actor: User | None) -> None:
