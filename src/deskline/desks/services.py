@@ -5,7 +5,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from deskline.accounts.models import User, validate_language
+from deskline.accounts.models import User
 from deskline.accounts.services import record_audit
 from deskline.core.errors import Forbidden
 from deskline.desks.models import (
@@ -30,7 +30,6 @@ def create_desk(
     default_language: str = "en",
     actor: User | None = None,
 ) -> Desk:
-    _check_language(default_language)
     desk = Desk(
         name=name,
         slug=slug,
@@ -56,13 +55,6 @@ DESK_FIELDS = frozenset(
 )
 
 
-def _check_language(code: str) -> None:
-    try:
-        validate_language(code)
-    except ValidationError as exc:
-        raise ValidationError({"default_language": exc.messages}) from None
-
-
 def may_change_desk_field(actor: User, desk: Desk, field: str) -> bool:
     if actor.is_superuser:
         return True
@@ -86,8 +78,6 @@ def update_desk(desk: Desk, changes: dict[str, Any], *, actor: User | None) -> D
         before = {name: getattr(locked, name) for name in changed}
         for name in changed:
             setattr(locked, name, changes[name])
-        if "default_language" in changed:
-            _check_language(locked.default_language)
         locked.full_clean()
         if changed:
             locked.save(update_fields=changed)

@@ -119,7 +119,7 @@ def test_an_admin_reopens_a_closed_desk(people, it_desk, api_for):
         ({"name": None}, "name"),
         ({"name": "x" * 201}, "name"),
         ({"is_active": "maybe"}, "is_active"),
-        ({"default_language": "xx"}, "default_language"),
+        ({"default_language": "x" * 11}, "default_language"),
         ({"next_sequence": 1}, "next_sequence"),
         ({"created_at": "2020-01-01T00:00:00Z"}, "created_at"),
     ],
