@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from deskline.accounts.models import User
 from deskline.accounts.services import record_audit
+from deskline.core.email_fields import EmailAddressFormField
 from deskline.core.errors import Forbidden
 from deskline.desks.models import Category, CustomField, Desk, DeskMembership, Team
 from deskline.desks.services import (
@@ -109,7 +110,7 @@ class StatusForm(forms.ModelForm):
 
 
 class MemberForm(forms.Form):
-    email = forms.EmailField(label=gettext_lazy("Email"))
+    email = EmailAddressFormField(label=gettext_lazy("Email"))
     role = forms.ChoiceField(label=gettext_lazy("Role"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -225,7 +226,7 @@ def _save_field(
 
 
 def _save_member(request: HttpRequest, desk: Desk, form: MemberForm) -> bool:
-    user = User.objects.filter(email=form.cleaned_data["email"].strip().lower()).first()
+    user = User.objects.filter(email=form.cleaned_data["email"]).first()  # normalized
     if user is None:
         form.add_error("email", _("No user with this email."))
         return False
