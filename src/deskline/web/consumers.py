@@ -157,6 +157,10 @@ class TicketConsumer(SessionBoundConsumer):
         if not self.is_agent or not isinstance(content, dict):
             return
         if content.get("type") == "presence" and content.get("state") in PRESENCE_STATES:
+            # What a page says is checked as what it hears: no presence from a page
+            # whose session ended or that lost the ticket.
+            if not await self._still_allowed() or not self.is_agent:
+                return
             self.state = content["state"]
             await self._announce(self.state, hello=bool(content.get("hello")))
 

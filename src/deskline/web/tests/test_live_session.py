@@ -147,3 +147,28 @@ def test_ticket_and_desk_sockets_close_once_the_session_is_gone(
             await tab.disconnect()
 
     async_to_sync(scenario)()
+
+
+def test_a_signed_out_page_announces_no_presence(it_desk, agent_on, make_user, make_ticket):
+    """What a page sends is an event too: a socket whose session ended neither tells the
+    ticket's other agents someone is replying nor stays open."""
+    leaving, colleague = agent_on(it_desk, Role.AGENT), agent_on(it_desk, Role.AGENT)
+    ticket = make_ticket(it_desk, make_user(), subject="VPN drops")
+    path = f"/ws/tickets/{ticket.pk}/"
+    client = signed_in(leaving)
+    leaving_tab, colleague_tab = socket_of(client, path), socket_of(signed_in(colleague), path)
+
+    async def scenario() -> None:
+        for tab in (leaving_tab, colleague_tab):
+            connected, code = await tab.connect()
+            assert connected, code
+        await leaving_tab.send_json_to({"type": "presence", "state": "viewing"})
+        assert (await colleague_tab.receive_json_from())["state"] == "viewing"
+        await database_sync_to_async(sign_out)(leaving, client)
+        await leaving_tab.send_json_to({"type": "presence", "state": "replying"})
+        await closed_with(leaving_tab, 4404)
+        assert await colleague_tab.receive_nothing(timeout=1)
+        for tab in (leaving_tab, colleague_tab):
+            await tab.disconnect()
+
+    async_to_sync(scenario)()
