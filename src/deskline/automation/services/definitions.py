@@ -144,7 +144,11 @@ def save_webhook(hook: Webhook, values: dict[str, Any], actor: User | None) -> W
         hook.created_by = actor
     with transaction.atomic():
         hook.save()
-        record_audit(actor, "automation.webhook_saved", hook, data={"url": hook.url})
+        # Where the desk's tickets go, which of them and whether they go at all.
+        data = {"desk": hook.desk_id, "url": hook.url, "events": hook.events}
+        record_audit(
+            actor, "automation.webhook_saved", hook, data={**data, "active": hook.is_active}
+        )
     return hook
 
 

@@ -40,6 +40,12 @@ def test_supervisors_may_not_send_tickets_out_by_webhook(api_for, desk_setup, al
         ("automation.webhook_saved", desk_setup["admin"]),
         ("automation.webhook_deleted", desk_setup["admin"]),
     ]
+    desk_id = desk_setup["desk"].pk
+    common = {"desk": desk_id, "url": HOOK["url"], "events": HOOK["events"]}
+    assert [e.data for e in audited[:2]] == [
+        {**common, "active": True},
+        {**common, "active": False},
+    ]
 
 
 def test_supervisors_may_not_make_webhooks_on_the_setup_pages(desk_setup, allow_loopback):
