@@ -9,6 +9,7 @@ accounts.sessions.live_session_user) hears nothing more, and the socket closes w
 code pages do not reconnect on."""
 
 import asyncio
+import logging
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -27,6 +28,7 @@ from deskline.tickets.access import (
 )
 from deskline.web.live import desk_group, poller, ticket_group, user_group
 
+log = logging.getLogger(__name__)
 PRESENCE_STATES = {"viewing", "replying"}
 # Close codes the pages take as "no access" and do not reconnect on (deskline.js).
 NO_TICKET = 4404
@@ -69,7 +71,10 @@ class SessionBoundConsumer(AsyncJsonWebsocketConsumer):
     async def _tick(self) -> None:
         while True:
             await asyncio.sleep(settings.WS_SESSION_CHECK_SECONDS)
-            await self.channel_layer.send(self.channel_name, {"type": "session.check"})
+            try:
+                await self.channel_layer.send(self.channel_name, {"type": "session.check"})
+            except Exception:  # a layer hiccup (Redis restarting) must not end the checks
+                log.exception("live socket session check could not be queued; retrying")
 
     def stop_watching(self) -> None:
         if self._session_timer is not None:
