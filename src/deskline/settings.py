@@ -265,6 +265,9 @@ RUN_WORKER_IN_SERVE = env_bool("DESKLINE_SERVE_WORKER", True)
 # host on WS_PORT (set by `deskline serve` for its ASGI process); neither = no live updates.
 WS_URL = env_str("DESKLINE_WS_URL", "").rstrip("/")
 WS_PORT = env_int("DESKLINE_WS_PORT", 0, minimum=0)
+# An open socket re-reads its session with each event it passes on, and on a quiet
+# socket this often, so one whose user signed out or was deactivated closes by itself.
+WS_SESSION_CHECK_SECONDS = env_int("DESKLINE_WS_SESSION_CHECK_SECONDS", 60, minimum=1)
 
 LOGGING = {
     "version": 1,

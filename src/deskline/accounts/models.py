@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 
 from deskline.core import emails
+from deskline.core.email_fields import EmailAddressField
 
 
 def validate_time_zone(value: str) -> None:
@@ -87,7 +88,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     without a role on a desk is a requester there.
     """
 
-    email = models.EmailField(unique=True)
+    # Takes Unicode local parts and IDN domains, in forms and full_clean() alike.
+    email = EmailAddressField(unique=True)
     name = models.CharField(max_length=200, blank=True)
     organization = models.ForeignKey(
         Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"

@@ -245,6 +245,21 @@ class DeskIn(Input):
     default_language: str = "en"
 
 
+class DeskPatch(Input):
+    """The settings to change; the rest stay. Admins: all of them; a desk's supervisors:
+    name and description."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = None
+    slug: str | None = None
+    prefix: str | None = None
+    visibility: str | None = Field(default=None, description="external or internal")
+    default_language: str | None = None
+    is_active: bool | None = Field(
+        default=None, description="false closes the desk: it takes no requests and leaves lists"
+    )
+
+
 class DeskOut(Schema):
     id: int
     slug: str
@@ -253,6 +268,7 @@ class DeskOut(Schema):
     visibility: str
     description: str
     default_language: str
+    is_active: bool
     created_at: datetime
 
 
@@ -280,7 +296,11 @@ class CustomFieldIn(Input):
     field_type: str = "text"
     choices: list[Any] = []
     required: bool = False
-    visible_to_requester: bool = True
+    visible_to_requester: bool | None = Field(
+        default=None,
+        description="shown to requesters (their ticket page, portal form, API); only admins"
+        " may show a field. Left out: shown for an admin's field, hidden for a supervisor's",
+    )
 
 
 class CustomFieldOut(Schema):

@@ -1,6 +1,7 @@
 """Setup pages for outbound webhooks (with their delivery log) and inbound alert hooks,
-for the admins and supervisors who manage a desk. Saving goes through the same
-services as the API."""
+for the admins and supervisors who manage a desk (outbound webhooks are changed by
+admins only: definitions.may_change_webhooks). Saving goes through the same services
+as the API."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,6 +23,7 @@ DELIVERIES_SHOWN = 50
 def hooks(request: HttpRequest) -> HttpResponse:
     desks = _desks(request)
     context = {
+        "may_change_webhooks": definitions.may_change_webhooks(request.user),
         "webhooks": Webhook.objects.filter(desk__in=desks).select_related("desk"),
         "inbound_hooks": InboundHook.objects.filter(desk__in=desks).select_related("desk"),
     }
@@ -32,6 +34,7 @@ def hooks(request: HttpRequest) -> HttpResponse:
 def webhook_edit(request: HttpRequest, object_id: int | None = None) -> HttpResponse:
     desks = _desks(request)
     hook = managed_object(request, Webhook, object_id) if object_id is not None else None
+    definitions.check_may_change_webhooks(request.user)
     if request.method == "POST" and request.POST.get("delete") and hook is not None:
         definitions.delete_definition(hook, request.user)
         messages.success(request, _("Deleted."))

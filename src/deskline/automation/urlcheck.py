@@ -37,20 +37,36 @@ def allowed_hosts() -> list[str]:
     return env_list("DESKLINE_WEBHOOK_ALLOWED_HOSTS", [])
 
 
-def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    return not (
-        address.is_private
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _carried(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """IPv4 addresses an IPv6 one leads to: mapped, NAT64 and 6to4 gateways and Teredo
+    reach them, so an inside IPv4 address must not pass in IPv6 dress."""
+    carried = [address.ipv4_mapped, address.sixtofour, *(address.teredo or ())]
+    if address in NAT64:
+        carried.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return [inner for inner in carried if inner is not None]
+
+
+def _is_public(address: Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and not all(
+        _is_public(inner) for inner in _carried(address)
+    ):
+        return False
+    # is_global, not just "not private": shared address space (100.64.0.0/10, inside
+    # providers' networks, where one cloud's metadata service answers) is neither.
+    return address.is_global and not (
+        address.is_multicast
+        or address.is_reserved
         or address.is_loopback
         or address.is_link_local
-        or address.is_multicast
-        or address.is_reserved
         or address.is_unspecified
     )
 
 
-def _allowed_by_list(host: str, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+def _allowed_by_list(host: str, address: Address) -> bool:
     for entry in allowed_hosts():
         if entry.lower() == host.lower():
             return True

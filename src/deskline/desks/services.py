@@ -75,13 +75,24 @@ def update_desk(desk: Desk, changes: dict[str, Any], *, actor: User | None) -> D
             refused = [f for f in changed if not may_change_desk_field(actor, locked, f)]
             if refused:
                 raise Forbidden(f"only admins may change a desk's {refused[0]}")
+        before = {name: getattr(locked, name) for name in changed}
         for name in changed:
             setattr(locked, name, changes[name])
         locked.full_clean()
         if changed:
             locked.save(update_fields=changed)
-            record_audit(actor, "desk.updated", locked, data={"fields": changed})
+            # What it was and what it became: who opened an internal desk to everyone.
+            data = {
+                "fields": changed,
+                "from": {name: _audited_value(before[name]) for name in changed},
+                "to": {name: _audited_value(getattr(locked, name)) for name in changed},
+            }
+            record_audit(actor, "desk.updated", locked, data=data)
     return locked
+
+
+def _audited_value(value: Any) -> Any:
+    return value[:200] if isinstance(value, str) else value
 
 
 def set_desk_role(desk: Desk, user: User, role: str | None, *, actor: User | None) -> None:
@@ -129,18 +140,77 @@ def create_category(
     return category
 
 
-def create_custom_field(desk: Desk, **values: Any) -> CustomField:
-    """A new field on the desk's tickets; every refusal names the field at fault."""
-    kind = values.get("field_type", FieldType.TEXT)
+# A field shown to requesters puts what agents write into it on the requester's page,
+# portal form and API answers: admins decide that, as Zendesk and Jira Service
+# Management leave what customers see of a ticket to administrators. A desk's
+# supervisors make fields for their agents (hidden from requesters) and may hide one.
+REQUESTER_VISIBILITY = "visible_to_requester"
+CUSTOM_FIELD_FIELDS = frozenset(
+    {"key", "label", "field_type", "choices", "required", REQUESTER_VISIBILITY, "position"}
+)
+
+
+def may_show_fields_to_requesters(actor: User | None) -> bool:
+    return actor is None or (actor.is_active and actor.is_superuser)
+
+
+def _check_choices(kind: str, options: Any) -> None:
     if kind not in FieldType.values:
         raise ValidationError({"field_type": f"{kind!r} is not one of {FieldType.values}"})
     if kind in (FieldType.CHOICE, FieldType.MULTICHOICE):
-        options = values.get("choices") or []
         if not options or not all(isinstance(o, str) and o.strip() for o in options):
             raise ValidationError({"choices": f"a {kind} field needs a list of texts to offer"})
+
+
+def create_custom_field(desk: Desk, *, actor: User | None = None, **values: Any) -> CustomField:
+    """A new field on the desk's tickets; every refusal names the field at fault.
+
+    Shown to requesters when an admin (or the system, actor=None) makes it and does not
+    say otherwise; a supervisor's field is hidden from them, and asking to show it is
+    refused."""
+    shown = values.get(REQUESTER_VISIBILITY)
+    if shown is None:
+        values[REQUESTER_VISIBILITY] = may_show_fields_to_requesters(actor)
+    elif shown and not may_show_fields_to_requesters(actor):
+        raise Forbidden("only admins may show a custom field to requesters")
+    _check_choices(values.get("field_type", FieldType.TEXT), values.get("choices"))
     if CustomField.objects.filter(desk=desk, key=values.get("key")).exists():
         raise ValidationError({"key": f"desk {desk.slug} has a custom field {values['key']!r}"})
     field = CustomField(desk=desk, **values)
     field.full_clean()
-    field.save()
+    with transaction.atomic():
+        field.save()
+        record_audit(actor, "custom_field.created", field, data=_audit_data(field))
     return field
+
+
+def update_custom_field(
+    field: CustomField, changes: dict[str, Any], *, actor: User | None
+) -> CustomField:
+    """Change a field's definition; showing it to requesters takes an admin."""
+    unknown = sorted(set(changes) - CUSTOM_FIELD_FIELDS)
+    if unknown:
+        raise ValidationError({unknown[0]: f"{unknown[0]!r} cannot be changed"})
+    with transaction.atomic():
+        locked = CustomField.objects.select_for_update().get(pk=field.pk)
+        changed = sorted(k for k, v in changes.items() if getattr(locked, k) != v)
+        showing = REQUESTER_VISIBILITY in changed and changes[REQUESTER_VISIBILITY]
+        if showing and not may_show_fields_to_requesters(actor):
+            raise Forbidden("only admins may show a custom field to requesters")
+        for name in changed:
+            setattr(locked, name, changes[name])
+        _check_choices(locked.field_type, locked.choices)
+        locked.full_clean()
+        if changed:
+            locked.save(update_fields=changed)
+            data = {**_audit_data(locked), "fields": changed}
+            record_audit(actor, "custom_field.updated", locked, data=data)
+    return locked
+
+
+def _audit_data(field: CustomField) -> dict[str, Any]:
+    return {
+        "desk": field.desk.slug,
+        "key": field.key,
+        REQUESTER_VISIBILITY: field.visible_to_requester,
+    }

@@ -13,6 +13,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from deskline.accounts.models import User
+from deskline.accounts.sessions import live_session_user
 from deskline.core import rows
 from deskline.core.errors import Forbidden, NotFound
 from deskline.core.ids import looks_numeric, parse_id, pk_or
@@ -153,25 +154,27 @@ def ticket_role(user: User, ticket: Ticket) -> str | None:
     return None
 
 
-def live_ticket_role(user_id: int, ticket_id: int) -> str | None:
+def live_ticket_role(session_key: str | None, user_id: int, ticket_id: int) -> str | None:
     """The user's role on the ticket now, both read afresh (None: no access now).
 
     For a live-update connection, which keeps the user it read when it opened (their
-    roles cached on it, is_active, organization) while access may have changed since.
+    roles cached on it, is_active, organization) while access may have changed since,
+    and the session it opened with, which may have ended since (live_session_user).
     Rows are read in plain SQL: this runs for every event of every open ticket page,
     and building the ORM's queries cost ~20 times running them (docs/benchmarks.md).
     """
-    user = rows.first(User, "pk", user_id)
+    user = live_session_user(session_key, user_id)
     ticket = rows.first(Ticket, "pk", ticket_id)
     if user is None or ticket is None:
         return None
     return ticket_role(user, ticket)
 
 
-def live_desk_access(user_id: int, desk_id: int) -> bool:
-    """Whether the user works on the desk now (any agent role, or admin): for each change
-    a desk's live-update connection would pass on, read as live_ticket_role reads."""
-    user = rows.first(User, "pk", user_id)
+def live_desk_access(session_key: str | None, user_id: int, desk_id: int) -> bool:
+    """Whether the user works on the desk now (any agent role, or admin) and the session
+    still signs them in: for each change a desk's live-update connection would pass on,
+    read as live_ticket_role reads."""
+    user = live_session_user(session_key, user_id)
     return user is not None and role_on_desk(user, desk_id) is not None
 
 

@@ -50,6 +50,7 @@ from deskline.automation.models import (
     Webhook,
 )
 from deskline.automation.services import definitions, inbound, macros, rules, triggers
+from deskline.core.clients import client_address
 from deskline.core.errors import Forbidden, NotFound
 from deskline.core.ids import Id
 from deskline.desks.models import Desk, Role
@@ -251,6 +252,7 @@ def list_webhooks(request: HttpRequest, desk: str | None = None) -> list[dict]:
 
 @router.post("/webhooks", response={201: WebhookOut, **ERRORS})
 def create_webhook(request: HttpRequest, payload: WebhookIn) -> Reply:
+    """Admins only: a webhook sends the desk's tickets out of the install."""
     desk = desk_for_user(request.auth, payload.desk, manage=True, field="desk")
     hook = definitions.save_webhook(
         Webhook(desk=desk), payload.model_dump(exclude={"desk"}), request.auth
@@ -260,6 +262,7 @@ def create_webhook(request: HttpRequest, payload: WebhookIn) -> Reply:
 
 @router.patch("/webhooks/{webhook_id}", response={200: WebhookOut, **ERRORS})
 def update_webhook(request: HttpRequest, webhook_id: Id, payload: WebhookPatch) -> dict:
+    """Admins only."""
     hook = _get_managed(Webhook, request.auth, webhook_id)
     values = payload.model_dump(exclude_unset=True)
     return out.webhook_out(definitions.save_webhook(hook, values, request.auth))
@@ -267,6 +270,7 @@ def update_webhook(request: HttpRequest, webhook_id: Id, payload: WebhookPatch) 
 
 @router.delete("/webhooks/{webhook_id}", response={204: None, **ERRORS})
 def delete_webhook(request: HttpRequest, webhook_id: Id) -> Reply:
+    """Admins only."""
     definitions.delete_definition(_get_managed(Webhook, request.auth, webhook_id), request.auth)
     return Reply(204, None)
 
@@ -303,8 +307,7 @@ def delete_inbound_hook(request: HttpRequest, hook_id: Id) -> Reply:
     "/hooks/inbound/{token}", auth=None, response={200: InboundResult, 201: InboundResult, **ERRORS}
 )
 def receive_alert(request: HttpRequest, token: str) -> Reply:
-    client = request.META.get("REMOTE_ADDR", "")
-    if wait := inbound.seconds_before_next_alert(client_address=client):
+    if wait := inbound.seconds_before_next_alert(client_address=client_address(request)):
         raise RateLimited(retry_after=wait)
     hook = inbound.hook_for_token(token)
     if hook is None:

@@ -11,10 +11,12 @@ from deskline.api.schemas import (
     CustomFieldOut,
     DeskIn,
     DeskOut,
+    DeskPatch,
     Error,
     MemberIn,
 )
 from deskline.core.errors import Forbidden, NotFound
+from deskline.core.ids import looks_numeric, parse_id
 from deskline.desks import services
 from deskline.desks.models import Category, CustomField, Desk, Role, Visibility
 from deskline.tickets.access import ADMIN, agent_desk_ids, hidden_fields_by_desk, role_on_desk
@@ -33,6 +35,7 @@ def _desk_out(desk: Desk) -> dict:
         "visibility": desk.visibility,
         "description": desk.description,
         "default_language": desk.default_language,
+        "is_active": desk.is_active,
         "created_at": desk.created_at,
     }
 
@@ -47,14 +50,23 @@ def visible_desks(user) -> list[Desk]:  # type: ignore[no-untyped-def]
 
 
 def desk_for_user(
-    user: User, value: int | str, *, manage: bool = False, field: str | None = None
+    user: User,
+    value: int | str,
+    *,
+    manage: bool = False,
+    field: str | None = None,
+    closed: bool = False,
 ) -> Desk:
     """The desk by id or slug if the user may see it (and manage it, with manage=True).
 
     A desk named in the address that the user may not see is missing (404); one named by
     a body field (field="desk") is bad input naming the field (422), the same answer
-    for a desk that does not exist and one the user may not see.
+    for a desk that does not exist and one the user may not see. A closed desk
+    (is_active false) is missing to everyone, but with closed=True admins reach it too,
+    to reopen it.
     """
+    if closed and user.is_superuser and (found := _any_desk(value)) is not None:
+        return found
     try:
         desk = fields.resolve_desk(value)
     except ValidationError:
@@ -66,6 +78,14 @@ def desk_for_user(
     if manage and role_on_desk(user, desk.pk) not in (ADMIN, Role.SUPERVISOR):
         raise Forbidden(f"only admins and supervisors of {desk.slug} may change it")
     return desk
+
+
+def _any_desk(value: int | str) -> Desk | None:
+    text = str(value).strip()
+    if looks_numeric(text):
+        number = parse_id(text)
+        return Desk.objects.filter(pk=number).first() if number is not None else None
+    return Desk.objects.filter(slug=text.lower()).first()
 
 
 @router.get("/desks", response={200: list[DeskOut], **ERRORS})
@@ -84,6 +104,17 @@ def create_desk(request: HttpRequest, payload: DeskIn) -> Status:
 @router.get("/desks/{desk_id}", response={200: DeskOut, **ERRORS})
 def get_desk(request: HttpRequest, desk_id: str) -> dict:
     return _desk_out(desk_for_user(request.auth, desk_id))
+
+
+@router.patch("/desks/{desk_id}", response={200: DeskOut, **ERRORS})
+def update_desk(request: HttpRequest, desk_id: str, payload: DeskPatch) -> dict:
+    """Change a desk's settings (by id or slug): admins every one of them; the desk's
+    supervisors its name and description only (a change to any other is refused whole,
+    403 naming it; a value sent back unchanged is no change). Admins reach a closed desk
+    too, to reopen it. Each change is in the audit log."""
+    desk = desk_for_user(request.auth, desk_id, manage=True, closed=True)
+    changes = payload.model_dump(exclude_unset=True)
+    return _desk_out(services.update_desk(desk, changes, actor=request.auth))
 
 
 @router.put("/desks/{desk_id}/members", response={204: None, **ERRORS})
@@ -142,5 +173,5 @@ def list_custom_fields(request: HttpRequest, desk_id: str) -> list[dict]:
 @router.post("/desks/{desk_id}/custom-fields", response={201: CustomFieldOut, **ERRORS})
 def create_custom_field(request: HttpRequest, desk_id: str, payload: CustomFieldIn) -> Status:
     desk = desk_for_user(request.auth, desk_id, manage=True)
-    field = services.create_custom_field(desk, **payload.model_dump())
+    field = services.create_custom_field(desk, actor=request.auth, **payload.model_dump())
     return Status(201, _field_out(field))

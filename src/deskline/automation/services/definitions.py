@@ -19,6 +19,7 @@ from deskline.automation.services.rules import clean_rule
 from deskline.automation.services.triggers import clean_trigger
 from deskline.automation.services.webhooks import new_secret
 from deskline.automation.urlcheck import check_url
+from deskline.core.errors import Forbidden
 from deskline.desks.models import Desk, Team
 
 PLAIN = ("name", "description", "position", "is_active", "reply_internal")
@@ -85,6 +86,19 @@ def save_macro(macro: Macro, values: dict[str, Any], actor: User | None) -> Macr
     return macro
 
 
+def may_change_webhooks(actor: User | None) -> bool:
+    """Outbound webhooks send a desk's tickets (requesters, messages) out of the install
+    to an address of the sender's choosing: admins decide them, as Zendesk and Jira
+    Service Management leave webhooks to administrators (actor=None: the system). A
+    desk's supervisors see its webhooks and their deliveries and use them in triggers."""
+    return actor is None or (actor.is_active and actor.is_superuser)
+
+
+def check_may_change_webhooks(actor: User | None) -> None:
+    if not may_change_webhooks(actor):
+        raise Forbidden("only admins may create, change or delete outbound webhooks")
+
+
 def delete_definition(
     obj: Trigger | ScheduledRule | Macro | Webhook | InboundHook, actor: User | None
 ) -> None:
@@ -92,6 +106,7 @@ def delete_definition(
     keeps who saved it (a webhook's address: where the desk's tickets were sent)."""
     data: dict[str, Any] = {"name": obj.name, "desk": obj.desk_id}
     if isinstance(obj, Webhook):
+        check_may_change_webhooks(actor)
         data["url"] = obj.url
     action = f"automation.{type(obj).__name__.lower()}_deleted"
     with transaction.atomic():
@@ -118,6 +133,7 @@ def clean_events(events: Any) -> list[str]:
 
 
 def save_webhook(hook: Webhook, values: dict[str, Any], actor: User | None) -> Webhook:
+    check_may_change_webhooks(actor)
     if values.get("url") is not None:
         hook.url = check_url(values["url"].strip())
     if values.get("events") is not None or hook.pk is None:
@@ -128,7 +144,11 @@ def save_webhook(hook: Webhook, values: dict[str, Any], actor: User | None) -> W
         hook.created_by = actor
     with transaction.atomic():
         hook.save()
-        record_audit(actor, "automation.webhook_saved", hook, data={"url": hook.url})
+        # Where the desk's tickets go, which of them and whether they go at all.
+        data = {"desk": hook.desk_id, "url": hook.url, "events": hook.events}
+        record_audit(
+            actor, "automation.webhook_saved", hook, data={**data, "active": hook.is_active}
+        )
     return hook
 
 

@@ -93,3 +93,26 @@ def test_alerts_beyond_the_per_minute_budget_get_429(api_for, desk_setup, hook_u
     assert post(f"10.251.{secrets.randbelow(250)}.3").status_code == 429
     settings.INBOUND_HOOK_RATE_LIMIT = 0
     assert post(flood).status_code == 200  # 0 turns the limit off
+
+
+def test_behind_a_trusted_proxy_each_sender_has_its_own_budget(api_for, settings):
+    """Token guessing is counted per client address, the one a trusted proxy forwards
+    (core.clients.client_address), as for every other rate limit."""
+    import secrets
+
+    settings.INBOUND_HOOK_RATE_LIMIT = 3
+    settings.TRUSTED_PROXIES = ["10.250.0.0/16"]
+    guesser, other = (f"198.18.{secrets.randbelow(250)}.{i}" for i in (1, 2))
+    client = api_for(None).client
+
+    def guess(sender: str):
+        return client.post(
+            "/api/v1/hooks/inbound/dlh_guess",
+            _alert("k"),
+            content_type="application/json",
+            REMOTE_ADDR="10.250.1.1",
+            HTTP_X_FORWARDED_FOR=sender,
+        )
+
+    assert [guess(guesser).status_code for _ in range(4)] == [404] * 3 + [429]
+    assert guess(other).status_code == 404

@@ -283,10 +283,10 @@ def test_deleting_automation_is_audited(api_for, desk_setup, allow_loopback, rec
 
     from deskline.accounts.models import AuditEntry
 
-    supervisor = desk_setup["supervisor"]
-    api = api_for(supervisor)
+    supervisor, admin = desk_setup["supervisor"], desk_setup["admin"]
+    api, admin_api = api_for(supervisor), api_for(admin)
     trigger = api.post("/triggers", VIP_TRIGGER).json()
-    hook = api.post(
+    hook = admin_api.post(  # outbound webhooks are the admins' (test_webhook_admins)
         "/webhooks",
         {"desk": "it", "name": "out", "url": receiver.url, "events": ["ticket_created"]},
     ).json()
@@ -294,7 +294,7 @@ def test_deleting_automation_is_audited(api_for, desk_setup, allow_loopback, rec
         "/inbound-hooks", {"desk": "it", "name": "alerts", "sender_email": "mon@example.com"}
     ).json()
     assert api.delete(f"/triggers/{trigger['id']}").status_code == 204
-    assert api.delete(f"/webhooks/{hook['id']}").status_code == 204
+    assert admin_api.delete(f"/webhooks/{hook['id']}").status_code == 204
     page = Client()
     page.force_login(supervisor)
     assert page.post(f"/automation/inbound-hooks/{inbound['id']}/delete/").status_code == 302
@@ -302,7 +302,7 @@ def test_deleting_automation_is_audited(api_for, desk_setup, allow_loopback, rec
     deleted = AuditEntry.objects.filter(action__endswith="_deleted").order_by("id")
     assert [(e.action, e.object_id, e.actor_id) for e in deleted] == [
         ("automation.trigger_deleted", str(trigger["id"]), supervisor.pk),
-        ("automation.webhook_deleted", str(hook["id"]), supervisor.pk),
+        ("automation.webhook_deleted", str(hook["id"]), admin.pk),
         ("automation.inboundhook_deleted", str(inbound["id"]), supervisor.pk),
     ]
     assert deleted[1].data["url"] == receiver.url

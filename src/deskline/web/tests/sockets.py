@@ -27,6 +27,9 @@ class Socket(ApplicationCommunicator):
         assert answer["type"] == "websocket.send", answer
         return json.loads(answer["text"])
 
+    async def send_json_to(self, data: Any) -> None:
+        await self.send_input({"type": "websocket.receive", "text": json.dumps(data)})
+
     async def disconnect(self, code: int = 1000) -> None:
         await self.send_input({"type": "websocket.disconnect", "code": code})
         await self.wait(1)

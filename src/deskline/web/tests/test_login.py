@@ -109,3 +109,51 @@ def test_sign_in_ignores_the_case_and_spaces_of_the_email(admin_user, typed):
     response = client.post("/login/", {"username": typed, "password": "pw-12345678"})
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(admin_user.pk)
+
+
+def _fail_from(remote: str, forwarded: str | None, email: str) -> int:
+    headers = {"REMOTE_ADDR": remote}
+    if forwarded is not None:
+        headers["HTTP_X_FORWARDED_FOR"] = forwarded
+    guess = {"username": email, "password": "Winter2026!"}
+    return Client().post("/login/", guess, **headers).status_code
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_failure_count(admin_user, settings):
+    """Behind a reverse proxy every request comes from the proxy's address: counted by
+    it, one guesser would lock everyone out. The client is the address the trusted proxy
+    forwards, as for the other rate limits (core.clients.client_address)."""
+    settings.TRUSTED_PROXIES = ["10.250.0.0/16"]
+    proxy, guesser, colleague = "10.250.1.1", "198.51.100.20", "198.51.100.21"
+    for n in range(10):
+        assert _fail_from(proxy, f"{guesser}, 10.250.7.7", f"victim{n}@example.com") == 200
+    assert _fail_from(proxy, guesser, "victim10@example.com") == 429
+    assert _fail_from(proxy, colleague, "someone@example.com") == 200
+    signed_in = Client().post(
+        "/login/",
+        {"username": "admin@example.com", "password": "pw-12345678"},
+        REMOTE_ADDR=proxy,
+        HTTP_X_FORWARDED_FOR=colleague,
+    )
+    assert signed_in.status_code == 302
+    entry = AuditEntry.objects.get(action="login.password")
+    assert entry.ip_address == colleague
+    assert set(
+        AuditEntry.objects.filter(action="login.failed").values_list("ip_address", flat=True)
+    ) == {guesser, colleague}
+
+
+@pytest.mark.parametrize("proxies", [[], ["10.250.0.0/16"]])
+def test_a_forged_forwarded_header_does_not_dodge_the_sign_in_throttle(
+    admin_user, settings, proxies
+):
+    """Without a trusted proxy in front, X-Forwarded-For is whatever the client wrote."""
+    settings.TRUSTED_PROXIES = proxies
+    guesser = "203.0.113.50"
+    for n in range(10):
+        forged = f"192.0.2.{n + 1}"
+        assert _fail_from(guesser, forged, f"victim{n}@example.com") == 200
+    assert _fail_from(guesser, "192.0.2.200", "victim10@example.com") == 429
+    assert set(
+        AuditEntry.objects.filter(action="login.failed").values_list("ip_address", flat=True)
+    ) == {guesser}

@@ -79,3 +79,26 @@ def test_asking_is_rate_limited_per_address_and_per_client(requester, make_user)
     for n in range(sign_in_links.PER_CLIENT):
         assert _ask(client, f"other{n}@example.com", ip="10.0.0.2").status_code == 200
     assert _ask(client, "last@example.com", ip="10.0.0.2").status_code == 429
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_link_budget(requester, settings):
+    import secrets
+
+    settings.TRUSTED_PROXIES = ["10.250.0.0/16"]
+    # Addresses of our own: the counters live in the cache (Redis), shared by runs.
+    asker, other = (f"198.18.{secrets.randbelow(250)}.{i}" for i in (1, 2))
+    client = Client()
+
+    def ask(client_ip: str, remote: str = "10.250.1.1"):
+        email = f"nobody{secrets.randbelow(10**9)}@example.com"
+        return client.post(
+            "/login/link/", {"email": email}, REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=client_ip
+        )
+
+    assert [ask(asker).status_code for _ in range(10)] == [200] * 10
+    assert ask(asker).status_code == 429
+    assert ask(other).status_code == 200
+    # One that is no trusted proxy is counted by its own address, whatever it forwards.
+    direct = f"198.19.{secrets.randbelow(250)}.{secrets.randbelow(250)}"
+    answers = [ask(f"192.0.2.{n}", remote=direct).status_code for n in range(11)]
+    assert answers == [200] * 10 + [429]

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from deskline.accounts.models import ApiToken
 from deskline.accounts.services import create_api_token, record_audit, revoke_api_token
+from deskline.core.clients import client_address
 from deskline.web import throttle
 
 
@@ -17,7 +18,7 @@ class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
 
     def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        ip = request.META.get("REMOTE_ADDR", "")
+        ip = client_address(request)
         email = request.POST.get("username", "")
         if throttle.is_locked(ip, email):
             return render(

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,9 +16,18 @@ from django.utils.translation import gettext_lazy
 
 from deskline.accounts.models import User
 from deskline.accounts.services import record_audit
+from deskline.core.email_fields import EmailAddressFormField
 from deskline.core.errors import Forbidden
 from deskline.desks.models import Category, CustomField, Desk, DeskMembership, Team
-from deskline.desks.services import may_change_desk_field, set_desk_role, update_desk
+from deskline.desks.services import (
+    REQUESTER_VISIBILITY,
+    create_custom_field,
+    may_change_desk_field,
+    may_show_fields_to_requesters,
+    set_desk_role,
+    update_custom_field,
+    update_desk,
+)
 from deskline.tickets.models import StatusDefinition
 from deskline.web.labels import choices
 from deskline.web.permissions import can_manage_desk, managed_desk_ids
@@ -100,7 +110,7 @@ class StatusForm(forms.ModelForm):
 
 
 class MemberForm(forms.Form):
-    email = forms.EmailField(label=gettext_lazy("Email"))
+    email = EmailAddressFormField(label=gettext_lazy("Email"))
     role = forms.ChoiceField(label=gettext_lazy("Role"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -183,8 +193,40 @@ def _save_desk(request: HttpRequest, desk: Desk | None, form: DeskForm) -> Desk 
         return None
 
 
+def _field_form(request: HttpRequest, desk: Desk, field: CustomField | None) -> FieldForm:
+    shows = may_show_fields_to_requesters(request.user)
+    # A supervisor's new field starts hidden from requesters, as the service makes it.
+    instance = field or CustomField(desk=desk, visible_to_requester=shows)
+    form = FieldForm(request.POST or None, instance=instance)
+    visible = field is not None and field.visible_to_requester
+    # Shown, not offered, where the service would refuse it: a supervisor may hide a
+    # field an admin showed, not show one.
+    form.fields[REQUESTER_VISIBILITY].disabled = not shows and not visible
+    return form
+
+
+def _save_field(
+    request: HttpRequest, desk: Desk, field: CustomField | None, form: FieldForm
+) -> bool:
+    values = {name: form.cleaned_data[name] for name in form.Meta.fields}
+    values["choices"] = form.instance.choices  # FieldForm.clean read the lines
+    try:
+        if field is None:
+            create_custom_field(desk, actor=request.user, **values)
+        else:
+            update_custom_field(field, values, actor=request.user)
+    except Forbidden as exc:
+        form.add_error(REQUESTER_VISIBILITY, str(exc))
+        return False
+    except ValidationError as exc:
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+        return False
+    return True
+
+
 def _save_member(request: HttpRequest, desk: Desk, form: MemberForm) -> bool:
-    user = User.objects.filter(email=form.cleaned_data["email"].strip().lower()).first()
+    user = User.objects.filter(email=form.cleaned_data["email"]).first()  # normalized
     if user is None:
         form.add_error("email", _("No user with this email."))
         return False
@@ -212,6 +254,8 @@ def item_edit(
     if kind == "agents":
         initial = {"email": instance.user.email, "role": instance.role} if instance else None
         form = MemberForm(request.POST or None, initial=initial)
+    elif kind == "fields":
+        form = _field_form(request, desk, instance)
     else:
         form = form_class(request.POST or None, instance=instance or model(desk=desk))
         if kind == "categories":
@@ -232,6 +276,8 @@ def item_edit(
     if request.method == "POST" and form.is_valid():
         if kind == "agents":
             saved = _save_member(request, desk, form)
+        elif kind == "fields":
+            saved = _save_field(request, desk, instance, form)
         else:
             with transaction.atomic():
                 form.save()

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from deskline.accounts.services import record_audit
+from deskline.core.clients import client_address
 from deskline.web import sign_in_links
 
 TEMPLATE = "web/sign_in_link.html"
@@ -17,7 +18,7 @@ def ask(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, TEMPLATE, {"step": "ask"})
     email = request.POST.get("email", "")[:254]
-    ip = request.META.get("REMOTE_ADDR", "")
+    ip = client_address(request)
     if not sign_in_links.send_sign_in_link(email, ip):
         return render(request, TEMPLATE, {"step": "ask", "limited": True}, status=429)
     return render(request, TEMPLATE, {"step": "sent"})
@@ -33,5 +34,5 @@ def use(request: HttpRequest, token: str) -> HttpResponse:
     if user is None:
         return render(request, TEMPLATE, {"step": "invalid"}, status=410)
     login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
-    record_audit(user, "login.link", user, ip_address=request.META.get("REMOTE_ADDR") or None)
+    record_audit(user, "login.link", user, ip_address=client_address(request) or None)
     return redirect("web:portal")

@@ -1,0 +1,174 @@
+"""An open socket lives no longer than the session it was opened with.
+
+Each event a socket would pass on first re-reads the session from the session store and
+the user from the database: once the session is gone (signed out, expired), the user
+deactivated or their password changed (which ends every session signed in with the old
+one), the socket closes with the "no access" code and passes nothing on. Sessions come
+from the real sign-in page; real ASGI app, channel layer and database.
+"""
+
+from collections.abc import Callable
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from django.test import Client
+
+from deskline.accounts.models import User
+from deskline.desks.models import Role
+from deskline.notifications.kinds import MENTION
+from deskline.notifications.services import notify
+from deskline.tickets.services import add_message
+from deskline.web.tests.sockets import Socket
+
+pytestmark = pytest.mark.django_db(transaction=True)
+PASSWORD = "pw-12345678"
+
+
+@pytest.fixture(autouse=True)
+def in_memory_layer(settings):
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
+def signed_in(user: User) -> Client:
+    client = Client()
+    response = client.post("/login/", {"username": user.email, "password": PASSWORD})
+    assert response.status_code == 302, response.content
+    return client
+
+
+def socket_of(client: Client, path: str = "/ws/me/") -> Socket:
+    cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
+    return Socket(path, [(b"origin", b"http://localhost"), (b"cookie", cookie)])
+
+
+async def closed_with(socket: Socket, code: int) -> None:
+    answer = await socket.receive_output(5)
+    assert (answer["type"], answer.get("code")) == ("websocket.close", code), answer
+
+
+def sign_out(user: User, client: Client) -> None:
+    assert client.post("/logout/").status_code == 302
+
+
+def deactivate(user: User, client: Client) -> None:
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+
+
+def change_password(user: User, client: Client) -> None:
+    user.set_password("another-password-1")
+    user.save(update_fields=["password"])
+
+
+@pytest.mark.parametrize("end", [sign_out, change_password])
+def test_the_users_socket_closes_at_the_next_event_once_the_session_is_gone(
+    make_user, end: Callable[[User, Client], None]
+):
+    alice = make_user()
+    client = signed_in(alice)
+    tab = socket_of(client)
+
+    async def scenario() -> None:
+        connected, code = await tab.connect()
+        assert connected, code
+        await database_sync_to_async(notify)([alice.pk], MENTION, "Bob mentioned you")
+        assert await tab.receive_json_from() == {"event": "notification"}
+        await database_sync_to_async(end)(alice, client)
+        await database_sync_to_async(notify)([alice.pk], MENTION, "Bob mentioned you again")
+        await closed_with(tab, 4403)
+        await tab.disconnect()
+
+    async_to_sync(scenario)()
+
+
+@pytest.mark.parametrize("end", [sign_out, deactivate, change_password])
+def test_a_quiet_socket_closes_by_itself_once_the_session_is_gone(
+    settings, make_user, it_desk, agent_on, end: Callable[[User, Client], None]
+):
+    """No event need come: a deactivated user is sent none, yet their pages close."""
+    settings.WS_SESSION_CHECK_SECONDS = 1
+    agent = agent_on(it_desk, Role.AGENT)
+    client = signed_in(agent)
+    own_tab, desk_tab = socket_of(client), socket_of(client, "/ws/desks/")
+
+    async def scenario() -> None:
+        for tab in (own_tab, desk_tab):
+            connected, code = await tab.connect()
+            assert connected, code
+        assert await own_tab.receive_nothing(timeout=1.5)  # checked, still signed in
+        await database_sync_to_async(end)(agent, client)
+        await closed_with(own_tab, 4403)
+        await closed_with(desk_tab, 4403)
+        for tab in (own_tab, desk_tab):
+            await tab.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_signing_out_one_session_leaves_the_others_open(make_user):
+    alice = make_user()
+    laptop, phone = signed_in(alice), signed_in(alice)
+    laptop_tab, phone_tab = socket_of(laptop), socket_of(phone)
+
+    async def scenario() -> None:
+        for tab in (laptop_tab, phone_tab):
+            connected, code = await tab.connect()
+            assert connected, code
+        await database_sync_to_async(sign_out)(alice, laptop)
+        await database_sync_to_async(notify)([alice.pk], MENTION, "Bob mentioned you")
+        assert await phone_tab.receive_json_from() == {"event": "notification"}
+        await closed_with(laptop_tab, 4403)
+        for tab in (laptop_tab, phone_tab):
+            await tab.disconnect()
+
+    async_to_sync(scenario)()
+
+
+@pytest.mark.parametrize("end", [sign_out, change_password])
+def test_ticket_and_desk_sockets_close_once_the_session_is_gone(
+    it_desk, agent_on, make_user, make_ticket, end: Callable[[User, Client], None]
+):
+    agent, colleague = agent_on(it_desk, Role.AGENT), agent_on(it_desk, Role.AGENT)
+    ticket = make_ticket(it_desk, make_user(), subject="VPN drops")
+    client = signed_in(agent)
+    ticket_tab = socket_of(client, f"/ws/tickets/{ticket.pk}/")
+    desk_tab = socket_of(client, "/ws/desks/")
+
+    async def scenario() -> None:
+        for tab in (ticket_tab, desk_tab):
+            connected, code = await tab.connect()
+            assert connected, code
+        await database_sync_to_async(end)(agent, client)
+        await database_sync_to_async(add_message)(ticket, actor=colleague, body_text="hello")
+        await closed_with(ticket_tab, 4404)
+        await closed_with(desk_tab, 4403)
+        for tab in (ticket_tab, desk_tab):
+            await tab.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_a_signed_out_page_announces_no_presence(it_desk, agent_on, make_user, make_ticket):
+    """What a page sends is an event too: a socket whose session ended neither tells the
+    ticket's other agents someone is replying nor stays open."""
+    leaving, colleague = agent_on(it_desk, Role.AGENT), agent_on(it_desk, Role.AGENT)
+    ticket = make_ticket(it_desk, make_user(), subject="VPN drops")
+    path = f"/ws/tickets/{ticket.pk}/"
+    client = signed_in(leaving)
+    leaving_tab, colleague_tab = socket_of(client, path), socket_of(signed_in(colleague), path)
+
+    async def scenario() -> None:
+        for tab in (leaving_tab, colleague_tab):
+            connected, code = await tab.connect()
+            assert connected, code
+        await leaving_tab.send_json_to({"type": "presence", "state": "viewing"})
+        assert (await colleague_tab.receive_json_from())["state"] == "viewing"
+        await database_sync_to_async(sign_out)(leaving, client)
+        await leaving_tab.send_json_to({"type": "presence", "state": "replying"})
+        await closed_with(leaving_tab, 4404)
+        assert await colleague_tab.receive_nothing(timeout=1)
+        for tab in (leaving_tab, colleague_tab):
+            await tab.disconnect()
+
+    async_to_sync(scenario)()
