@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -25,6 +24,7 @@ from django.utils import timezone
 from deskline.core import rows
 from deskline.tickets.models import Message, Ticket
 from deskline.tickets.services.hooks import TicketChange
+from deskline.web import layer_loop
 from deskline.web.models import LiveChange
 
 log = logging.getLogger(__name__)
@@ -117,7 +117,7 @@ def _publish(change: TicketChange) -> None:
         public=public,
     )
     if layer_crosses_processes():
-        async_to_sync(send_to_groups)(_payload(row))
+        layer_loop.run(send_to_groups, _payload(row))
     elif connection.vendor == "postgresql" and not connection.in_atomic_block:
         _insert_without_flush(row)
     else:
@@ -152,7 +152,7 @@ def publish_to_users(user_ids: Iterable[int], kind: str) -> None:
         return
     if layer_crosses_processes():
         for row in rows:
-            async_to_sync(send_to_groups)(_payload(row))
+            layer_loop.run(send_to_groups, _payload(row))
     else:
         LiveChange.objects.bulk_create(rows)
 
