@@ -157,7 +157,9 @@ def test_serve_runs_web_worker_and_scheduler_on_a_fresh_data_dir(tmp_path):
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline:
             if server.poll() is not None:
-                pytest.fail(f"deskline serve exited with {server.returncode}")
+                pytest.fail(
+                    f"deskline serve exited with {server.returncode}:\n{server.stdout.read()}"
+                )
             try:
                 with urllib.request.urlopen(f"{base}/health", timeout=2) as response:
                     if response.status == 200:
