@@ -144,6 +144,8 @@ def _config(args: argparse.Namespace, **extra: object) -> ClassifierConfig:
         "cv_folds": args.folds,
         "use_embeddings": args.embeddings,
         "fast_embedder": args.fast_embedder or "",
+        "fast_tolerance": args.fast_tolerance,
+        "fast_reject_similarity": not args.fast_confidence_only,
         **extra,
     }
     return ClassifierConfig(**settings)  # type: ignore[arg-type]
@@ -245,7 +247,8 @@ def _routes(classifier, texts: list[str]) -> dict:
     return {
         "latency_route_shares": {
             name: round(float(np.mean(route == name)), 4) for name in ("tfidf", "fast", "main")
-        }
+        },
+        "latency_model_gates": [classifier.fusion.gate, classifier.fast_stage],
     }
 
 
@@ -559,6 +562,17 @@ def main() -> None:
         "whatever DESKLINE_TRIAGE_FAST_EMBEDDER says)",
     )
     parser.add_argument(
+        "--fast-tolerance",
+        type=float,
+        default=ClassifierConfig.fast_tolerance,
+        help="share of the training answers the cascade's fast stage may lose (out of fold)",
+    )
+    parser.add_argument(
+        "--fast-confidence-only",
+        action="store_true",
+        help="'none of these' judges texts the fast stage answered on confidence alone",
+    )
+    parser.add_argument(
         "--embed-only",
         action="store_true",
         help="fill the embedding cache and stop (run two at once to use both cores)",
@@ -582,6 +596,7 @@ def main() -> None:
         machine["embedder"] = embeddings.MODEL_ID
         machine["embed_max_tokens"] = embeddings.MAX_TOKENS
         machine["fast_embedder"] = args.fast_embedder or None
+        machine["fast_tolerance"] = args.fast_tolerance
     results: list[dict] = []
     stamp = time.strftime("%Y%m%dT%H%M%S")
     out = ROOT / "bench" / "results" / f"triage-{'-'.join(args.only)}-{stamp}.json"

