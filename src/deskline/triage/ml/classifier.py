@@ -7,6 +7,11 @@ same embeddings (neighbours.py), mixed in the proportions that were right most o
 out-of-fold scores of the training data. Without it, TF-IDF alone.
 "None of these" is decided in rejection.py (with embeddings: confidence or the
 embedding's similarity to the nearest label centroid).
+
+Optionally (`fast_embedder`, off by default: it cost about 0.1 % of accuracy on every
+set measured, docs/benchmarks.md, Triage, seventh round) a cascade: the texts the
+TF-IDF gate passes on go first to a stage on a fast engine's vectors, and only those it
+is unsure of to the main engine.
 """
 
 import time
