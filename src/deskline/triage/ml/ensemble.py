@@ -154,3 +154,30 @@ def fit_dense(model: LogisticRegression, vectors: np.ndarray, y: np.ndarray) -> 
     sixth round). Training runs it six times (five folds and the final fit)."""
     with threadpool_limits(limits=1, user_api="blas"):
         return model.fit(vectors, y)
+
+
+# Calibrated confidences of the cascade's fast stage tried as its threshold, from the
+# highest down (below 0.3 a 77-label softmax is rarely sure of anything).
+_STAGE_LEVELS = np.round(np.arange(0.99, 0.29, -0.01), 2)
+
+
+def fit_stage(
+    confidence: np.ndarray,
+    fast_right: np.ndarray,
+    full_right: np.ndarray,
+    routed: np.ndarray,
+    tolerance: float,
+) -> float:
+    """The cascade's middle stage (classifier.py): the lowest confidence of the fast
+    stage from which answering `routed` texts (those the TF-IDF gate passed on) with it
+    instead of the full ensemble lost at most `tolerance` of all out-of-fold answers, at
+    that level and every level above it; above 1 (never answers) when even 0.99 loses
+    more. The same rule as `fit_gate`, one stage further."""
+    allowed = tolerance * len(full_right)
+    stage = 2.0
+    for level in _STAGE_LEVELS:
+        above = routed & (confidence >= level)
+        if int(full_right[above].sum()) - int(fast_right[above].sum()) > allowed:
+            break
+        stage = float(level)
+    return stage

@@ -61,22 +61,32 @@ class RejectRule:
     # logistic: score = w_conf * logit(confidence) + w_sim * similarity + bias
     weights: tuple[float, float, float] = (0.0, 0.0, 0.0)
     threshold: float = 0.0
+    # "either" with the cascade's middle stage (classifier.py): texts that stage
+    # answered carry the similarity of the *fast* engine's embedding to its own label
+    # centroids, another scale, with this threshold (None: no such stage). Rules
+    # pickled before it have none.
+    fast_similarity: float | None = None
 
     def refuse(
         self,
         confidence: np.ndarray,
         similarity: np.ndarray | None,
         embedded: np.ndarray | None = None,
+        fast: np.ndarray | None = None,
     ) -> np.ndarray:
         """Which texts are out of scope. `similarity` may hold anything where
-        `embedded` is False (texts not embedded are judged on confidence alone)."""
+        `embedded` is False (texts not embedded are judged on confidence alone);
+        `fast` marks the rows whose similarity is the fast engine's."""
         confidence = np.asarray(confidence, dtype=np.float64)
         low = confidence < self.confidence
         if self.kind == "confidence" or similarity is None:
             return low
         seen = np.ones(len(confidence), dtype=bool) if embedded is None else embedded
         if self.kind == "either":
-            far = np.asarray(similarity) < (self.similarity or 0.0)
+            limit = np.full(len(confidence), self.similarity or 0.0)
+            if fast is not None and self.fast_similarity is not None:
+                limit[np.asarray(fast, dtype=bool)] = self.fast_similarity
+            far = np.asarray(similarity) < limit
             return low | (seen & far)
         score = self.score(confidence, np.asarray(similarity))
         return low | (seen & (score < self.threshold))
@@ -87,9 +97,14 @@ class RejectRule:
 
     def describe(self) -> str:
         if self.kind == "either":
+            fast = (
+                ""
+                if self.fast_similarity is None
+                else f" (answered by the fast stage: < {self.fast_similarity:.4f})"
+            )
             return (
                 f"confidence < {self.confidence:.4f} or nearest-centroid similarity < "
-                f"{self.similarity:.4f}"
+                f"{self.similarity:.4f}{fast}"
             )
         if self.kind == "logistic":
             w_conf, w_sim, bias = self.weights
@@ -105,19 +120,34 @@ def fit_either(
     similarity: np.ndarray,
     rate: float,
     embedded: np.ndarray | None = None,
+    fast_similarity: np.ndarray | None = None,
+    fast: np.ndarray | None = None,
 ) -> RejectRule:
     """Both thresholds at the same quantile of the in-scope out-of-fold values, that
     quantile chosen so that together they refuse `rate` of the texts (similarity only
-    judged where `embedded`, as at prediction)."""
+    judged where `embedded`, as at prediction).
+
+    With the cascade's fast stage: `fast_similarity` holds every text's similarity by
+    the fast engine (out of fold) and `fast` the texts that stage answered; they are
+    judged by a third threshold at the same quantile of the fast similarities, the
+    others by the main engine's, and the quantile is chosen on the union of all three.
+    """
     confidence = np.asarray(confidence, dtype=np.float64)
     similarity = np.asarray(similarity, dtype=np.float64)
     if len(confidence) == 0 or rate <= 0:
         return RejectRule("either", 0.0, float("-inf"))
     seen = np.ones(len(confidence), dtype=bool) if embedded is None else np.asarray(embedded)
+    staged = fast_similarity is not None and fast is not None
+    by_fast = np.asarray(fast, dtype=bool) if staged else np.zeros(len(confidence), dtype=bool)
+    fast_values = (
+        np.asarray(fast_similarity, dtype=np.float64) if staged else np.zeros(len(confidence))
+    )
 
-    def refused(level: float) -> tuple[float, float, float]:
+    def refused(level: float) -> tuple[float, float, float, float]:
         c, s = float(np.quantile(confidence, level)), float(np.quantile(similarity, level))
-        return float(np.mean((confidence < c) | (seen & (similarity < s)))), c, s
+        f = float(np.quantile(fast_values, level))
+        far = np.where(by_fast, fast_values < f, similarity < s)
+        return float(np.mean((confidence < c) | (seen & far))), c, s, f
 
     low, high = 0.0, rate  # the union refuses at least `level`, so level <= rate
     for _ in range(40):
@@ -126,8 +156,8 @@ def fit_either(
             low = middle
         else:
             high = middle
-    _, c, s = refused(low)
-    return RejectRule("either", c, s)
+    _, c, s, f = refused(low)
+    return RejectRule("either", c, s, fast_similarity=f if staged else None)
 
 
 def fit_logistic(

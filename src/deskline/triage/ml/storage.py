@@ -15,7 +15,12 @@ if TYPE_CHECKING:
     from deskline.triage.ml.classifier import TextClassifier
 
 FORMAT = "deskline-triage"
-FORMAT_VERSION = 1
+# 2: the model has a cascade (a second, fast embedding engine; classifier.py), which
+# versions before it would ignore, predicting with the wrong calibration: they refuse
+# it instead and say to retrain. Models without one are still written as 1, which
+# every version reads.
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 
 
 class ModelFileError(Exception):
@@ -45,13 +50,14 @@ def save_model(
 ) -> dict[str, Any]:
     """Write the model and its metadata; return the metadata."""
     path = Path(path)
+    version = FORMAT_VERSION if getattr(classifier, "fast_model", "") else 1
     metadata = {
         "format": FORMAT,
-        "format_version": FORMAT_VERSION,
+        "format_version": version,
         **classifier.describe(),
         **(extra or {}),
     }
-    payload = {"format": FORMAT, "format_version": FORMAT_VERSION, "classifier": classifier}
+    payload = {"format": FORMAT, "format_version": version, "classifier": classifier}
     import joblib
 
     _atomic_write(path, lambda out: joblib.dump(payload, out, compress=3))
@@ -82,10 +88,10 @@ def load_model(path: str | os.PathLike) -> "TextClassifier":
         raise ModelFileError(f"{path} is not a readable model file: {exc}") from exc
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ModelFileError(f"{path} is not a Deskline triage model")
-    if payload.get("format_version") != FORMAT_VERSION:
+    if payload.get("format_version") not in READABLE_VERSIONS:
         raise ModelFileError(
             f"{path} has model format {payload.get('format_version')}; this version reads "
-            f"{FORMAT_VERSION}: retrain the model"
+            f"{', '.join(map(str, READABLE_VERSIONS))}: retrain the model"
         )
     return payload["classifier"]
 
