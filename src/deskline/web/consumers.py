@@ -64,6 +64,14 @@ class SessionBoundConsumer(AsyncJsonWebsocketConsumer):
     session_key: str | None = None
     _session_timer: "asyncio.Task[None] | None" = None
 
+    async def start_listening(self, groups: list[str]) -> None:
+        """Join the groups, accept the socket and start watching its session."""
+        for group in groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+        poller.ensure_running()
+        await self.accept()
+        self.watch_session()
+
     def watch_session(self) -> None:
         self.session_key = _session_key(self.scope)
         self._session_timer = asyncio.get_running_loop().create_task(self._tick())
@@ -128,10 +136,7 @@ class TicketConsumer(SessionBoundConsumer):
         self.ticket_id, self.is_agent = access
         self.state = "viewing"
         self.group = ticket_group(self.ticket_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        poller.ensure_running()
-        await self.accept()
-        self.watch_session()
+        await self.start_listening([self.group])
 
     def listening(self) -> bool:
         return hasattr(self, "group")
@@ -227,11 +232,7 @@ class DeskConsumer(SessionBoundConsumer):
             await self.close(code=NO_DESK)
             return
         self.groups_joined = [desk_group(d) for d in desk_ids]
-        for group in self.groups_joined:
-            await self.channel_layer.group_add(group, self.channel_name)
-        poller.ensure_running()
-        await self.accept()
-        self.watch_session()
+        await self.start_listening(self.groups_joined)
 
     def listening(self) -> bool:
         return bool(getattr(self, "groups_joined", None))
@@ -273,10 +274,7 @@ class UserConsumer(SessionBoundConsumer):
             await self.close(code=NO_SESSION)
             return
         self.group = user_group(user.pk)
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        poller.ensure_running()
-        await self.accept()
-        self.watch_session()
+        await self.start_listening([self.group])
 
     def listening(self) -> bool:
         return hasattr(self, "group")
