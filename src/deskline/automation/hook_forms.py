@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from deskline.automation.events import Event
 from deskline.automation.forms import DefinitionForm
+from deskline.core.email_fields import EmailAddressFormField
 from deskline.desks.models import Desk
 
 
@@ -27,7 +28,7 @@ class WebhookForm(DefinitionForm):
 class InboundHookForm(forms.Form):
     desk = forms.ModelChoiceField(queryset=Desk.objects.none(), to_field_name="slug")
     name = forms.CharField(max_length=200)
-    sender_email = forms.EmailField(
+    sender_email = EmailAddressFormField(
         help_text=_("Tickets from this hook are requested by this address (the alerting system).")
     )
     sender_name = forms.CharField(max_length=200, required=False)

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from deskline.core.email_fields import EmailAddressField
+
 
 class InboundHook(models.Model):
     """A secret URL that turns JSON alerts (monitoring, CI...) into tickets of a desk.
@@ -14,7 +16,7 @@ class InboundHook(models.Model):
     name = models.CharField(max_length=200)
     token_prefix = models.CharField(max_length=16)
     token_digest = models.CharField(max_length=64, unique=True)
-    sender_email = models.EmailField()
+    sender_email = EmailAddressField()
     sender_name = models.CharField(max_length=200, blank=True)
     subject_path = models.CharField(max_length=200, default="title")
     body_path = models.CharField(max_length=200, default="message")

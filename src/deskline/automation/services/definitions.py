@@ -154,11 +154,11 @@ def save_webhook(hook: Webhook, values: dict[str, Any], actor: User | None) -> W
 
 def create_inbound_hook(desk: Desk, values: dict[str, Any], actor: User) -> tuple[InboundHook, str]:
     """A new inbound hook and its token (shown once; only the digest is kept)."""
-    from django.core.validators import validate_email
+    from deskline.core.emails import check_email, normalize_email
 
-    email = values["sender_email"].strip().lower()
+    email = normalize_email(values["sender_email"])
     try:
-        validate_email(email)
+        check_email(email)
     except ValidationError:
         raise ValidationError({"sender_email": "a mail address is needed"}) from None
     token = inbound_service.new_token()

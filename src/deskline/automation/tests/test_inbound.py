@@ -116,3 +116,24 @@ def test_behind_a_trusted_proxy_each_sender_has_its_own_budget(api_for, settings
 
     assert [guess(guesser).status_code for _ in range(4)] == [404] * 3 + [429]
     assert guess(other).status_code == 404
+
+
+def test_an_internationalized_sender_address_is_taken_and_normalized(api_for, desk_setup):
+    """The hook's requester address takes what the rest of Deskline takes (RFC 6531 local
+    parts, IDN domains), stored in the one form (core.emails.normalize_email)."""
+    admin = api_for(desk_setup["admin"])
+    response = admin.post(
+        "/inbound-hooks",
+        {"desk": "it", "name": "Alarme", "sender_email": "Überwachung@XN--BCHER-KVA.example"},
+    )
+    assert response.status_code == 201, response.content
+    hook_url = response.json()["url"].removeprefix("/api/v1")
+    opened = api_for(None).post(hook_url, {"title": "Disk full", "message": "db1"})
+    assert opened.status_code == 201, opened.content
+    ticket = Ticket.objects.get(number=opened.json()["ticket"])
+    assert ticket.requester.email == "überwachung@bücher.example"
+    refused = admin.post(
+        "/inbound-hooks", {"desk": "it", "name": "x", "sender_email": "no spaces@x.example"}
+    )
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "sender_email"
