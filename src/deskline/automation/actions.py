@@ -5,10 +5,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 
 from deskline.accounts.models import User
 from deskline.automation.placeholders import check_placeholders
+from deskline.core.emails import check_email, normalize_email
 from deskline.desks.models import Desk, DeskMembership, Role
 from deskline.tickets.choices import Channel, Tier
 from deskline.tickets.models import Ticket
@@ -171,9 +171,9 @@ def clean_action(action: Any, desk: Desk, where: str, allowed: tuple[str, ...]) 
             raise ValidationError({f"{where}.to": f"{to!r} is not one of {list(MAIL_TO)}"})
         cleaned["to"] = to
         if to == "address":
-            address = str(action.get("address") or "").strip().lower()
+            address = normalize_email(str(action.get("address") or ""))
             try:
-                validate_email(address)
+                check_email(address)
             except ValidationError:
                 raise ValidationError({f"{where}.address": "a mail address is needed"}) from None
             cleaned["address"] = address

@@ -306,3 +306,14 @@ def test_deleting_automation_is_audited(api_for, desk_setup, allow_loopback, rec
         ("automation.inboundhook_deleted", str(inbound["id"]), supervisor.pk),
     ]
     assert deleted[1].data["url"] == receiver.url
+
+
+def test_mail_to_an_internationalized_address_is_taken_and_normalized(api_for, desk_setup):
+    """A trigger may mail any address the rest of Deskline takes (RFC 6531, IDN)."""
+    action = {"type": "send_mail", "to": "address", "subject": "s", "body": "b"}
+    body = {**VIP_TRIGGER, "actions": [{**action, "address": "Dienst@XN--BCHER-KVA.example"}]}
+    response = api_for(desk_setup["admin"]).post("/triggers", body)
+    assert response.status_code == 201, response.content
+    assert response.json()["actions"][0]["address"] == "dienst@bücher.example"
+    body = {**VIP_TRIGGER, "actions": [{**action, "address": "运维@例子.example"}]}
+    assert api_for(desk_setup["admin"]).post("/triggers", body).status_code == 201
