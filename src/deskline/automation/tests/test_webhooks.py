@@ -122,6 +122,14 @@ def test_trigger_action_calls_a_webhook(
         "http://localhost/x",
         "ftp://example.com/x",
         "http://user:pw@example.com/x",
+        # Shared address space (RFC 6598): not "private" to Python, yet inside a provider
+        # (one cloud's metadata service answers at 100.100.100.200).
+        "http://100.100.100.200/latest/meta-data",
+        # IPv6 forms that carry an inside IPv4 address: NAT64 and 6to4 gateways reach it.
+        "http://[64:ff9b::a9fe:a9fe]/latest/meta-data",
+        "http://[2002:a9fe:a9fe::1]/x",
+        "http://[::ffff:127.0.0.1]/x",
+        "http://0.0.0.0/x",
     ],
 )
 def test_private_addresses_are_refused_by_default(api_for, desk_setup, url):
@@ -154,24 +162,3 @@ def test_a_url_refused_at_delivery_time_is_logged_not_sent(
         _ticket(admin)
     delivery = WebhookDelivery.objects.get()
     assert "RefusedURL" in delivery.last_error and receiver.received == []
-
-
-@pytest.mark.parametrize(
-    "url",
-    [
-        # Shared address space (RFC 6598): not "private" to Python, yet inside a provider
-        # (one cloud's metadata service answers at 100.100.100.200).
-        "http://100.100.100.200/latest/meta-data",
-        # IPv6 forms that carry an inside IPv4 address: NAT64 and 6to4 gateways reach it.
-        "http://[64:ff9b::a9fe:a9fe]/latest/meta-data",
-        "http://[2002:a9fe:a9fe::1]/x",
-        "http://[::ffff:127.0.0.1]/x",
-        "http://0.0.0.0/x",
-    ],
-)
-def test_addresses_that_lead_inside_are_refused_too(api_for, desk_setup, url):
-    response = api_for(desk_setup["admin"]).post(
-        "/webhooks", {"desk": "it", "name": "x", "url": url, "events": ["ticket_created"]}
-    )
-    assert response.status_code == 422, response.content
-    assert response.json()["errors"][0]["field"] == "url"
