@@ -1,9 +1,9 @@
 """Desk configuration operations."""
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 
 from deskline.accounts.models import User
 from deskline.accounts.services import record_audit
@@ -18,6 +18,8 @@ from deskline.desks.models import (
     Team,
     Visibility,
 )
+
+M = TypeVar("M", bound=models.Model)
 
 
 def create_desk(
@@ -65,12 +67,9 @@ def may_change_desk_field(actor: User, desk: Desk, field: str) -> bool:
 def update_desk(desk: Desk, changes: dict[str, Any], *, actor: User | None) -> Desk:
     """Change a desk's settings (actor=None: the system). Refused whole, naming the
     first field the actor may not change, when any of them is not theirs."""
-    unknown = sorted(set(changes) - DESK_FIELDS)
-    if unknown:
-        raise ValidationError({unknown[0]: f"{unknown[0]!r} cannot be changed"})
+    _refuse_unknown(changes, DESK_FIELDS)
     with transaction.atomic():
-        locked = Desk.objects.select_for_update().get(pk=desk.pk)
-        changed = sorted(k for k, v in changes.items() if getattr(locked, k) != v)
+        locked, changed = _locked_and_changed(desk, changes)
         if actor is not None:
             refused = [f for f in changed if not may_change_desk_field(actor, locked, f)]
             if refused:
@@ -89,6 +88,19 @@ def update_desk(desk: Desk, changes: dict[str, Any], *, actor: User | None) -> D
             }
             record_audit(actor, "desk.updated", locked, data=data)
     return locked
+
+
+def _refuse_unknown(changes: dict[str, Any], allowed: frozenset[str]) -> None:
+    unknown = sorted(set(changes) - allowed)
+    if unknown:
+        raise ValidationError({unknown[0]: f"{unknown[0]!r} cannot be changed"})
+
+
+def _locked_and_changed(row: M, changes: dict[str, Any]) -> tuple[M, list[str]]:
+    """The row read afresh and locked (call inside a transaction), and the names of the
+    fields whose value `changes` alters, sorted."""
+    locked = type(row)._default_manager.select_for_update().get(pk=row.pk)
+    return locked, sorted(k for k, v in changes.items() if getattr(locked, k) != v)
 
 
 def _audited_value(value: Any) -> Any:
@@ -188,12 +200,9 @@ def update_custom_field(
     field: CustomField, changes: dict[str, Any], *, actor: User | None
 ) -> CustomField:
     """Change a field's definition; showing it to requesters takes an admin."""
-    unknown = sorted(set(changes) - CUSTOM_FIELD_FIELDS)
-    if unknown:
-        raise ValidationError({unknown[0]: f"{unknown[0]!r} cannot be changed"})
+    _refuse_unknown(changes, CUSTOM_FIELD_FIELDS)
     with transaction.atomic():
-        locked = CustomField.objects.select_for_update().get(pk=field.pk)
-        changed = sorted(k for k, v in changes.items() if getattr(locked, k) != v)
+        locked, changed = _locked_and_changed(field, changes)
         showing = REQUESTER_VISIBILITY in changed and changes[REQUESTER_VISIBILITY]
         if showing and not may_show_fields_to_requesters(actor):
             raise Forbidden("only admins may show a custom field to requesters")
