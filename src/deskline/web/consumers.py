@@ -121,7 +121,23 @@ def _desk_ids(user: Any) -> list[int]:
     return agent_desk_ids(user)
 
 
-class TicketConsumer(SessionBoundConsumer):
+class OneGroupConsumer(SessionBoundConsumer):
+    """A socket that listens to one group (a ticket's, a user's own)."""
+
+    def listening(self) -> bool:
+        return hasattr(self, "group")
+
+    async def before_leaving(self, group: str) -> None:
+        """What a socket says before it leaves its group (nothing by default)."""
+
+    async def leave_groups(self) -> None:
+        group = self.group
+        del self.group
+        await self.before_leaving(group)
+        await self.channel_layer.group_discard(group, self.channel_name)
+
+
+class TicketConsumer(OneGroupConsumer):
     """One open ticket page: its changes, and (for agents) who else is on it."""
 
     no_access_code = NO_TICKET
@@ -138,16 +154,10 @@ class TicketConsumer(SessionBoundConsumer):
         self.group = ticket_group(self.ticket_id)
         await self.start_listening([self.group])
 
-    def listening(self) -> bool:
-        return hasattr(self, "group")
-
-    async def leave_groups(self) -> None:
-        group = self.group
-        del self.group
+    async def before_leaving(self, group: str) -> None:
         if self.is_agent:
             await self._announce("left", group=group)
         self.is_agent = False
-        await self.channel_layer.group_discard(group, self.channel_name)
 
     async def _still_allowed(self) -> bool:
         """Re-read the listener's access to the ticket; on losing it, leave and close."""
@@ -259,7 +269,7 @@ class DeskConsumer(SessionBoundConsumer):
         )
 
 
-class UserConsumer(SessionBoundConsumer):
+class UserConsumer(OneGroupConsumer):
     """Any signed-in page: what concerns this user alone (new notifications).
 
     The group comes from the session's user, never from the URL or a message, so a page
@@ -275,14 +285,6 @@ class UserConsumer(SessionBoundConsumer):
             return
         self.group = user_group(user.pk)
         await self.start_listening([self.group])
-
-    def listening(self) -> bool:
-        return hasattr(self, "group")
-
-    async def leave_groups(self) -> None:
-        group = self.group
-        del self.group
-        await self.channel_layer.group_discard(group, self.channel_name)
 
     async def user_change(self, message: dict[str, Any]) -> None:
         if not self.listening():
