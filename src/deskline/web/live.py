@@ -13,6 +13,7 @@ import asyncio
 import logging
 from collections.abc import Iterable
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -124,12 +125,9 @@ def _publish(change: TicketChange) -> None:
         rows.insert(row)
 
 
-def _insert_without_flush(row: LiveChange) -> None:
-    """The row in a transaction of its own, after the change's commit, whose commit does
-    not wait for the disk: that wait cost as much as the ticket's own commit
-    (docs/benchmarks.md). A crash may lose the row, not the change; the page shows it on
-    its next load. One INSERT in autocommit, set_config() with is_local applying to its
-    own commit: one round trip, where BEGIN, SET LOCAL, INSERT and COMMIT took four."""
+@cache
+def _unflushed_insert() -> tuple[str, list]:
+    """The INSERT of _insert_without_flush (PostgreSQL's quoting), built once."""
     fields = [f for f in LiveChange._meta.local_concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
     sql = (
@@ -138,6 +136,16 @@ def _insert_without_flush(row: LiveChange) -> None:
         f"VALUES ({', '.join(['%s'] * len(fields))}) "
         "RETURNING id, set_config('synchronous_commit', 'off', true)"
     )
+    return sql, fields
+
+
+def _insert_without_flush(row: LiveChange) -> None:
+    """The row in a transaction of its own, after the change's commit, whose commit does
+    not wait for the disk: that wait cost as much as the ticket's own commit
+    (docs/benchmarks.md). A crash may lose the row, not the change; the page shows it on
+    its next load. One INSERT in autocommit, set_config() with is_local applying to its
+    own commit: one round trip, where BEGIN, SET LOCAL, INSERT and COMMIT took four."""
+    sql, fields = _unflushed_insert()
     values = [f.get_db_prep_save(f.pre_save(row, True), connection=connection) for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, values)

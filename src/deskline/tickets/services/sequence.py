@@ -6,6 +6,10 @@ _TAKE = (
     f"UPDATE {Desk._meta.db_table} SET next_sequence = next_sequence + 1 "  # noqa: S608
     "WHERE id = %s RETURNING next_sequence"
 )
+# Outside a transaction the UPDATE is one of its own (autocommit), and set_config() with
+# is_local applies to that transaction's commit: one round trip in all, where BEGIN,
+# SET LOCAL, UPDATE and COMMIT took four.
+_TAKE_UNFLUSHED = _TAKE + ", set_config('synchronous_commit', 'off', true)"
 
 
 def allocate_sequence(desk: Desk) -> int:
@@ -37,10 +41,7 @@ def reserve_sequence(desk: Desk) -> int | None:
     """
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return None
-    # Outside a transaction the UPDATE is one of its own (autocommit), and set_config()
-    # with is_local applies to that transaction's commit: one round trip in all, where
-    # BEGIN, SET LOCAL, UPDATE and COMMIT took four.
     with connection.cursor() as cursor:
-        cursor.execute(_TAKE + ", set_config('synchronous_commit', 'off', true)", [desk.pk])
+        cursor.execute(_TAKE_UNFLUSHED, [desk.pk])
         row = cursor.fetchone()
     return int(row[0]) - 1
