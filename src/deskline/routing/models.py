@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from deskline.core.email_fields import EmailAddressField
+
 
 class Mode(models.TextChoices):
     MANUAL = "manual", "Manual (a person assigns)"
@@ -91,7 +93,7 @@ class Vendor(models.Model):
     organization = models.ForeignKey(
         "accounts.Organization", null=True, blank=True, on_delete=models.SET_NULL
     )
-    contact_email = models.EmailField()
+    contact_email = EmailAddressField()
     is_active = models.BooleanField(default=True)
 
     class Meta:

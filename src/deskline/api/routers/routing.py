@@ -17,7 +17,7 @@ from deskline.core.errors import Forbidden, NotFound
 from deskline.core.ids import Id
 from deskline.desks.models import Role
 from deskline.routing.models import CategoryRoute, DeskRouting, Mode, Vendor
-from deskline.routing.services import escalation
+from deskline.routing.services import escalation, vendors
 from deskline.routing.services.availability import set_availability
 from deskline.tickets.access import ADMIN, desk_roles, get_ticket_for_user, role_on_desk
 from deskline.tickets.services import fields
@@ -226,17 +226,11 @@ def list_vendors(request: HttpRequest, desk: str) -> list[dict]:
 @router.post("/vendors", response={201: VendorOut, **ERRORS})
 def create_vendor(request: HttpRequest, payload: VendorIn) -> Reply:
     desk = desk_for_user(request.auth, payload.desk, manage=True, field="desk")
-    if Vendor.objects.filter(desk=desk, name=payload.name).exists():
-        raise ValidationError({"name": f"desk {desk.slug} has a vendor {payload.name!r}"})
-    vendor = Vendor(
-        desk=desk,
+    vendor = vendors.create_vendor(
+        desk,
         name=payload.name,
-        contact_email=payload.contact_email.strip().lower(),
+        contact_email=payload.contact_email,
         organization_id=payload.organization,
+        actor=request.auth,
     )
-    try:
-        vendor.full_clean()
-    except ValidationError as exc:
-        raise ValidationError({k: " ".join(v) for k, v in exc.message_dict.items()}) from None
-    vendor.save()
     return Reply(201, _vendor_out(vendor))

@@ -2,6 +2,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from deskline.core.email_fields import EmailAddressField
 from deskline.core.emails import normalize_email
 
 
@@ -9,7 +10,7 @@ class DeskAddress(models.Model):
     """An address a desk receives mail at; the desk's primary one is the From of its mail."""
 
     desk = models.ForeignKey("desks.Desk", on_delete=models.CASCADE, related_name="mail_addresses")
-    email = models.EmailField(max_length=254, unique=True)
+    email = EmailAddressField(max_length=254, unique=True)
     name = models.CharField(max_length=200, blank=True, help_text="display name for outbound mail")
     primary = models.BooleanField(default=False, help_text="the From address of outbound mail")
     # An agent of the desk forwarding a customer's mail opens the ticket for that customer.

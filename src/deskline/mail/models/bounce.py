@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils import timezone
 
+from deskline.core.email_fields import EmailAddressField
+
 
 class Bounce(models.Model):
     """Delivery failures seen for an address: hard ones stop mail to it.
@@ -9,7 +11,7 @@ class Bounce(models.Model):
     (loops.record_bounce); a permanent failure not tied to one is counted here, soft.
     """
 
-    address = models.EmailField(max_length=254, unique=True)
+    address = EmailAddressField(max_length=254, unique=True)
     hard = models.BooleanField(default=False)
     status = models.CharField(max_length=16, blank=True, help_text="DSN status, e.g. 5.1.1")
     reason = models.CharField(max_length=64, blank=True)

@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils import timezone
 
+from deskline.core.email_fields import EmailAddressField
+
 
 class OutboundKind(models.TextChoices):
     REPLY = "reply", "Agent reply"
@@ -27,7 +29,7 @@ class OutboundMail(models.Model):
         "tickets.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     kind = models.CharField(max_length=8, choices=OutboundKind.choices)
-    to = models.EmailField(max_length=254)
+    to = EmailAddressField(max_length=254)
     message_id = models.CharField(max_length=998, unique=True)
     state = models.CharField(
         max_length=10, choices=OutboundState.choices, default=OutboundState.PENDING
