@@ -102,3 +102,64 @@ def test_on_the_setup_page_only_admins_show_a_field_to_requesters(it_desk, agent
         (True, ["visible_to_requester"]),
         (False, ["visible_to_requester"]),
     ]
+
+
+def _staff_with_field_permissions(make_user):
+    from django.contrib.auth.models import Permission
+
+    staff = make_user("staff@example.com", name="Staff")
+    staff.is_staff = True
+    staff.save(update_fields=["is_staff"])
+    staff.user_permissions.set(Permission.objects.filter(codename__endswith="_customfield"))
+    client = Client()
+    client.force_login(staff)
+    return staff, client
+
+
+def _admin_form(field: CustomField | None = None, **changes) -> dict:
+    """The admin form as a browser sends it; a checkbox left off is not sent."""
+    values = {"key": "risk", "label": "Fraud risk", "field_type": "text", "position": "0"}
+    if field is not None:
+        values.update(key=field.key, label=field.label)
+    return {**values, "choices": "[]", **changes}
+
+
+def test_django_admin_staff_cannot_show_a_field_and_their_changes_are_audited(it_desk, make_user):
+    staff, page = _staff_with_field_permissions(make_user)
+    added = page.post(
+        "/admin/desks/customfield/add/",
+        _admin_form(desk=it_desk.pk, visible_to_requester="on"),
+    )
+    assert added.status_code == 302, added.context["adminform"].form.errors
+    field = CustomField.objects.get(key="risk")
+    assert field.visible_to_requester is False  # a supervisor's field: hidden
+    form = page.get(f"/admin/desks/customfield/{field.pk}/change/")
+    assert form.status_code == 200
+    assert {"desk", "visible_to_requester"} <= set(form.context["adminform"].readonly_fields)
+    shown = page.post(
+        f"/admin/desks/customfield/{field.pk}/change/",
+        _admin_form(field, label="Risk score", visible_to_requester="on"),
+    )
+    assert shown.status_code == 302, shown.context["adminform"].form.errors
+    field.refresh_from_db()
+    assert (field.label, field.visible_to_requester) == ("Risk score", False)
+    assert _audited("custom_field.created") == [(staff.pk, "risk", False)]
+    assert _audited("custom_field.updated") == [(staff.pk, "risk", False)]
+
+
+def test_django_admin_superusers_show_fields_and_are_audited(it_desk, admin_user):
+    page = Client()
+    page.force_login(admin_user)
+    added = page.post(
+        "/admin/desks/customfield/add/",
+        _admin_form(desk=it_desk.pk, visible_to_requester="on"),
+    )
+    assert added.status_code == 302, added.context["adminform"].form.errors
+    field = CustomField.objects.get(key="risk")
+    assert field.visible_to_requester is True
+    hidden = page.post(f"/admin/desks/customfield/{field.pk}/change/", _admin_form(field))
+    assert hidden.status_code == 302, hidden.context["adminform"].form.errors
+    field.refresh_from_db()
+    assert field.visible_to_requester is False
+    assert _audited("custom_field.created") == [(admin_user.pk, "risk", True)]
+    assert _audited("custom_field.updated") == [(admin_user.pk, "risk", False)]
