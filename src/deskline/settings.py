@@ -45,6 +45,9 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Keys retired by a rotation: sessions and signed links made with them stay valid (a
+# session is re-signed under the new key at its next request) until they are removed.
+SECRET_KEY_FALLBACKS = env_list("DESKLINE_SECRET_KEY_FALLBACKS", [])
 DEBUG = env_bool("DESKLINE_DEBUG", False)
 ALLOWED_HOSTS = env_list("DESKLINE_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("DESKLINE_CSRF_TRUSTED_ORIGINS", [])

@@ -5,8 +5,9 @@ Access is checked when a page connects and again for each event before it is pas
 (a query or a few, see tickets.access.live_ticket_role and live_desk_access): a
 listener who lost access since (taken off the desk, no admin any more, a ticket moved
 to another desk) or whose session ended (signed out, deactivated, password changed:
-accounts.sessions.live_session_user) hears nothing more, and the socket closes with the
-code pages do not reconnect on."""
+accounts.sessions.live_session_user) hears nothing more, and the socket closes
+(ACCESS_ENDED); the page's next handshake, with its current cookie, decides whether it
+opens again."""
 
 import asyncio
 import logging
@@ -30,11 +31,16 @@ from deskline.web.live import desk_group, poller, ticket_group, user_group
 
 log = logging.getLogger(__name__)
 PRESENCE_STATES = {"viewing", "replying"}
-# Close codes the pages take as "no access" and do not reconnect on (deskline.js).
+# Close codes of a refused handshake, which the pages do not retry (deskline.js).
 NO_TICKET = 4404
 NO_DESK = 4403
 # The user's own socket without a signed-in session: the same code, nothing to retry.
 NO_SESSION = 4403
+# Access ended while the socket was open. The page retries with the cookie it holds now,
+# and the handshake decides: a session Django re-keyed since (a secret key rotated onto
+# SECRET_KEY_FALLBACKS, a sign-in's new key) opens again; a signed-out or demoted user
+# is refused with one of the codes above and the page stops.
+ACCESS_ENDED = 4401
 
 
 def _ticket_access(user: Any, ticket_id: int) -> tuple[int, bool] | None:
@@ -60,7 +66,6 @@ class SessionBoundConsumer(AsyncJsonWebsocketConsumer):
     in turn with the events, never beside one.
     """
 
-    no_access_code = NO_DESK
     session_key: str | None = None
     _session_timer: "asyncio.Task[None] | None" = None
 
@@ -98,7 +103,7 @@ class SessionBoundConsumer(AsyncJsonWebsocketConsumer):
     async def close_for_no_access(self) -> None:
         self.stop_watching()
         await self.leave_groups()
-        await self.close(code=self.no_access_code)
+        await self.close(code=ACCESS_ENDED)
 
     async def session_check(self, message: dict[str, Any]) -> None:
         if not self.listening():
@@ -139,8 +144,6 @@ class OneGroupConsumer(SessionBoundConsumer):
 
 class TicketConsumer(OneGroupConsumer):
     """One open ticket page: its changes, and (for agents) who else is on it."""
-
-    no_access_code = NO_TICKET
 
     async def connect(self) -> None:
         user = self.scope["user"]
@@ -234,8 +237,6 @@ class TicketConsumer(OneGroupConsumer):
 class DeskConsumer(SessionBoundConsumer):
     """Agent pages that show lists and counts: any change on the agent's desks."""
 
-    no_access_code = NO_DESK
-
     async def connect(self) -> None:
         desk_ids = await database_sync_to_async(_desk_ids)(self.scope["user"])
         if not desk_ids:
@@ -275,8 +276,6 @@ class UserConsumer(OneGroupConsumer):
     The group comes from the session's user, never from the URL or a message, so a page
     can only ever hear its own user's news, and only while that session signs them in.
     """
-
-    no_access_code = NO_SESSION
 
     async def connect(self) -> None:
         user = self.scope["user"]

@@ -235,3 +235,39 @@ def test_serve_runs_web_worker_and_scheduler_on_a_fresh_data_dir(tmp_path):
             raise
     assert server.returncode == 0, server.stdout.read() if server.stdout else ""
     assert database.execute(status, [task_id.replace("-", "")]).fetchone() == ("SUCCESSFUL",)
+
+
+_SIGN_IN = """
+from django.test import Client
+client = Client()
+assert client.login(username="admin@example.com", password="a-long-pass-phrase-1")
+print(client.cookies["sessionid"].value)
+"""
+_PAGE = """
+from django.test import Client
+client = Client(HTTP_HOST="127.0.0.1")
+client.cookies["sessionid"] = {key!r}
+print(client.get("/preferences/").status_code)
+"""
+
+
+def test_a_rotated_secret_key_keeps_users_signed_in_while_it_is_a_fallback(tmp_path):
+    old, new = {"DESKLINE_SECRET_KEY": "old-key-" + "o" * 40}, "new-key-" + "n" * 40
+    assert deskline(tmp_path, "migrate", "-v0", **old).returncode == 0
+    made = deskline(
+        tmp_path, "createadmin", "--email", "admin@example.com",
+        "--password", "a-long-pass-phrase-1", **old,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    session = deskline(tmp_path, "shell", "-c", _SIGN_IN, **old).stdout.split()[-1]
+    page = _PAGE.format(key=session)
+
+    retired = f"spare, {old['DESKLINE_SECRET_KEY']}"
+    kept = deskline(
+        tmp_path, "shell", "-c", page,
+        DESKLINE_SECRET_KEY=new, DESKLINE_SECRET_KEY_FALLBACKS=retired,
+    )  # fmt: skip
+    assert kept.stdout.split()[-1] == "200", kept.stderr
+    session = deskline(tmp_path, "shell", "-c", _SIGN_IN, **old).stdout.split()[-1]
+    dropped = deskline(tmp_path, "shell", "-c", _PAGE.format(key=session), DESKLINE_SECRET_KEY=new)
+    assert dropped.stdout.split()[-1] == "302", dropped.stderr  # to the sign-in page

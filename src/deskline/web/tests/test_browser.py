@@ -4,6 +4,8 @@ and follows, Arabic mirrors, and two sessions see each other's changes live."""
 
 import os
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -253,22 +255,27 @@ def test_a_canned_response_goes_into_the_reply_box(server, browser):
     context.close()
 
 
-def _notify_in_another_process(server, email: str, text: str) -> None:
-    """A notification made outside the web server (as the worker would), so it must
-    travel the live path to reach the open page."""
-    import subprocess
-    import sys
-
+def _run_beside_the_server(server, script: str) -> str:
+    """Run Python in another process on the served site's data (as the worker would),
+    so what it changes must travel the live path to reach open pages; its output."""
     env = {
         k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
     }
     env.update(DESKLINE_DATA_DIR=str(server.data_dir), DESKLINE_SECRET_KEY="browser-test-secret")
-    script = (
+    done = subprocess.run(
+        [sys.executable, "-m", "deskline", "shell", "-c", script],
+        env=env, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return done.stdout
+
+
+def _notify_in_another_process(server, email: str, text: str) -> None:
+    _run_beside_the_server(
+        server,
         "from deskline.accounts.models import User\n"
         "from deskline.notifications.services import notify\n"
-        f"notify([User.objects.get(email={email!r}).pk], 'mention', {text!r})\n"
+        f"notify([User.objects.get(email={email!r}).pk], 'mention', {text!r})\n",
     )
-    subprocess.run([sys.executable, "-m", "deskline", "shell", "-c", script], env=env, check=True)
 
 
 def test_a_new_notification_shows_on_the_open_page_without_reload(server, browser):
@@ -292,5 +299,50 @@ def test_a_new_notification_shows_on_the_open_page_without_reload(server, browse
     after = int(page.get_attribute("#notification-badge", "data-unread"))
     assert after == before + attempt + 1
     assert page.locator("#notification-badge .badge").inner_text() == str(after)
+    assert page.evaluate("window.notLoadedAgain") is True
+    context.close()
+
+
+def _rekey_session(server, key: str) -> str:
+    """Give the session a new key as Django does on its next request after the secret
+    key was rotated (the old key stays in SECRET_KEY_FALLBACKS): the old session row goes,
+    the same data lives on under the new key. Returns the new key."""
+    script = (
+        "from importlib import import_module\n"
+        "from django.conf import settings\n"
+        f"session = import_module(settings.SESSION_ENGINE).SessionStore({key!r})\n"
+        "session.cycle_key()\n"
+        "print(session.session_key)\n"
+    )
+    return _run_beside_the_server(server, script).split()[-1]  # after the shell's banner
+
+
+def test_an_open_page_reconnects_after_its_session_is_rekeyed(server, browser):
+    """The socket of a page whose session got a new key closes (its old session is
+    gone), and the page opens a new one with the cookie it holds now, so its
+    notifications keep coming without a reload."""
+    context = _context(browser)
+    page = context.new_page()
+    with page.expect_websocket(lambda ws: ws.url.endswith("/ws/me/")):
+        sign_in(page, server.url, "khaled.alotaibi@deskline.demo")
+    page.evaluate("window.notLoadedAgain = true")
+    (cookie,) = [c for c in context.cookies() if c["name"] == "sessionid"]
+    new_key = _rekey_session(server, cookie["value"])
+    assert new_key.isalnum() and new_key != cookie["value"], new_key
+    # What the response to that request sets.
+    context.add_cookies([{"name": "sessionid", "value": new_key, "url": server.url}])
+    with page.expect_websocket(lambda ws: ws.url.endswith("/ws/me/"), timeout=30_000):
+        # The old socket hears of the end at its next event.
+        _notify_in_another_process(server, "khaled.alotaibi@deskline.demo", "Wake the socket")
+    for attempt in range(5):
+        text = f"Noura mentioned you on IT-2 ({attempt})"
+        _notify_in_another_process(server, "khaled.alotaibi@deskline.demo", text)
+        try:
+            page.wait_for_selector(f".toast >> text={text}", timeout=4_000)
+            break
+        except playwright_api.TimeoutError:
+            continue
+    else:
+        pytest.fail("the open page heard nothing after its session was re-keyed")
     assert page.evaluate("window.notLoadedAgain") is True
     context.close()

@@ -3,7 +3,7 @@
 Each event a ticket or desk socket would pass on is checked against the listener's
 current access: an agent taken off the desk, an admin who is one no more, a follower
 taken off the ticket, or anyone whose ticket moved to a desk they do not work on stops
-hearing of it, and the socket closes with the "no access" code pages do not retry.
+hearing of it, and the socket closes with the "access ended" code (4401).
 Real ASGI app, real channel layer and database (the LiveChange poller on the embedded
 default; the Redis layer when REDIS_URL is set).
 """
@@ -66,8 +66,8 @@ def test_an_agent_taken_off_the_desk_hears_nothing_more(scene, it_desk):
         await database_sync_to_async(add_message)(ticket, actor=stays, body_text="second")
         for name in ("stays_ticket", "stays_desk"):
             assert (await sockets[name].receive_json_from())["event"] == "change"
-        await _closed_with(sockets["leaves_ticket"], 4404)
-        await _closed_with(sockets["leaves_desk"], 4403)
+        await _closed_with(sockets["leaves_ticket"], 4401)
+        await _closed_with(sockets["leaves_desk"], 4401)
         for socket in sockets.values():
             await socket.disconnect()
 
@@ -86,8 +86,8 @@ def test_an_admin_no_more_hears_nothing_more(scene, admin_user):
         await database_sync_to_async(admin_user.save)(update_fields=["is_superuser"])
         await database_sync_to_async(add_message)(ticket, actor=stays, body_text="an answer")
         assert (await watcher.receive_json_from())["event"] == "change"
-        await _closed_with(admin_ticket, 4404)
-        await _closed_with(admin_desk, 4403)
+        await _closed_with(admin_ticket, 4401)
+        await _closed_with(admin_desk, 4401)
         for socket in (watcher, admin_ticket, admin_desk):
             await socket.disconnect()
 
@@ -106,7 +106,7 @@ def test_a_follower_taken_off_the_ticket_hears_nothing_more(scene, make_user):
         await database_sync_to_async(remove_follower)(ticket, follower, actor=stays)
         await database_sync_to_async(add_message)(ticket, actor=stays, body_text="an answer")
         assert (await requester.receive_json_from())["event"] == "change"
-        await _closed_with(followed, 4404)
+        await _closed_with(followed, 4401)
         for socket in (requester, followed):
             await socket.disconnect()
 
@@ -131,7 +131,7 @@ def test_a_ticket_moved_to_another_desk_leaves_the_old_desks_agents(scene, suppo
         await database_sync_to_async(move)()
         assert (await new_agent.receive_json_from())["ticket_id"] == ticket.pk
         assert (await requester.receive_json_from())["fields"] == ["desk"]
-        await _closed_with(old_agent, 4404)
+        await _closed_with(old_agent, 4401)
         for socket in (old_agent, new_agent, requester):
             await socket.disconnect()
 

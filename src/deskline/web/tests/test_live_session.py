@@ -3,7 +3,8 @@
 Each event a socket would pass on first re-reads the session from the session store and
 the user from the database: once the session is gone (signed out, expired), the user
 deactivated or their password changed (which ends every session signed in with the old
-one), the socket closes with the "no access" code and passes nothing on. Sessions come
+one), the socket closes with the "access ended" code (4401) and passes nothing on; the
+page's retry, a new handshake with the cookie it holds, is refused. Sessions come
 from the real sign-in page; real ASGI app, channel layer and database.
 """
 
@@ -76,8 +77,11 @@ def test_the_users_socket_closes_at_the_next_event_once_the_session_is_gone(
         assert await tab.receive_json_from() == {"event": "notification"}
         await database_sync_to_async(end)(alice, client)
         await database_sync_to_async(notify)([alice.pk], MENTION, "Bob mentioned you again")
-        await closed_with(tab, 4403)
+        await closed_with(tab, 4401)
         await tab.disconnect()
+        # The page tries again with the cookie it holds: the handshake refuses it for good.
+        retry = socket_of(client)
+        assert await retry.connect() == (False, 4403)
 
     async_to_sync(scenario)()
 
@@ -98,8 +102,8 @@ def test_a_quiet_socket_closes_by_itself_once_the_session_is_gone(
             assert connected, code
         assert await own_tab.receive_nothing(timeout=1.5)  # checked, still signed in
         await database_sync_to_async(end)(agent, client)
-        await closed_with(own_tab, 4403)
-        await closed_with(desk_tab, 4403)
+        await closed_with(own_tab, 4401)
+        await closed_with(desk_tab, 4401)
         for tab in (own_tab, desk_tab):
             await tab.disconnect()
 
@@ -118,7 +122,7 @@ def test_signing_out_one_session_leaves_the_others_open(make_user):
         await database_sync_to_async(sign_out)(alice, laptop)
         await database_sync_to_async(notify)([alice.pk], MENTION, "Bob mentioned you")
         assert await phone_tab.receive_json_from() == {"event": "notification"}
-        await closed_with(laptop_tab, 4403)
+        await closed_with(laptop_tab, 4401)
         for tab in (laptop_tab, phone_tab):
             await tab.disconnect()
 
@@ -141,8 +145,8 @@ def test_ticket_and_desk_sockets_close_once_the_session_is_gone(
             assert connected, code
         await database_sync_to_async(end)(agent, client)
         await database_sync_to_async(add_message)(ticket, actor=colleague, body_text="hello")
-        await closed_with(ticket_tab, 4404)
-        await closed_with(desk_tab, 4403)
+        await closed_with(ticket_tab, 4401)
+        await closed_with(desk_tab, 4401)
         for tab in (ticket_tab, desk_tab):
             await tab.disconnect()
 
@@ -166,9 +170,46 @@ def test_a_signed_out_page_announces_no_presence(it_desk, agent_on, make_user, m
         assert (await colleague_tab.receive_json_from())["state"] == "viewing"
         await database_sync_to_async(sign_out)(leaving, client)
         await leaving_tab.send_json_to({"type": "presence", "state": "replying"})
-        await closed_with(leaving_tab, 4404)
+        await closed_with(leaving_tab, 4401)
         assert await colleague_tab.receive_nothing(timeout=1)
         for tab in (leaving_tab, colleague_tab):
             await tab.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_a_session_rekeyed_by_a_secret_key_rotation_opens_again(settings, make_user):
+    """Django re-keys a session signed with a key now in SECRET_KEY_FALLBACKS at its next
+    request; the socket opened under the old key closes, and the page's retry with the
+    new cookie is let in and hears its user's news again."""
+    settings.SECRET_KEY = "the-old-secret-key-" + "x" * 40
+    alice = make_user()
+    client = signed_in(alice)
+    tab = socket_of(client)
+    old_key = client.cookies["sessionid"].value
+
+    def rotate() -> None:
+        settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+        settings.SECRET_KEY = "the-new-secret-key-" + "y" * 40
+
+    async def scenario() -> None:
+        connected, code = await tab.connect()  # the page was open before the rotation
+        assert connected, code
+        rotate()
+        await database_sync_to_async(notify)([alice.pk], MENTION, "Still signed in")
+        assert await tab.receive_json_from() == {"event": "notification"}
+        # A page request: Django verifies the session with the old key and re-keys it.
+        page = await database_sync_to_async(client.get)("/portal/")
+        assert page.status_code == 200
+        assert client.cookies["sessionid"].value != old_key
+        await database_sync_to_async(notify)([alice.pk], MENTION, "Bob mentioned you")
+        await closed_with(tab, 4401)
+        await tab.disconnect()
+        retry = socket_of(client)
+        connected, code = await retry.connect()
+        assert connected, code
+        await database_sync_to_async(notify)([alice.pk], MENTION, "Bob mentioned you again")
+        assert await retry.receive_json_from() == {"event": "notification"}
+        await retry.disconnect()
 
     async_to_sync(scenario)()

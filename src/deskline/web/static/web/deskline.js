@@ -69,7 +69,10 @@
       socket.onopen = function () { state.delay = 1000; if (onOpen) onOpen(socket); };
       socket.onmessage = function (event) { onMessage(JSON.parse(event.data), socket); };
       socket.onclose = function (event) {
-        if (event.code === 4403 || event.code === 4404) return;  // no access: don't retry
+        // A refused handshake: no access, don't retry. 4401 (access ended while open)
+        // retries like a lost connection: the next handshake, with the cookie the page
+        // holds now, opens again where only the session's key changed.
+        if (event.code === 4403 || event.code === 4404) return;
         setTimeout(open, state.delay);
         state.delay = Math.min(state.delay * 2, 30000);
       };
