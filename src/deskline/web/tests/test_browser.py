@@ -278,6 +278,20 @@ def _notify_in_another_process(server, email: str, text: str) -> None:
     )
 
 
+def _notify_until_shown(page, server, text: str) -> int:
+    """Notify the open page's user until one shows on the page; how many were sent.
+    The socket may still be joining its group: a later notification is then the one shown."""
+    for attempt in range(1, 6):
+        numbered = f"{text} ({attempt})"
+        _notify_in_another_process(server, "khaled.alotaibi@deskline.demo", numbered)
+        try:
+            page.wait_for_selector(f".toast >> text={numbered}", timeout=4_000)
+            return attempt
+        except playwright_api.TimeoutError:
+            continue
+    pytest.fail("no notification reached the open page")
+
+
 def test_a_new_notification_shows_on_the_open_page_without_reload(server, browser):
     context = _context(browser)
     page = context.new_page()
@@ -285,19 +299,9 @@ def test_a_new_notification_shows_on_the_open_page_without_reload(server, browse
         sign_in(page, server.url, "khaled.alotaibi@deskline.demo")
     before = int(page.get_attribute("#notification-badge", "data-unread"))
     page.evaluate("window.notLoadedAgain = true")
-    # The socket may still be joining its group: a later notification is then the one shown.
-    for attempt in range(5):
-        text = f"Layla mentioned you on IT-1 ({attempt})"
-        _notify_in_another_process(server, "khaled.alotaibi@deskline.demo", text)
-        try:
-            page.wait_for_selector(f".toast >> text={text}", timeout=4_000)
-            break
-        except playwright_api.TimeoutError:
-            continue
-    else:
-        pytest.fail("no notification reached the open page")
+    sent = _notify_until_shown(page, server, "Layla mentioned you on IT-1")
     after = int(page.get_attribute("#notification-badge", "data-unread"))
-    assert after == before + attempt + 1
+    assert after == before + sent
     assert page.locator("#notification-badge .badge").inner_text() == str(after)
     assert page.evaluate("window.notLoadedAgain") is True
     context.close()
@@ -334,15 +338,6 @@ def test_an_open_page_reconnects_after_its_session_is_rekeyed(server, browser):
     with page.expect_websocket(lambda ws: ws.url.endswith("/ws/me/"), timeout=30_000):
         # The old socket hears of the end at its next event.
         _notify_in_another_process(server, "khaled.alotaibi@deskline.demo", "Wake the socket")
-    for attempt in range(5):
-        text = f"Noura mentioned you on IT-2 ({attempt})"
-        _notify_in_another_process(server, "khaled.alotaibi@deskline.demo", text)
-        try:
-            page.wait_for_selector(f".toast >> text={text}", timeout=4_000)
-            break
-        except playwright_api.TimeoutError:
-            continue
-    else:
-        pytest.fail("the open page heard nothing after its session was re-keyed")
+    _notify_until_shown(page, server, "Noura mentioned you on IT-2")
     assert page.evaluate("window.notLoadedAgain") is True
     context.close()
