@@ -58,6 +58,13 @@ def install(api: NinjaAPI) -> None:
         errors = [{"field": "body", "message": f"a value was refused by the database: {exc}"}]
         return api.create_response(request, error_body(errors), status=422)
 
+    @api.exception_handler(OverflowError)
+    def number_too_large(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+        # The same defence for SQLite, which cannot even take a number beyond 64 bits as
+        # a parameter (PostgreSQL compares it and finds nothing).
+        errors = [{"field": "body", "message": "a number is beyond the range of 64-bit integers"}]
+        return api.create_response(request, error_body(errors), status=422)
+
     @api.exception_handler(NotFound)
     def not_found(request: HttpRequest, exc: NotFound) -> HttpResponse:
         return api.create_response(request, {"detail": str(exc)}, status=404)

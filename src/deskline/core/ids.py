@@ -13,16 +13,19 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 def parse_id(value: object) -> int | None:
-    """The id in `value` when it is all digits and in range, else None."""
+    """The id in `value` when it is all decimal digits and in range, else None.
+
+    Decimal digits of any script count (Arabic-Indic ٤٢ is 42, as int() reads it);
+    isdigit() would also pass superscripts and circled digits, which int() refuses."""
     text = str(value).strip()
-    if not text.isdigit() or len(text) > 19:
+    if not text.isdecimal() or len(text) > 19:
         return None
     number = int(text)
     return number if 1 <= number <= MAX_ID else None
 
 
 def looks_numeric(value: object) -> bool:
-    return str(value).strip().isdigit()
+    return str(value).strip().isdecimal()
 
 
 def pk_or(value: object, field: str) -> Q:

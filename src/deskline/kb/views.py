@@ -182,7 +182,7 @@ def help_report(request: HttpRequest) -> HttpResponse:
     if not desks:
         raise Http404("no report for you")
     days = request.GET.get("days", "30")
-    period = int(days) if days.isdigit() and int(days) in REPORT_PERIODS else 30
+    period = int(days) if days.isdecimal() and int(days) in REPORT_PERIODS else 30
     since = timezone.now() - timedelta(days=period)
     rows = [(desk, deflection.deflection_report([desk], since=since)) for desk in desks]
     return render(

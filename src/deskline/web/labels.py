@@ -81,7 +81,7 @@ LABELS: dict[str, dict] = {
 def label(kind: str, value: object) -> str:
     names = LABELS.get(kind, {})
     found = names.get(value)
-    if found is None and isinstance(value, str) and value.isdigit():
+    if found is None and isinstance(value, str) and value.isdecimal():
         found = names.get(int(value))
     return str(found) if found is not None else str(value if value is not None else "—")
 

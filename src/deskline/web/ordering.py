@@ -67,7 +67,7 @@ def by_priority(
     start, inner = 0, None
     if cursor:
         rank, _, inner = cursor.partition(".")
-        if not rank.isdigit() or int(rank) >= len(PRIORITY_ORDER) or not inner:
+        if not rank.isdecimal() or int(rank) >= len(PRIORITY_ORDER) or not inner:
             raise ValidationError({"cursor": "not a cursor of this list"})
         start = int(rank)
     rows: list[tuple[int, Ticket]] = []

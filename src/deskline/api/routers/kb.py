@@ -14,6 +14,7 @@ from deskline.api.routers import kb_files
 from deskline.api.routers.search import PUBLIC_AUTH, readable_desk
 from deskline.api.schemas import Error, Input
 from deskline.core.errors import Forbidden
+from deskline.core.ids import Id
 from deskline.desks.models import Desk
 from deskline.kb import deflection, services, transfer
 from deskline.kb.access import (
@@ -38,7 +39,7 @@ class ArticleIn(Input):
     visibility: str = "public"
     language: str = ""
     state: str = "draft"
-    translation_of: int | None = None
+    translation_of: Id | None = None
 
 
 class ArticleUpdateIn(Input):
@@ -134,7 +135,7 @@ class EventIn(Input):
     session: str = Field(..., min_length=1, max_length=64)
     kind: str
     desk: str
-    article: int | None = None
+    article: Id | None = None
     ticket: str | None = None
 
 

@@ -3,6 +3,7 @@ from ninja import Router, Status
 
 from deskline.accounts.models import Organization
 from deskline.accounts.services import record_audit
+from deskline.api.changes import patch_changes
 from deskline.api.schemas import Error, OrganizationIn, OrganizationOut, OrganizationUpdateIn
 from deskline.core.errors import Forbidden, NotFound
 from deskline.core.ids import Id
@@ -63,7 +64,7 @@ def update_organization(request: HttpRequest, org_id: Id, payload: OrganizationU
     if not may_manage_people(request.auth):
         # Sharing and domains decide which requests members see: not for light agents.
         raise Forbidden("only agents may change organizations")
-    changes = payload.model_dump(exclude_unset=True)
+    changes = patch_changes(payload, Organization)
     if {"domains", "shared_tickets"} & set(changes) and not request.auth.is_superuser:
         # Organizations span every desk: an agent of one desk adding a domain it controls
         # to a sharing organization would read its members' requests on all the others.

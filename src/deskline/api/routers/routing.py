@@ -28,7 +28,7 @@ ERRORS = {401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
 
 class RoutingIn(Input):
     mode: str = Mode.MANUAL
-    default_team: str | int | None = None
+    default_team: str | Id | None = None
     reassign_after_minutes: int | None = Field(default=60, ge=1, le=60 * 24 * 30)
     # category path → team slug
     category_routes: dict[str, str] = {}
@@ -73,7 +73,7 @@ class VendorIn(Input):
     desk: int | str
     name: str = Field(min_length=1, max_length=200)
     contact_email: str = Field(min_length=3, max_length=254)
-    organization: int | None = None
+    organization: Id | None = None
 
 
 class VendorOut(Schema):

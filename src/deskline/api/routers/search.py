@@ -48,7 +48,7 @@ PUBLIC_FILE_AUTH = [BearerToken(), Session(), Anonymous(counted=False)]
 def readable_desk(user: Any, value: str, *, field: str = "desk") -> Desk:
     """A desk whose content the user may read, for filters: unknown or hidden → 422."""
     text = value.strip()
-    lookup = Q(pk=int(text)) if text.isdigit() and len(text) < 19 else Q(slug=text)
+    lookup = Q(pk=int(text)) if text.isdecimal() and len(text) < 19 else Q(slug=text)
     desks = Desk.objects.filter(lookup, is_active=True)
     if not (user.is_authenticated and user.is_superuser):
         visible = open_desks_condition(user, prefix="")

@@ -71,7 +71,7 @@ class PolicyIn(Input):
     desk: int | str
     name: str = Field(min_length=1, max_length=200)
     position: int = Field(default=0, ge=0, le=100_000)
-    calendar: int | None = None
+    calendar: Id | None = None
     priorities: list[str] = []
     types: list[str] = []
     categories: list[str] = []
@@ -89,7 +89,7 @@ class PolicyPatch(Input):
     name: str = Field(default=None, min_length=1, max_length=200)
     position: int = Field(default=None, ge=0, le=100_000)
     is_active: bool = None  # type: ignore[assignment]
-    calendar: int | None = None
+    calendar: Id | None = None
     priorities: list[str] = None  # type: ignore[assignment]
     types: list[str] = None  # type: ignore[assignment]
     categories: list[str] = None  # type: ignore[assignment]

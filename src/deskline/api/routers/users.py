@@ -5,6 +5,7 @@ from ninja import Router, Status
 
 from deskline.accounts.models import Organization, User
 from deskline.accounts.services import clean_email, record_audit
+from deskline.api.changes import patch_changes
 from deskline.api.schemas import Error, UserIn, UserOut, UserUpdateIn
 from deskline.api.serializers import user_out
 from deskline.core.errors import Forbidden, NotFound
@@ -40,7 +41,7 @@ def me(request: HttpRequest) -> dict:
 
 @router.get("/users", response={200: list[UserOut], **ERRORS})
 def list_users(
-    request: HttpRequest, q: str = "", organization: int | None = None, limit: int = 50
+    request: HttpRequest, q: str = "", organization: Id | None = None, limit: int = 50
 ) -> list[dict]:
     if not is_agent_anywhere(request.auth):
         raise Forbidden("only agents may list users")
@@ -92,7 +93,7 @@ def get_user(request: HttpRequest, user_id: Id) -> dict:
 @router.patch("/users/{user_id}", response={200: UserOut, **ERRORS})
 def update_user(request: HttpRequest, user_id: Id, payload: UserUpdateIn) -> dict:
     user = _user_for(request, user_id)
-    changes = payload.model_dump(exclude_unset=True)
+    changes = patch_changes(payload, User)
     is_self = user.pk == request.auth.pk
     if not request.auth.is_superuser:
         # People edit their own profile; agents edit requesters' contact data only.

@@ -177,7 +177,25 @@ CASES = [
         422,
         "ticket",
     ),
-]
+    # A superscript two is a digit to str.isdigit() but no number to int().
+    ("get", "/desks/\u00b2/custom-fields", None, 404, None),
+    ("get", "/tickets/\u00b2", None, 404, None),
+    ("get", "/users?organization=-78187096451609591808", None, 422, "organization"),
+    ("get", f"/users?organization={BIG}", None, 422, "organization"),
+    (
+        "post",
+        "/vendors",
+        '{"desk": "it", "name": "x", "contact_email": "v@example.com", "organization": '
+        + BIG
+        + "}",
+        422,
+        "organization",
+    ),
+    ("post", "/kb/articles", '{"desk": "it", "title": "x", "translation_of": ' + BIG + "}", 422,
+     "translation_of"),
+    ("post", "/sla/policies", '{"desk": "it", "name": "x", "calendar": ' + BIG + "}", 422,
+     "calendar"),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(("method", "path", "body", "status", "field"), CASES)
@@ -302,3 +320,26 @@ def test_pages_outside_the_api_keep_their_html_404(admin_user):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [("/users/{user}", "phone"), ("/users/{user}", "name"), ("/organizations/{org}", "notes")],
+)
+def test_null_for_a_field_that_cannot_be_empty_is_refused_by_name(admin_user, api_for, path, field):
+    from deskline.accounts.models import Organization
+
+    org = Organization.objects.create(name="Acme", notes="keep me")
+    url = path.format(user=admin_user.pk, org=org.pk)
+    response = api_for(admin_user).patch(url, {field: None})
+    assert response.status_code == 422, response.content
+    assert [e["field"] for e in response.json()["errors"]] == [field]
+    org.refresh_from_db()
+    assert org.notes == "keep me"
+
+
+def test_ids_in_arabic_indic_digits_are_read_as_numbers(admin_user, api_for, it_desk):
+    arabic = str(it_desk.pk).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    response = api_for(admin_user).get(f"/desks/{arabic}")
+    assert response.status_code == 200, response.content
+    assert response.json()["slug"] == "it"

@@ -65,6 +65,10 @@ def test_one_notification_is_marked_read_alone_and_opening_one_reads_it(
     theirs = Notification.objects.get(user=other)
     client = client_for(me)
 
+    # An id that is no id marks nothing read (rather than everything, or a 500).
+    for bad in ("99999999999999999999999", "\u00b2", "x"):
+        assert client.post("/notifications/read/", {"id": bad}).status_code == 302
+    assert Notification.objects.filter(user=me, read_at__isnull=False).count() == 0
     assert client.post("/notifications/read/", {"id": first.pk}).status_code == 302
     first.refresh_from_db(), second.refresh_from_db()
     assert first.read_at is not None and second.read_at is None

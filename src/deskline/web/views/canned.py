@@ -18,6 +18,7 @@ from deskline.automation.placeholders import render as fill_placeholders
 from deskline.automation.placeholders import values_for
 from deskline.automation.services.macros import apply_macro, pick_reply, usable_macros
 from deskline.core.errors import Conflict, Forbidden, NotFound
+from deskline.core.ids import parse_id
 from deskline.tickets.access import get_ticket_for_user
 from deskline.tickets.models import Ticket
 from deskline.web.views.ticket_page import ticket_context
@@ -25,9 +26,10 @@ from deskline.web.views.ticket_page import ticket_context
 
 def macro_for(user: User, ticket: Ticket, macro_id: str) -> Macro:
     """A macro this agent may use on this ticket's desk; 404 otherwise."""
-    if not str(macro_id).isdigit():
+    number = parse_id(macro_id)
+    if number is None:
         raise Http404
-    found = usable_macros(user, [ticket.desk_id]).filter(pk=int(macro_id)).first()
+    found = usable_macros(user, [ticket.desk_id]).filter(pk=number).first()
     if found is None:
         raise Http404
     return found

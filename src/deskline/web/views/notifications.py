@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from deskline.accounts.models import User
 from deskline.api.pagination import page_by
+from deskline.core.ids import parse_id
 from deskline.notifications.services import mark_read, visible_notifications
 
 PAGE_SIZE = 50
@@ -43,7 +44,10 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 def notifications_read(request: HttpRequest) -> HttpResponse:
     """Mark every unread notification read, or only the one named by `id`."""
     one = request.POST.get("id", "")
-    mark_read(request.user, [int(one)] if one.isdigit() else None)
+    if not one:
+        mark_read(request.user, None)
+    elif (number := parse_id(one)) is not None:
+        mark_read(request.user, [number])
     return redirect("web:notifications")
 
 
