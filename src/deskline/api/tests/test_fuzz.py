@@ -14,7 +14,7 @@ import pytest
 
 schemathesis = pytest.importorskip("schemathesis")
 
-from django.core.signals import request_finished  # noqa: E402
+from django.core.signals import request_finished, request_started  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 from django.db import close_old_connections  # noqa: E402
 from hypothesis import HealthCheck  # noqa: E402
@@ -35,11 +35,13 @@ def admin_token(
     create_team(it_desk, name="L1", slug="l1", tier=1)
     create_category(it_desk, name="Hardware", slug="hw")
     make_ticket(it_desk, make_user("sam@example.com"))
-    # As Django's test client does: after each request the handler would close the
-    # connection, which holds the test's transaction.
-    request_finished.disconnect(close_old_connections)
+    # As Django's test client does: around each request the handler would close the
+    # connection, which holds the test's transaction (a no-op on in-memory SQLite only).
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
     yield create_api_token(admin_user)
-    request_finished.connect(close_old_connections)
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
 
 
 @schema.parametrize()
