@@ -1,12 +1,12 @@
 """Similar tickets on intake: likely duplicates of the same requester or organization,
 and bursts of similar tickets from many requesters (a possible major incident).
 
-Both compare the new ticket with a bounded set of recent tickets: by the cosine of
-sentence embeddings where the `ai` extra is installed (each ticket embedded once and its
-vector kept: services/vectors.py), which also match a request reworded in other words,
-else by TF-IDF cosine over character n-grams fitted on that small set each time. Either
-way there is no index to keep up to date, and the cost stays bounded whatever the size
-of the desk.
+Both compare the new ticket with a bounded set of recent tickets by TF-IDF cosine over
+character n-grams, fitted on that small set each time, and where the `ai` extra is
+installed also by the cosine of sentence embeddings (each ticket embedded once and its
+vector kept: services/vectors.py), which match more requests reworded in other words;
+the score is then the mean of the two. Either way there is no index to keep up to date,
+and the cost stays bounded whatever the size of the desk.
 """
 
 import re
