@@ -80,11 +80,9 @@ def ticket_vector(ticket: Ticket, text: str, engine: str) -> "np.ndarray":
     return vector
 
 
-def ticket_vectors(
-    tickets: list[Ticket], engine: str, texts: dict[int, str] | None = None
-) -> dict[int, "np.ndarray"]:
+def ticket_vectors(tickets: list[Ticket], engine: str) -> dict[int, "np.ndarray"]:
     """Vectors of the tickets by id: the kept ones, and up to MAX_EMBEDDED_PER_INTAKE
-    missing ones (in the order given) embedded now, from `texts` when given, and kept."""
+    missing ones (in the order given) embedded now and kept."""
     ids = [t.pk for t in tickets]
     found: dict[int, np.ndarray] = {}
     for start in range(0, len(ids), 500):  # stays under SQLite's bound-parameter limit
@@ -96,7 +94,7 @@ def ticket_vectors(
     if missing:
         from deskline.triage.ml import embeddings
 
-        texts = texts or ticket_texts(missing)
+        texts = ticket_texts(missing)
         fresh = embeddings.embed([texts[t.pk] for t in missing], model_id=engine)
         new = {t.pk: vector for t, vector in zip(missing, fresh, strict=True)}
         _store(new, engine)
