@@ -8,10 +8,11 @@ out-of-fold scores of the training data. Without it, TF-IDF alone.
 "None of these" is decided in rejection.py (with embeddings: confidence or the
 embedding's similarity to the nearest label centroid).
 
-Optionally (`fast_embedder`, off by default: it cost about 0.1 % of accuracy on every
-set measured, docs/benchmarks.md, Triage, seventh round) a cascade: the texts the
-TF-IDF gate passes on go first to a stage on a fast engine's vectors, and only those it
-is unsure of to the main engine.
+Optionally (`fast_embedder`, off by default: it cost about 0.1 % of accuracy on most
+sets and 4 points of out-of-scope recall on CLINC150, docs/benchmarks.md, Triage,
+seventh and eighth rounds) a cascade: the texts the TF-IDF gate passes on go first to a
+stage on a fast engine's vectors, which answers those it is sure of and the "none of
+these" rule would keep (cascade.py); the rest go to the main engine.
 """
 
 import time

