@@ -128,16 +128,22 @@ def _tfidf_matrix(texts: list[str]):  # noqa: ANN202 - a scipy sparse matrix
 # --- the same request again: a requester's open tickets and a new one --------------
 
 
+def _texts_by_intent(intents: list[str], allowed: set[str]) -> dict[str, list[int]]:
+    """Indexes of the texts of each allowed intent."""
+    by_intent: dict[str, list[int]] = defaultdict(list)
+    for i, intent in enumerate(intents):
+        if intent in allowed:
+            by_intent[intent].append(i)
+    return by_intent
+
+
 def requester_cases(
     intents: list[str], allowed: set[str], count: int, seed: int
 ) -> list[tuple[int, list[int]]]:
     """(new text, the requester's open tickets): 1-5 open tickets of distinct intents;
     half the time the new text is another text of one of their intents."""
     rng = random.Random(seed)
-    by_intent = defaultdict(list)
-    for i, intent in enumerate(intents):
-        if intent in allowed:
-            by_intent[intent].append(i)
+    by_intent = _texts_by_intent(intents, allowed)
     names = sorted(by_intent)
     cases = []
     for _ in range(count):
@@ -182,10 +188,7 @@ def burst_windows(
     a burst of `size` texts of one intent among WINDOW background texts of other
     intents, and `count` windows of background only (empty burst)."""
     rng = random.Random(seed)
-    by_intent = defaultdict(list)
-    for i, intent in enumerate(intents):
-        if intent in allowed:
-            by_intent[intent].append(i)
+    by_intent = _texts_by_intent(intents, allowed)
     names = sorted(by_intent)
     windows = []
     for n in range(2 * count):
