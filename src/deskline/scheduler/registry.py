@@ -14,6 +14,7 @@ DEFAULT_SCHEDULES: list[tuple[str, str, str]] = [
     ),
     ("notification-digests", "deskline.notifications.tasks.send_notification_digests", "7 * * * *"),
     ("triage-retrain", "deskline.triage.tasks.retrain_models", "41 2 * * *"),
+    ("triage-prune-vectors", "deskline.triage.tasks.prune_ticket_vectors", "53 3 * * *"),
     ("mail-poll-mailboxes", "deskline.mail.tasks.poll_mailboxes", "* * * * *"),
     ("mail-process-pending", "deskline.mail.tasks.process_pending_mail", "*/5 * * * *"),
     ("mail-retry-outbound", "deskline.mail.tasks.retry_outbound_mail", "* * * * *"),

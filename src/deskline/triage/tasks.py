@@ -18,6 +18,14 @@ def retrain_models() -> dict[str, str]:
 
 
 @task()
+def prune_ticket_vectors() -> int:
+    """Periodic: drop the similarity vectors of tickets no intake compares with."""
+    from deskline.triage.services.similarity import prune_ticket_vectors as prune
+
+    return prune()
+
+
+@task()
 def train_desk_model(desk_id: int, target: str) -> str:
     """Train one model now (an admin asked for it)."""
     from deskline.desks.models import Desk

@@ -11,7 +11,7 @@ whatever the size of the desk.
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -24,7 +24,7 @@ from deskline.tickets.models import Ticket
 from deskline.tickets.services import link_tickets
 from deskline.tickets.services.events import event, save_events
 from deskline.triage.ml.text import normalize
-from deskline.triage.models import IncidentCluster
+from deskline.triage.models import IncidentCluster, TicketVector
 from deskline.triage.services.merging import merge_duplicate
 from deskline.triage.services.texts import ticket_texts
 from deskline.triage.services.vectors import similarity_engine, ticket_vector, ticket_vectors
@@ -221,3 +221,19 @@ def flag_burst(ticket: Ticket, text: str) -> IncidentCluster | None:
             ]
         )
     return cluster
+
+
+def prune_ticket_vectors(now: datetime | None = None, batch: int = 1000) -> int:
+    """Drop the kept vectors no intake will read again; how many went.
+
+    Both comparisons take only tickets created within LOOKBACK (the burst window is
+    shorter), so an older ticket's vector is 1 KB per ticket kept for nothing. Deleted
+    in batches, so no transaction holds SQLite's write lock for long."""
+    cutoff = (now or timezone.now()) - LOOKBACK
+    removed = 0
+    while True:
+        old = TicketVector.objects.filter(ticket__created_at__lt=cutoff)
+        ids = list(old.values_list("ticket_id", flat=True)[:batch])
+        if not ids:
+            return removed
+        removed += TicketVector.objects.filter(ticket_id__in=ids).delete()[0]
