@@ -13,7 +13,7 @@ from deskline.triage.models import Outcome, Prediction, TriageModel
 from deskline.triage.services.fields import CHANGE_KEY, is_unset
 from deskline.triage.services.language import LANGUAGE
 from deskline.triage.services.loading import classifier_for
-from deskline.triage.services.similarity import flag_burst, link_similar
+from deskline.triage.services.similarity import Scorer, flag_burst, link_similar
 from deskline.triage.services.texts import ticket_text
 
 log = logging.getLogger(__name__)
@@ -44,8 +44,10 @@ def triage_ticket(ticket_id: int) -> list[Prediction]:
         prediction = _predict_field(ticket, model, text)
         if prediction is not None:
             predictions.append(prediction)
-    link_similar(ticket, text)
-    flag_burst(ticket, text)
+    # One scorer for both comparisons: the new ticket's vector is read or embedded once.
+    scorer = Scorer(ticket, text)
+    link_similar(ticket, text, scorer)
+    flag_burst(ticket, text, scorer)
     return predictions
 
 

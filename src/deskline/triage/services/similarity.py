@@ -148,7 +148,7 @@ def find_similar_tickets(
     return sorted(found, key=lambda s: s.score, reverse=True)
 
 
-def link_similar(ticket: Ticket, text: str) -> list[Similar]:
+def link_similar(ticket: Ticket, text: str, scorer: Scorer | None = None) -> list[Similar]:
     """Join the new ticket to the same requester's open ticket about the same thing
     (merged into it; only linked as a duplicate where merging is off or the new ticket
     was already worked on), and link it to similar tickets of the same organization
@@ -162,7 +162,7 @@ def link_similar(ticket: Ticket, text: str) -> list[Similar]:
         .exclude(pk=ticket.pk)
         .order_by("-created_at", "-id")[:MAX_CANDIDATES]
     )
-    scorer = Scorer(ticket, text)
+    scorer = scorer or Scorer(ticket, text)
     limits = scorer.thresholds
     similar = find_similar_tickets(ticket, text, candidates, limits.related, scorer)
     linked: list[Similar] = []
@@ -181,7 +181,7 @@ def link_similar(ticket: Ticket, text: str) -> list[Similar]:
     return linked
 
 
-def flag_burst(ticket: Ticket, text: str) -> IncidentCluster | None:
+def flag_burst(ticket: Ticket, text: str, scorer: Scorer | None = None) -> IncidentCluster | None:
     """Many requesters, similar tickets, little time: record a possible major incident."""
     since = ticket.created_at - BURST_WINDOW
     recent = list(
@@ -189,7 +189,7 @@ def flag_burst(ticket: Ticket, text: str) -> IncidentCluster | None:
         .exclude(pk=ticket.pk)
         .order_by("-created_at", "-id")[:MAX_BURST_TICKETS]
     )
-    scorer = Scorer(ticket, text)
+    scorer = scorer or Scorer(ticket, text)
     similar = find_similar_tickets(ticket, text, recent, scorer.thresholds.burst, scorer)
     requesters = {s.ticket.requester_id for s in similar} | {ticket.requester_id}
     if len(requesters) < BURST_REQUESTERS:
