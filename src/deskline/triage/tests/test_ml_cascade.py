@@ -151,7 +151,11 @@ def test_the_cascade_routes_each_text_to_the_first_stage_sure_of_it(cascade, clo
     # model without a cascade (same folds, same members; two fits of the logistic
     # regression agree to the optimizer's tolerance).
     probabilities = cascade.probabilities(texts, close["test_main"], close["test_fast"])
-    np.testing.assert_allclose(probabilities[route == "fast"], fast_probabilities[route == "fast"])
+    # The model scores only the texts the gate passes on, so BLAS sums in another order
+    # than for the whole batch above: equal to float rounding (seen: 7e-6 relative).
+    np.testing.assert_allclose(
+        probabilities[route == "fast"], fast_probabilities[route == "fast"], rtol=1e-4
+    )
     plain = _fit(close)
     assert plain.fast_model == "" and plain.features == ["tfidf", f"embeddings:{MAIN}"]
     np.testing.assert_allclose(
