@@ -6,10 +6,13 @@ out, been deactivated or changed their password since. Live updates ask this hel
 before passing each event on.
 """
 
+from collections.abc import Mapping
 from importlib import import_module
+from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, load_backend
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
@@ -32,7 +35,7 @@ def _session_data(session_key: str) -> dict:
     return store().decode(row.session_data)
 
 
-def _hash_verified(data: dict, user: User) -> bool:
+def _hash_verified(data: Mapping[str, Any], user: User) -> bool:
     session_hash = data.get(HASH_SESSION_KEY)
     if not session_hash:
         return False
@@ -62,3 +65,24 @@ def live_session_user(session_key: str | None, user_id: int) -> User | None:
     if user is None or not user.is_active:
         return None
     return user if _hash_verified(data, user) else None
+
+
+def handshake_user(session: Mapping[str, Any]) -> User | AnonymousUser:
+    """The user a WebSocket handshake's session signs in, decided as Django's `get_user`
+    decides it for a request, with one difference: a session signed with a key still in
+    SECRET_KEY_FALLBACKS is accepted as it is and nothing is written. A request would
+    re-key it, but a socket cannot hand the new cookie back to the browser, and
+    Channels' own check (which knows no fallbacks) flushes such a session, signing out
+    every user whose page reconnects after the restart that rotates the key. The
+    page's next request re-keys it."""
+    try:
+        user_id = session[SESSION_KEY]
+        backend_path = session[BACKEND_SESSION_KEY]
+    except KeyError:
+        return AnonymousUser()
+    if backend_path not in settings.AUTHENTICATION_BACKENDS:
+        return AnonymousUser()
+    user = load_backend(backend_path).get_user(User._meta.pk.to_python(user_id))
+    if user is None or not _hash_verified(session, user):
+        return AnonymousUser()
+    return user

@@ -52,7 +52,7 @@ def _ticket_access(user: Any, ticket_id: int) -> tuple[int, bool] | None:
 
 
 def _session_key(scope: dict[str, Any]) -> str | None:
-    """The key of the session the socket opened with (AuthMiddlewareStack loaded it)."""
+    """The key of the session the socket opened with (session_auth_stack loaded it)."""
     session = scope.get("session")
     return session.session_key if session is not None else None
 

@@ -213,3 +213,37 @@ def test_a_session_rekeyed_by_a_secret_key_rotation_opens_again(settings, make_u
         await retry.disconnect()
 
     async_to_sync(scenario)()
+
+
+def test_a_socket_opened_right_after_a_key_rotation_keeps_its_user_signed_in(settings, make_user):
+    """Rotating the key means restarting Deskline, which drops every socket: open pages
+    reconnect at once, before any page request re-keys their sessions. The handshake
+    accepts a session signed with a key in SECRET_KEY_FALLBACKS, as a request does, and
+    leaves the session alone (it cannot hand a re-keyed cookie back to the browser), so
+    the user stays signed in."""
+    settings.SECRET_KEY = "the-old-secret-key-" + "x" * 40
+    alice = make_user()
+    client = signed_in(alice)
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "the-new-secret-key-" + "y" * 40
+    tab = socket_of(client)
+
+    async def scenario() -> None:
+        connected, code = await tab.connect()
+        assert connected, code
+        await database_sync_to_async(notify)([alice.pk], MENTION, "Bob mentioned you")
+        assert await tab.receive_json_from() == {"event": "notification"}
+        await tab.disconnect()
+
+    async_to_sync(scenario)()
+    # Still signed in: the page request verifies the session with the fallback key.
+    assert client.get("/portal/").status_code == 200
+    assert client.get("/api/v1/users/me").json()["id"] == alice.pk
+
+
+def test_a_socket_whose_session_no_key_signs_is_refused(settings, make_user):
+    alice = make_user()
+    client = signed_in(alice)
+    settings.SECRET_KEY = "a-key-the-session-was-never-signed-with-" + "z" * 30
+    connected, code = async_to_sync(socket_of(client).connect)()
+    assert (connected, code) == (False, 4403)
