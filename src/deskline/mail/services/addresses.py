@@ -28,8 +28,8 @@ def split_address(email: str) -> tuple[str, str]:
     return f"{base}@{domain}", tag if plus else ""
 
 
-def _signature(ticket_id: int) -> str:
-    key = f"deskline-mail-reply:{settings.SECRET_KEY}".encode()
+def _signature(ticket_id: int, secret: str | None = None) -> str:
+    key = f"deskline-mail-reply:{secret or settings.SECRET_KEY}".encode()
     return hmac.new(key, str(ticket_id).encode(), hashlib.sha256).hexdigest()[:10]
 
 
@@ -40,9 +40,15 @@ def reply_token(ticket: Ticket) -> str:
 def ticket_id_for_token(tag: str) -> int | None:
     """The ticket a plus-address tag names, when its signature holds (tags are guessable)."""
     match = _TOKEN.match(tag or "")
-    if not match or not hmac.compare_digest(match.group(2), _signature(int(match.group(1)))):
+    if not match:
         return None
-    return int(match.group(1))
+    ticket_id = int(match.group(1))
+    # Mail sent before a key rotation still carries the old key's signature; it holds
+    # while that key is in SECRET_KEY_FALLBACKS, like Django's signed values.
+    for secret in (settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS):
+        if hmac.compare_digest(match.group(2), _signature(ticket_id, secret)):
+            return ticket_id
+    return None
 
 
 # Every desk address with its desk, and every desk, as of the token read with them:

@@ -92,6 +92,21 @@ def test_reply_threads_by_in_reply_to_and_by_reply_token(it_address):
     assert Ticket.objects.count() == 2
 
 
+def test_a_reply_token_from_before_a_key_rotation_holds_while_the_key_is_a_fallback(
+    it_address, settings
+):
+    first = ingest(build_mail(message_id="<m1@example.com>"), "pipe")
+    token_to = reply_to_for(first.ticket, it_address)
+    old_key = settings.SECRET_KEY
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "a-new-key-" + "n" * 40, [old_key]
+    kept = ingest(build_mail(subject="Other words", to=token_to, sender="x@other.test"), "pipe")
+    assert kept.ticket_id == first.ticket_id
+    # Once the old key is retired, the token is as good as a guess.
+    settings.SECRET_KEY_FALLBACKS = []
+    retired = ingest(build_mail(subject="More words", to=token_to, sender="y@other.test"), "pipe")
+    assert retired.ticket_id != first.ticket_id
+
+
 def test_number_in_subject_joins_only_for_people_on_the_ticket(it_address):
     first = ingest(build_mail(), "pipe")
     number = first.ticket.number
