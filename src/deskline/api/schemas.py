@@ -190,6 +190,11 @@ class MessageOut(Schema):
     source_headers: dict[str, Any]
     created_at: datetime
     reply_text: str  # body_text without quoted history/signature when it came by mail
+    # By mail, our boundary server's verdict on From (DESKLINE_MAIL_AUTHSERV_ID): true,
+    # false (not verified: the mail joined no ticket by its From alone), null when not
+    # checked (another channel, or the check off); "dmarc=fail", "spf=pass", "none"…
+    sender_verified: bool | None = None
+    sender_verification: str = ""
 
 
 class MessagePage(Schema):

@@ -9,6 +9,7 @@ from django.urls import reverse
 from deskline.accounts.models import User
 from deskline.core import rows
 from deskline.desks.models import Desk
+from deskline.mail.services import authentication
 from deskline.sla.services.display import attach_sla, sla_for
 from deskline.tickets.models import (
     Attachment,
@@ -192,6 +193,7 @@ def reply_text_of(message: Message) -> str:
 
 
 def message_out(message: Message, ticket_number: str) -> dict[str, Any]:
+    verdict = authentication.verdict_of(message.source_headers)
     return {
         "id": message.pk,
         "ticket": ticket_number,
@@ -206,6 +208,8 @@ def message_out(message: Message, ticket_number: str) -> dict[str, Any]:
         "source_headers": message.source_headers,
         "created_at": message.created_at,
         "reply_text": reply_text_of(message),
+        "sender_verified": None if verdict is None else verdict["verified"],
+        "sender_verification": "" if verdict is None else authentication.describe(verdict),
     }
 
 

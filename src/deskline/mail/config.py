@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from deskline.conf import ConfigurationError, env_int, env_str
+from deskline.conf import ConfigurationError, env_int, env_list, env_str
 
 
 @dataclass(frozen=True)
@@ -83,3 +83,9 @@ def default_from() -> str:
         return first
     host = urlsplit(settings.BASE_URL).hostname or "localhost"
     return f"noreply@{host}"
+
+
+def trusted_authserv_ids() -> frozenset[str]:
+    """DESKLINE_MAIL_AUTHSERV_ID: the authserv-ids (comma-separated, any case) of our own
+    boundary mail servers, whose Authentication-Results are believed; empty: off."""
+    return frozenset(item.lower() for item in env_list("DESKLINE_MAIL_AUTHSERV_ID", []))

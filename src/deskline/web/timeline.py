@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from deskline.accounts.models import User
 from deskline.desks.models import CustomField
+from deskline.mail.services import authentication
 from deskline.tickets.access import (
     hidden_fields_by_desk,
     hide_unseen_ticket_references,
@@ -81,6 +82,9 @@ def timeline_for_user(user: User, ticket: Ticket) -> list[Entry]:
     for message in messages:
         message.files = files.get(message.pk, [])
         message.reply_text = stripped_reply(message)
+        verdict = authentication.verdict_of(message.source_headers)
+        # Shown to agents: this mail joined no ticket by its From alone.
+        message.sender_unverified = verdict if verdict and not verdict["verified"] else None
         entry_id = event_of_message.get(message.pk, 0)
         entries.append(Entry("message", entry_id, message.created_at, message=message))
     events = visible_events_for_user(user, ticket).exclude(kind__in=MESSAGE_EVENTS)

@@ -44,6 +44,10 @@ class RawMail(models.Model):
     )
     sender = models.CharField(max_length=254, blank=True)
     subject = models.CharField(max_length=998, blank=True)
+    # The verdict on From by our boundary mail server (services.authentication), taken
+    # at the first processing and kept, so that reprocessing decides the same; null
+    # when not checked (DESKLINE_MAIL_AUTHSERV_ID empty then, or the mail unreadable).
+    sender_auth = models.JSONField(null=True, blank=True)
     received_at = models.DateTimeField(default=timezone.now)
     processed_at = models.DateTimeField(null=True, blank=True)
 

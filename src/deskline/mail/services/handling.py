@@ -33,7 +33,7 @@ from deskline.desks.models import Desk
 from deskline.mail.models import DeskAddress, RawMail
 from deskline.mail.models.raw import RawState
 from deskline.mail.parsing import ParsedMail, rewrite_cid, strip_reply
-from deskline.mail.services import addresses, loops, threads
+from deskline.mail.services import addresses, authentication, loops, threads
 from deskline.mail.services.languages import requester_language
 from deskline.tickets.access import AGENT_ROLES, role_on_desk
 from deskline.tickets.choices import Channel
@@ -80,6 +80,8 @@ def _source_headers(parsed: ParsedMail, raw_mail: RawMail) -> dict:
         "raw_mail_id": raw_mail.pk,
         "defects": parsed.defects[:20],
         **{k: v for k, v in parsed.headers.items() if k in {"x-mailer", "user-agent"}},
+        # Our mail server's verdict on From, shown to agents (absent: not checked).
+        **({authentication.KEY: raw_mail.sender_auth} if raw_mail.sender_auth else {}),
     }
 
 
@@ -188,7 +190,11 @@ def _plan_inbound(
     # An absent sender is checked again under the lock (another mail of theirs may
     # create the account meanwhile, and a known sender's same-subject ticket may join).
     checked = (sender_email, None) if sender is None else None
-    ticket = threads.find_ticket(parsed, recipients, desk, sender, reads.outbound, reads)
+    verdict = raw_mail.sender_auth
+    ticket = threads.find_ticket(
+        parsed, recipients, desk, sender, reads.outbound, reads,
+        sender_verified=not isinstance(verdict, dict) or verdict.get("verified") is True,
+    )  # fmt: skip
     if ticket is not None and desk is not None and ticket.desk_id == desk.pk:
         ticket.desk = desk  # already loaded: spare the query for it
     if ticket is None and desk is None:

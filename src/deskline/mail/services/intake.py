@@ -25,7 +25,7 @@ from deskline.desks.models import Desk
 from deskline.mail.models import RawMail
 from deskline.mail.models.raw import RawState
 from deskline.mail.parsing import ParsedMail, parse_message
-from deskline.mail.services import handling, threads
+from deskline.mail.services import authentication, handling, threads
 
 log = logging.getLogger(__name__)
 
@@ -187,6 +187,13 @@ def _parse(raw: bytes) -> ParsedMail | Exception:
         return exc
 
 
+def _check_sender(raw_mail: RawMail, raw: bytes, parsed: ParsedMail | Exception) -> None:
+    """Take our mail server's verdict on From, once: a mail processed again (reprocess)
+    keeps the verdict of its first processing, so it is decided the same way."""
+    if raw_mail.sender_auth is None and not isinstance(parsed, Exception):
+        raw_mail.sender_auth = authentication.check_sender(raw, parsed.from_email)
+
+
 def prepare(
     raw_mail_id: int, *, raw: bytes | None = None, stored: RawMail | None = None
 ) -> Prepared:
@@ -206,7 +213,9 @@ def prepare(
         raw_mail = next(iter(found[:1]), None)
     if raw_mail is None:
         return Prepared(raw_mail_id, None, None, None)
-    parsed = _parse(raw if raw is not None else raw_mail.raw)
+    raw = raw if raw is not None else raw_mail.raw
+    parsed = _parse(raw)
+    _check_sender(raw_mail, raw, parsed)
     if isinstance(parsed, Exception):
         return Prepared(raw_mail_id, raw_mail, parsed, None)
     _process_earlier(parsed, raw_mail_id)
@@ -255,7 +264,7 @@ def _lock_state(raw_mail_id: int) -> tuple[str, int] | None:
 # not sent back to the database with every state change.
 _PROCESSED_FIELDS = [
     "attempts", "error", "state", "reason", "sender", "subject", "ticket", "ticket_message",
-    "processed_at",
+    "processed_at", "sender_auth",
 ]  # fmt: skip
 
 
@@ -292,6 +301,7 @@ def finish(prepared: Prepared) -> RawMail:
         if raw_mail is None:  # received meanwhile (reprocess): read and parse it now
             raw_mail = RawMail.objects.get(pk=raw_mail_id)
             parsed = _parse(raw_mail.raw)
+            _check_sender(raw_mail, raw_mail.raw, parsed)
         raw_mail.state, raw_mail.attempts = row[0], row[1] + 1
         # A reprocessed mail's earlier failure or rejection no longer describes it.
         raw_mail.error = raw_mail.reason = ""

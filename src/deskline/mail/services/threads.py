@@ -266,14 +266,20 @@ def find_ticket(
     sender: User | None,
     outbound: dict[str, int | None] | None = None,
     reads: ThreadReads | None = None,
+    *,
+    sender_verified: bool = True,
 ) -> Ticket | None:
     """The open ticket this mail continues, or None for a new one.
 
     A number in the subject and a same-subject match only count for people already on
-    the ticket: anyone can type "[IT-12]", not everyone may write into IT-12.
+    the ticket: anyone can type "[IT-12]", not everyone may write into IT-12. And only
+    when the sender is who From says (`sender_verified`, services.authentication):
+    else the mail continues a ticket only by a proof of the thread (thread_ticket).
     `reads`, when given, records what was read (still_holds).
     """
     ticket = thread_ticket(parsed, recipients, outbound, reads)
+    if not sender_verified:
+        sender = None  # From alone names no ticket
     if ticket is None and sender is not None:
         match = NUMBER.search(parsed.subject or "")
         if match:

@@ -2,7 +2,9 @@
 
 Only the ticket triage is looking at (the newer one) is ever merged away, and only while
 nobody but its requester has worked on it: a ticket an agent has assigned, answered or
-moved is the agent's to merge or keep, so it only gets the duplicate link.
+moved is the agent's to merge or keep, so it only gets the duplicate link. Nor when
+either ticket came by mail whose sender our mail server did not verify: the "same
+requester" is then only a From address anyone can write (mail.services.authentication).
 """
 
 import logging
@@ -11,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from deskline.core.errors import Conflict
+from deskline.mail.services.authentication import opened_by_unverified_sender
 from deskline.tickets.choices import ACTIVE_STATUSES
 from deskline.tickets.models import Message, Ticket, TicketEvent
 from deskline.tickets.services.events import event, save_events
@@ -41,6 +44,8 @@ def may_merge(new: Ticket, earlier: Ticket) -> bool:
         and earlier.status in ACTIVE_STATUSES
         and earlier.merged_into_id is None
         and auto_merges(new.desk_id)
+        and not opened_by_unverified_sender(new)
+        and not opened_by_unverified_sender(earlier)
     )
 
 

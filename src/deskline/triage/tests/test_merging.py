@@ -197,3 +197,51 @@ def test_the_ticket_page_says_triage_merged_it(
     page = client.get(f"/tickets/{first.number}/").content.decode()
     assert f"triage merged {again.number} into this ticket" in page
     assert again_request[1] in page
+
+
+@pytest.mark.parametrize("unverified", ["first", "again"])
+def test_a_mail_whose_sender_our_server_did_not_verify_is_never_merged(
+    unverified, it_desk, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The same requester is then only the same From, which anyone can write: the new
+    ticket is linked as a duplicate for an agent to judge, not merged."""
+    from deskline.mail.models import DeskAddress
+    from deskline.mail.services.intake import ingest
+    from deskline.mail.tests.conftest import build_mail
+
+    DeskAddress.objects.create(desk=it_desk, email="it@desk.test")
+    monkeypatch.setenv("DESKLINE_MAIL_AUTHSERV_ID", "mx.desk.test")
+    verdicts = {"first": "dmarc=pass", "again": "dmarc=pass", unverified: "dmarc=fail"}
+    tickets = {}
+    for name, (subject, body) in zip(("first", "again"), REQUESTS["en"], strict=False):
+        mail = b"Authentication-Results: mx.desk.test; %s header.from=example.com\r\n" % (
+            verdicts[name].encode()
+        ) + build_mail(subject=subject, body=body)
+        with django_capture_on_commit_callbacks(execute=True):
+            tickets[name] = ingest(mail, "pipe").ticket
+    first, again = tickets["first"], tickets["again"]
+    again.refresh_from_db()
+    assert again.pk != first.pk and again.requester_id == first.requester_id
+    assert again.merged_into is None and again.status == Status.NEW
+    assert TicketLink.objects.filter(source=again, target=first, kind=LinkKind.DUPLICATE).exists()
+
+
+def test_mails_whose_senders_our_server_verified_merge_as_before(
+    it_desk, monkeypatch, django_capture_on_commit_callbacks
+):
+    from deskline.mail.models import DeskAddress
+    from deskline.mail.services.intake import ingest
+    from deskline.mail.tests.conftest import build_mail
+
+    DeskAddress.objects.create(desk=it_desk, email="it@desk.test")
+    monkeypatch.setenv("DESKLINE_MAIL_AUTHSERV_ID", "mx.desk.test")
+    tickets = []
+    for subject, body in REQUESTS["en"][:2]:
+        mail = (
+            b"Authentication-Results: mx.desk.test; dmarc=pass header.from=example.com\r\n"
+            + build_mail(subject=subject, body=body)
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            tickets.append(ingest(mail, "pipe").ticket)
+    tickets[1].refresh_from_db()
+    assert tickets[1].merged_into_id == tickets[0].pk
