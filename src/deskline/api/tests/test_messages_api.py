@@ -47,7 +47,11 @@ def test_agent_reply_shape_and_first_response(ticket, agent, api_for):
         "attachments",
         "source_headers",
         "created_at",
+        "sender_verified",
+        "sender_verification",
     }
+    # Not by mail: its sender was not checked (mail/tests/test_sender_auth.py).
+    assert message["sender_verified"] is None and message["sender_verification"] == ""
     # Not a mail reply: nothing was stripped, so the reply text is the whole body.
     assert message["reply_text"] == message["body_text"]
     assert message["ticket"] == ticket.number

@@ -21,9 +21,7 @@ cannot know (our Message-IDs, the signed reply address), never by the From addre
 alone (services.threads, services.handling; triage.services.merging).
 """
 
-from email.message import Message as EmailMessage
-from email.parser import BytesHeaderParser
-from email.policy import compat32
+from collections.abc import Iterator
 from typing import Any, TypedDict
 
 from deskline.mail.config import trusted_authserv_ids
@@ -63,21 +61,43 @@ def _within(domain: str, from_domain: str) -> bool:
     return bool(domain) and (domain == from_domain or domain.endswith("." + from_domain))
 
 
+def _fields(head: bytes) -> Iterator[tuple[str, str]]:
+    """(name in lower case, unfolded value) of the header fields, top first, only of the
+    two names read here (a plain scan: the email package's parser of the whole header
+    block cost several times the rest of the check)."""
+    name, value = "", []
+    for number, line in enumerate(head.splitlines()):
+        if number >= _MAX_HEADERS:
+            break
+        if line[:1] in (b" ", b"\t"):
+            if name:
+                value.append(line)
+            continue
+        if name:
+            yield name, b" ".join(value).decode("utf-8", "replace")
+        field_name, colon, rest = line.partition(b":")
+        name = field_name.strip().lower().decode("ascii", "replace") if colon else ""
+        if name not in ("received", "authentication-results"):
+            name = ""
+        value = [rest]
+    if name:
+        yield name, b" ".join(value).decode("utf-8", "replace")
+
+
 def trusted_results(
-    headers: EmailMessage, trusted: frozenset[str]
+    head: bytes, trusted: frozenset[str]
 ) -> tuple[str, list[authresults.MethodResult]] | None:
     """(authserv-id, results) of the listed headers that count; None when there is none."""
     found: list[authresults.MethodResult] = []
     authserv_id = ""
     parsed = 0
-    for name, value in headers.items()[:_MAX_HEADERS]:
-        name = name.strip().lower()
+    for name, value in _fields(head):
         if name == "received" and authserv_id:
             break  # the hop before ours: what is below, the sender could have written
         if name != "authentication-results" or parsed >= _MAX_RESULTS:
             continue
         parsed += 1
-        header = authresults.parse(str(value))
+        header = authresults.parse(value)
         if header is None or header.authserv_id not in trusted:
             continue  # another server's (or a forger's): never believed
         authserv_id = authserv_id or header.authserv_id
@@ -127,9 +147,7 @@ def check_sender(raw: bytes, from_email: str) -> Verdict | None:
         end = raw.find(b"\r\n\r\n")
         lf = raw.find(b"\n\n", 0, end if end >= 0 else len(raw))
         end = lf if lf >= 0 else end
-        head = bytes(raw[: end if end >= 0 else len(raw)])
-        headers = BytesHeaderParser(policy=compat32).parsebytes(head)
-        found = trusted_results(headers, trusted)
+        found = trusted_results(bytes(raw[: end if end >= 0 else len(raw)]), trusted)
     except Exception:  # noqa: BLE001 - input the sender wrote: unreadable is unverified
         found = None
     if found is None:
