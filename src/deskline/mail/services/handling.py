@@ -97,10 +97,12 @@ def _with_reply_text(headers: dict, text: str) -> dict:
 
 
 def _requester_for_forward(
-    parsed: ParsedMail, address: DeskAddress | None, sender: User | None
+    parsed: ParsedMail, address: DeskAddress | None, sender: User | None, sender_verified: bool
 ) -> tuple[str, str] | None:
-    """(name, email) of the customer when an agent forwards their mail to the desk."""
-    if address is None or not address.forwards_open_for_original_sender:
+    """(name, email) of the customer when an agent forwards their mail to the desk. Not
+    when our mail server did not verify the agent's From: anyone could otherwise open
+    tickets in a customer's name by writing an agent's address."""
+    if address is None or not address.forwards_open_for_original_sender or not sender_verified:
         return None
     if sender is None or not parsed.forwarded_from or not parsed.forwarded_from[1]:
         return None
@@ -191,17 +193,19 @@ def _plan_inbound(
     # create the account meanwhile, and a known sender's same-subject ticket may join).
     checked = (sender_email, None) if sender is None else None
     verdict = raw_mail.sender_auth
+    sender_verified = not isinstance(verdict, dict) or verdict.get("verified") is True
     ticket = threads.find_ticket(
-        parsed, recipients, desk, sender, reads.outbound, reads,
-        sender_verified=not isinstance(verdict, dict) or verdict.get("verified") is True,
-    )  # fmt: skip
+        parsed, recipients, desk, sender, reads.outbound, reads, sender_verified=sender_verified
+    )
     if ticket is not None and desk is not None and ticket.desk_id == desk.pk:
         ticket.desk = desk  # already loaded: spare the query for it
     if ticket is None and desk is None:
         error = f"none of the recipients is a desk address: {', '.join(recipients)}"
         return Plan("no-desk", token, reads, sender=checked, error=error, recipients=recipients)
     name, email = sender_name, sender_email
-    forwarded = _requester_for_forward(parsed, address, sender) if ticket is None else None
+    forwarded = (
+        _requester_for_forward(parsed, address, sender, sender_verified) if ticket is None else None
+    )
     if forwarded:
         name, email = forwarded
     has_content = parsed.text_body.strip() or parsed.html_body or parsed.attachments

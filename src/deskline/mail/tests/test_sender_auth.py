@@ -228,3 +228,25 @@ def test_the_ticket_page_flags_an_unverified_sender(
     assert "badge unverified" not in page
     page = client.get(f"/tickets/{bare.ticket.number}/").content.decode()
     assert "badge unverified" in page and "DMARC" not in page
+
+
+def test_an_unverified_agent_from_opens_no_ticket_in_a_customers_name(it_desk, agent_on, checked):
+    """An agent's forward opens the ticket for the original sender only when our server
+    verified the agent's From; a forged one is the forger's own request."""
+    from deskline.desks.models import Role
+
+    DeskAddress.objects.create(
+        desk=it_desk, email="it@desk.test", forwards_open_for_original_sender=True
+    )
+    agent_on(it_desk, Role.AGENT, email="agent@corp.test")
+    body = (
+        "Please look at this.\n\n---------- Forwarded message ---------\n"
+        "From: Customer Carla <carla@client.test>\nDate: Mon, 1 Jan 2024 10:00\n"
+        "Subject: Broken login\nTo: agent@corp.test\n\nI cannot log in.\n"
+    )
+    signed = f"{OURS}; dmarc=pass header.from=corp.test"
+    forged = f"{OURS}; spf=fail smtp.mailfrom=evil@forger.test; dmarc=fail header.from=corp.test"
+    real = ingest(received(signed, sender="agent@corp.test", subject="Fwd: A", body=body), "pipe")
+    assert real.ticket.requester.email == "carla@client.test"
+    fake = ingest(received(forged, sender="agent@corp.test", subject="Fwd: B", body=body), "pipe")
+    assert fake.ticket.requester.email == "agent@corp.test"
