@@ -35,6 +35,7 @@ class TriageModelOut(Schema):
     trained_at: datetime
     labels: list[str]
     uses_embeddings: bool
+    training_seconds: float | None
     cv_folds: int | None
     accuracy: float | None
     macro_f1: float | None
