@@ -145,3 +145,15 @@ def test_admin_page_shows_training_time_in_the_admins_language(
     admin_user.save(update_fields=["language"])
     page = client.get("/triage/").content.decode()
     assert "训练用时" in page and "已解决的工单" in page and "建议已接受: 0" in page
+
+
+def test_training_a_desk_without_enough_history_says_so(it_desk, api_for, admin_user, make_user):
+    """The training runs in the background, where 'not enough data' reached nobody: the
+    admin got 202 and never a model. Asked now, the answer says why not."""
+    api = api_for(admin_user)
+    response = api.post("/triage/train", {"desk": it_desk.slug, "target": "team"})
+    assert response.status_code == 422, response.json()
+    error = response.json()["errors"][0]
+    assert error["field"] == "target"
+    assert "0 resolved tickets" in error["message"] and "20" in error["message"]
+    assert not TriageModel.objects.exists()
