@@ -96,3 +96,30 @@ def test_system_events_read_as_sentences_not_codes(
     for kind, _, _ in EVENTS:
         assert kind not in timeline
     assert "7" in timeline and "Standard" in timeline and "Auto-reply" in timeline
+
+
+def test_a_requester_sees_where_their_merged_request_went(
+    it_desk, agent_on, make_user, make_ticket
+):
+    """Triage merges the same request again into the first one: the requester's second
+    ticket showed only 'Closed', its message gone, with no word of where."""
+    from deskline.tickets.services import merge_tickets
+
+    requester = make_user()
+    first = make_ticket(it_desk, requester, "VPN drops")
+    again = make_ticket(it_desk, requester, "VPN still drops")
+    merge_tickets(again, first, actor=None)
+    client = Client()
+    client.force_login(requester)
+
+    def portal(ticket) -> str:
+        page = client.get(f"/portal/requests/{ticket.number}/")
+        assert page.status_code == 200
+        return html.unescape(page.content.decode())
+
+    assert f"merged this ticket into {first.number}" in portal(again)
+    assert f"merged {again.number} into this ticket" in portal(first)
+    # Assignments and other desk-side changes stay the desk's.
+    agent = agent_on(it_desk, Role.AGENT)
+    update_ticket(first, actor=agent, changes={"assignee": agent.email})
+    assert "changed Assignee" not in portal(first)
