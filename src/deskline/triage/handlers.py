@@ -22,4 +22,7 @@ def on_ticket_updated(change: hooks.TicketChange) -> None:
 
 def register_all() -> None:
     hooks.register(hooks.TICKET_OPENED, on_ticket_opened)
-    hooks.register(hooks.TICKET_UPDATED, on_ticket_updated)
+    # In the change's transaction: a few reads and at most one write per field, and the
+    # page the agent sees next (or a worker that is down) must not show triage's label
+    # as still applied after they changed it.
+    hooks.register(hooks.TICKET_UPDATED, on_ticket_updated, transactional=True)

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Target(models.TextChoices):
@@ -70,13 +71,14 @@ class TriageModel(models.Model):
 
 
 class Outcome(models.TextChoices):
-    APPLIED = "applied", "Applied automatically"
-    SUGGESTED = "suggested", "Suggested to the agent"
-    OUT_OF_SCOPE = "out_of_scope", "None of the known labels"
-    ACCEPTED = "accepted", "Suggestion accepted"
-    REJECTED = "rejected", "Suggestion rejected"
-    CORRECTED = "corrected", "Changed by an agent"
-    DETECTED = "detected", "Detected (language)"
+    # Lazy: the agents' ticket page and the admins' page show them in the user's language.
+    APPLIED = "applied", _("Applied automatically")
+    SUGGESTED = "suggested", _("Suggested to the agent")
+    OUT_OF_SCOPE = "out_of_scope", _("None of the known labels")
+    ACCEPTED = "accepted", _("Suggestion accepted")
+    REJECTED = "rejected", _("Suggestion rejected")
+    CORRECTED = "corrected", _("Changed by an agent")
+    DETECTED = "detected", _("Detected (language)")
 
 
 class Prediction(models.Model):

@@ -6,14 +6,24 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from deskline.core.errors import Conflict, Forbidden, NotFound
 from deskline.desks.models import Desk
 from deskline.tickets.access import AGENT_ROLES, get_ticket_for_user
-from deskline.triage.models import DeskTriage, IncidentCluster, Prediction, TriageModel
+from deskline.triage.models import (
+    DeskTriage,
+    IncidentCluster,
+    Outcome,
+    Prediction,
+    Target,
+    TriageModel,
+)
 from deskline.triage.services import accept_prediction, reject_prediction
 from deskline.triage.services.report import summarize_models
+
+SOURCES = {"tickets": _("resolved tickets"), "csv": _("a CSV file")}
 
 
 @login_required
@@ -26,10 +36,15 @@ def models_page(request: HttpRequest) -> HttpResponse:
         ]
     )
     summaries = summarize_models(models)
+    targets = dict(Target.choices)
     for summary in summaries:
         summary["per_label_rows"] = sorted(
             summary["per_label"].items(), key=lambda item: item[1].get("f1", 0)
         )
+        # The API's words (outcome, field and source codes) in the admin's language.
+        summary["target_name"] = targets.get(summary["target"], summary["target"])
+        summary["source_name"] = SOURCES.get(summary["source"], summary["source"])
+        summary["count_rows"] = [(Outcome(o).label, n) for o, n in summary["counts"].items()]
     clusters = IncidentCluster.objects.filter(open=True).select_related("desk")[:20]
     merging_off = set(
         DeskTriage.objects.filter(auto_merge_duplicates=False).values_list("desk_id", flat=True)

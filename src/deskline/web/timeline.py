@@ -91,8 +91,10 @@ def timeline_for_user(user: User, ticket: Ticket) -> list[Entry]:
     hidden = hidden_fields_by_desk(user, {ticket.desk_id}).get(ticket.desk_id, set())
     labels: dict[str, str] | None = None
     for event in hide_unseen_ticket_references(user, list(events.select_related("actor"))):
-        if not internal and event.field not in REQUESTER_FIELDS:
-            continue  # requesters follow the status; assignments and tags are the desk's
+        if not internal and event.kind == "field_changed" and event.field not in REQUESTER_FIELDS:
+            # Requesters follow the status; assignments and tags are the desk's. Other
+            # kinds they see (merges) have no field: the access helper chose them.
+            continue
         if event.field == "custom_fields":
             if labels is None:
                 labels = dict(

@@ -3,6 +3,7 @@
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
@@ -35,6 +36,7 @@ class TriageModelOut(Schema):
     trained_at: datetime
     labels: list[str]
     uses_embeddings: bool
+    training_seconds: float | None
     cv_folds: int | None
     accuracy: float | None
     macro_f1: float | None
@@ -156,8 +158,13 @@ def train_now(request: HttpRequest, payload: TrainIn) -> Status:
     desk = desk_for_user(request.auth, payload.desk, field="desk")
     if not request.auth.is_superuser:
         raise Forbidden("only admins may train triage models")
+    from deskline.triage.services.training import NotEnoughData, check_history
     from deskline.triage.tasks import train_desk_model
 
+    try:
+        check_history(desk, str(payload.target))
+    except NotEnoughData as exc:
+        raise ValidationError({"target": str(exc)}) from exc
     result = train_desk_model.enqueue(desk.pk, str(payload.target))
     return Status(202, {"desk": desk.slug, "target": str(payload.target), "task_id": result.id})
 

@@ -28,9 +28,13 @@ MERGED_KIND = "triage_merged"
 
 def touched_by_others(ticket: Ticket) -> bool:
     """Whether anyone but the requester changed or wrote on the ticket. Triage, routing
-    and rules act with no actor, so their changes do not count."""
-    by_others = TicketEvent.objects.filter(ticket=ticket, actor__isnull=False).exclude(
-        actor_id=ticket.requester_id
+    and rules act with no actor, so their changes do not count; nor does opening it: a
+    web form, chat widget or script opens tickets through the API as its own user, on
+    the requester's behalf, and that is the request, not work on it."""
+    by_others = (
+        TicketEvent.objects.filter(ticket=ticket, actor__isnull=False)
+        .exclude(actor_id=ticket.requester_id)
+        .exclude(kind="created")
     )
     written_by_others = Message.objects.filter(ticket=ticket).exclude(author_id=ticket.requester_id)
     return by_others.exists() or written_by_others.exists()

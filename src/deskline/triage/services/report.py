@@ -45,6 +45,8 @@ def summarize_model(model: TriageModel, counts: dict[str, int]) -> dict[str, Any
         "trained_at": model.trained_at,
         "labels": model.metrics.get("labels", []),
         "uses_embeddings": bool(model.metrics.get("uses_embeddings")),
+        # Wall time of the fit, cross-validation and embeddings included.
+        "training_seconds": model.metrics.get("training_seconds"),
         "cv_folds": metrics.get("cv_folds"),
         "accuracy": metrics.get("accuracy"),
         "macro_f1": metrics.get("macro_f1"),

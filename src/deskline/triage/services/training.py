@@ -71,6 +71,38 @@ def tickets_dataset(desk: Desk, target: str) -> tuple[list[str], list[str]]:
     return [r[0] for r in rows], [r[1] for r in rows]
 
 
+# The ticket field holding each target's label, to count labelled tickets in SQL.
+_LABEL_FIELD = {
+    "category": "category",
+    "team": "team",
+    "priority": "priority",
+    "type": "ticket_type",
+}
+
+
+def check_history(desk: Desk, target: str) -> None:
+    """Refuse at once a training the desk's resolved tickets cannot feed, so whoever
+    asked hears why (the training itself runs in the background). Counts in SQL; the
+    training still checks the texts it reads."""
+    field = _LABEL_FIELD[target]
+    labelled = (
+        Ticket.objects.filter(desk=desk, status__in=[Status.SOLVED, Status.CLOSED])
+        .filter(merged_into__isnull=True, **{f"{field}__isnull": False})
+        .exclude(**{field: ""} if field in ("priority", "ticket_type") else {})
+    )
+    count = labelled.count()
+    if count < MIN_ROWS:
+        raise NotEnoughData(
+            f"desk {desk.slug} has {count} resolved tickets with a {target}; at least "
+            f"{MIN_ROWS} are needed"
+        )
+    if labelled.values(field).distinct().count() < 2:
+        raise NotEnoughData(
+            f"every resolved ticket of desk {desk.slug} has the same {target}; at least two "
+            f"different ones are needed"
+        )
+
+
 def _check(texts: list[str], labels: list[str]) -> None:
     if len(texts) < MIN_ROWS:
         raise NotEnoughData(f"{len(texts)} labelled examples; at least {MIN_ROWS} are needed")

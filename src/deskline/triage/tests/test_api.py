@@ -97,7 +97,7 @@ def test_admin_page_shows_each_models_measures(history, client, admin_user):
     assert 'href="/triage/"' in client.get("/").content.decode()  # the menu leads there
     page = client.get("/triage/").content.decode()
     metrics = history.model.metrics["metrics"]
-    assert f"{history.desk.slug} · category · v1" in page
+    assert f"{history.desk.slug} · Category · v1" in page
     assert str(metrics["accuracy"]) in page and str(metrics["macro_f1"]) in page
     assert metrics["top_confusions"] == [] or metrics["top_confusions"][0]["true"] in page
 
@@ -118,3 +118,42 @@ def test_desk_admins_turn_automatic_merging_off_and_on(it_desk, api_for, agent_o
     assert api_for(make_user()).get(path).status_code == 404
     assert admin_api.get(path).json()["auto_merge_duplicates"] is False
     assert admin_api.put(path, {"auto_merge_duplicates": True}).json()["auto_merge_duplicates"]
+
+
+def test_admin_page_shows_training_time_in_the_admins_language(
+    history, client, admin_user, api_for
+):
+    """The page says how long each model took to train, and says it, the field, the
+    source and the agents' decisions in the admin's language."""
+    seconds = history.model.metrics["training_seconds"]
+    assert seconds > 0
+    (listed,) = api_for(admin_user).get("/triage/models").json()
+    assert listed["training_seconds"] == seconds
+    client.force_login(admin_user)
+    page = client.get("/triage/").content.decode()
+    assert f"<dt>Training time</dt><dd>{seconds:.1f} s</dd>" in page
+    admin_user.language = "ar"
+    admin_user.save(update_fields=["language"])
+    page = client.get("/triage/").content.decode()
+    # In Arabic, with the Arabic decimal comma and "s" (ثانية).
+    whole, tenth = f"{seconds:.1f}".split(".")
+    assert f"<dt>مدة التدريب</dt><dd>{whole},{tenth} ث</dd>" in page
+    assert f"{history.desk.slug} · الفئة · v1" in page
+    assert "المصدر: التذاكر المحلولة" in page
+    assert "قُبل الاقتراح: 0" in page and "accepted 0" not in page
+    admin_user.language = "zh-hans"
+    admin_user.save(update_fields=["language"])
+    page = client.get("/triage/").content.decode()
+    assert "训练用时" in page and "已解决的工单" in page and "建议已接受: 0" in page
+
+
+def test_training_a_desk_without_enough_history_says_so(it_desk, api_for, admin_user, make_user):
+    """The training runs in the background, where 'not enough data' reached nobody: the
+    admin got 202 and never a model. Asked now, the answer says why not."""
+    api = api_for(admin_user)
+    response = api.post("/triage/train", {"desk": it_desk.slug, "target": "team"})
+    assert response.status_code == 422, response.json()
+    error = response.json()["errors"][0]
+    assert error["field"] == "target"
+    assert "0 resolved tickets" in error["message"] and "20" in error["message"]
+    assert not TriageModel.objects.exists()

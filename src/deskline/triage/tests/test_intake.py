@@ -86,6 +86,25 @@ def test_an_agents_change_of_a_predicted_field_is_a_correction_that_feeds_traini
     assert labels[texts.index(f"{ticket.subject}\n{text}")] == other
 
 
+def test_a_correction_is_kept_with_the_change_not_when_the_worker_gets_to_it(
+    history, make_user, settings, django_capture_on_commit_callbacks
+):
+    """The agent's ticket page, shown right after their change, said triage's label was
+    'Applied automatically' until a worker ran the hook; and a worker that was down
+    lost nothing but delayed it. The correction now commits with the change."""
+    text, _ = history.held_out[0]
+    ticket = _open(history.desk, make_user(), text, django_capture_on_commit_callbacks)
+    prediction = Prediction.objects.get(ticket=ticket, field="category")
+    other = next(p for _, p in history.held_out if p != prediction.label)
+    # Deferred hooks go to a queue nobody works off, as with a busy or stopped worker.
+    settings.TICKET_HOOKS_INLINE = False
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        update_ticket(ticket, actor=history.agent, changes={"category": other})
+    prediction.refresh_from_db()
+    assert prediction.outcome == Outcome.CORRECTED and prediction.corrected_to == other
+
+
 def test_a_suggestion_is_made_when_the_field_was_already_chosen(
     history, make_user, django_capture_on_commit_callbacks
 ):

@@ -129,6 +129,48 @@ def test_an_older_ticket_is_never_merged_into_a_newer_one(it_desk, make_user):
     assert again.merged_into == first
 
 
+def test_a_follow_up_an_integration_opened_for_the_requester_joins_the_first_ticket(
+    it_desk, make_user, admin_user, django_capture_on_commit_callbacks
+):
+    """A web form, chat widget or script opens tickets through the API with its own
+    token, on the requester's behalf: opening the ticket is not working on it."""
+    first_request, again_request, _ = REQUESTS["en"]
+    requester = make_user()
+    opened = []
+    for subject, body in (first_request, again_request):
+        with django_capture_on_commit_callbacks(execute=True):
+            ticket = open_ticket(
+                desk=it_desk, subject=subject, body_text=body, requester=requester, actor=admin_user
+            )
+        opened.append(ticket)
+    first, again = opened
+    again.refresh_from_db()
+    assert again.merged_into == first and again.status == Status.CLOSED
+    assert TicketEvent.objects.filter(ticket=again, kind=MERGED_KIND).exists()
+
+
+def test_a_ticket_an_agent_split_out_is_not_merged_back(
+    it_desk, make_user, agent_on, django_capture_on_commit_callbacks
+):
+    """Opening by someone else does not count as work, but an agent's split does."""
+    from deskline.tickets.services import split_message
+
+    first_request, again_request, _ = REQUESTS["en"]
+    requester = make_user()
+    agent = agent_on(it_desk)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = open_ticket(
+            desk=it_desk, subject=first_request[0], body_text=first_request[1], requester=requester
+        )
+        second = add_message(first, actor=requester, body_text=again_request[1])
+    with django_capture_on_commit_callbacks(execute=True):
+        new = split_message(first, second, actor=agent)
+    new.refresh_from_db()
+    assert new.merged_into is None and new.status != Status.CLOSED
+    # Triage did take it for the same request: it only linked it.
+    assert TicketLink.objects.filter(source=new, target=first, kind=LinkKind.DUPLICATE).exists()
+
+
 @pytest.mark.parametrize("touch", ["reply", "note", "assign", "status"])
 def test_a_follow_up_an_agent_already_worked_on_is_only_linked(touch, it_desk, make_user, agent_on):
     """Triage runs in the background; an agent may have been quicker."""

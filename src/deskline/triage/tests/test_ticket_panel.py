@@ -4,7 +4,7 @@ the agent accept or reject a suggestion there."""
 from django.test import Client
 
 from deskline.desks.models import Role
-from deskline.tickets.services import open_ticket
+from deskline.tickets.services import open_ticket, update_ticket
 from deskline.triage.models import Outcome, Prediction
 
 
@@ -77,3 +77,46 @@ def test_only_the_desks_editing_agents_decide(
     suggestion.refresh_from_db()
     assert suggestion.outcome in (Outcome.SUGGESTED, Outcome.OUT_OF_SCOPE)
     assert suggestion.decided_by is None
+
+
+def test_the_panel_speaks_the_agents_language(
+    history, make_user, django_capture_on_commit_callbacks
+):
+    """Outcomes, priorities, types and teams read as the rest of the page does, not as
+    the API's words ("Suggested to the agent", "high", a team's slug)."""
+    from deskline.desks.services import create_team
+
+    text, _ = history.held_out[0]
+    ticket = _open(history, make_user, django_capture_on_commit_callbacks, text)
+    team = create_team(history.desk, name="Réseau et VPN", slug="network")
+    for field, label in (("priority", "high"), ("type", "incident"), ("team", team.slug)):
+        Prediction.objects.create(
+            ticket=ticket, field=field, label=label, confidence=0.5, outcome=Outcome.SUGGESTED
+        )
+    history.agent.language = "ar"
+    history.agent.save(update_fields=["language"])
+    page = _client(history.agent).get(f"/tickets/{ticket.number}/").content.decode()
+    panel = page[page.index('id="triage-panel"') :]
+    panel = panel[: panel.index("</section>")]
+    assert "مقترح على الوكيل" in panel and "Suggested to the agent" not in panel
+    assert "<strong>عالية</strong>" in panel and "<strong>high</strong>" not in panel
+    assert "<strong>حادث</strong>" in panel and "<strong>incident</strong>" not in panel
+    assert "<strong>Réseau et VPN</strong>" in panel
+
+
+def test_a_correction_points_the_way_arabic_reads(
+    history, make_user, django_capture_on_commit_callbacks
+):
+    """'triage's label → the agent's' read backwards right to left."""
+    text, _ = history.held_out[0]
+    ticket = _open(history, make_user, django_capture_on_commit_callbacks, text)
+    prediction = Prediction.objects.get(ticket=ticket, field="category")
+    other = next(p for _, p in history.held_out if p != prediction.label)
+    with django_capture_on_commit_callbacks(execute=True):
+        update_ticket(ticket, actor=history.agent, changes={"category": other})
+    page = _client(history.agent).get(f"/tickets/{ticket.number}/").content.decode()
+    assert f"→ <bdi>{other}</bdi>" in page
+    history.agent.language = "ar"
+    history.agent.save(update_fields=["language"])
+    page = _client(history.agent).get(f"/tickets/{ticket.number}/").content.decode()
+    assert f"← <bdi>{other}</bdi>" in page and f"→ <bdi>{other}</bdi>" not in page

@@ -62,3 +62,64 @@ def test_custom_field_changes_are_translated(it_desk, fields, agent_on, make_use
     assert "غيّر الحقول:" in timeline
     assert "Asset tag: LT-1 ← LT-2" in timeline
     assert "VIP: — ← نعم" in timeline
+
+
+EVENTS = [
+    ("possible_major_incident", "", {"cluster": 1, "requesters": 7}),
+    ("sla_started", "", {"policy": "Standard", "resolution_due_at": None}),
+    ("sla_warning", "resolution", {"due_at": None, "policy": "Standard"}),
+    ("sla_breached", "resolution", {"due_at": None, "policy": "Standard"}),
+    ("sla_met", "", {"metrics": ["first_response"]}),
+    ("sla_paused", "", {"metrics": ["resolution"]}),
+    ("sla_resumed", "", {"metrics": ["resolution"]}),
+    ("slip_flagged", "idle", {"since": "2026-12-07T10:00:00+00:00"}),
+    ("trigger_fired", "trigger", {"name": "Auto-reply", "outcome": "ok"}),
+    ("rule_applied", "scheduled_rule", {"name": "Remind after 72 h", "outcome": "ok"}),
+]
+
+
+@pytest.mark.parametrize("language", ["en", "ar", "zh-hans"])
+def test_system_events_read_as_sentences_not_codes(
+    language, it_desk, agent_on, make_user, make_ticket
+):
+    """Triage, SLA and automation write events the timeline used to show as their codes
+    ("sla_started", "possible_major_incident") in every language."""
+    from deskline.tickets.models import TicketEvent
+
+    agent = agent_on(it_desk, Role.AGENT)
+    agent.language = language
+    agent.save(update_fields=["language"])
+    ticket = make_ticket(it_desk, make_user())
+    for kind, field, after in EVENTS:
+        TicketEvent.objects.create(ticket=ticket, kind=kind, field=field, after=after)
+    timeline = timeline_of(agent, ticket)
+    for kind, _, _ in EVENTS:
+        assert kind not in timeline
+    assert "7" in timeline and "Standard" in timeline and "Auto-reply" in timeline
+
+
+def test_a_requester_sees_where_their_merged_request_went(
+    it_desk, agent_on, make_user, make_ticket
+):
+    """Triage merges the same request again into the first one: the requester's second
+    ticket showed only 'Closed', its message gone, with no word of where."""
+    from deskline.tickets.services import merge_tickets
+
+    requester = make_user()
+    first = make_ticket(it_desk, requester, "VPN drops")
+    again = make_ticket(it_desk, requester, "VPN still drops")
+    merge_tickets(again, first, actor=None)
+    client = Client()
+    client.force_login(requester)
+
+    def portal(ticket) -> str:
+        page = client.get(f"/portal/requests/{ticket.number}/")
+        assert page.status_code == 200
+        return html.unescape(page.content.decode())
+
+    assert f"merged this ticket into {first.number}" in portal(again)
+    assert f"merged {again.number} into this ticket" in portal(first)
+    # Assignments and other desk-side changes stay the desk's.
+    agent = agent_on(it_desk, Role.AGENT)
+    update_ticket(first, actor=agent, changes={"assignee": agent.email})
+    assert "changed Assignee" not in portal(first)
