@@ -14,7 +14,7 @@ from django.db import transaction
 
 from deskline.core.errors import Conflict
 from deskline.mail.services.authentication import opened_by_unverified_sender
-from deskline.tickets.choices import ACTIVE_STATUSES
+from deskline.tickets.choices import ACTIVE_STATUSES, Channel
 from deskline.tickets.models import Message, Ticket, TicketEvent
 from deskline.tickets.services.events import event, save_events
 from deskline.tickets.services.linking import merge_tickets
@@ -26,16 +26,21 @@ log = logging.getLogger(__name__)
 MERGED_KIND = "triage_merged"
 
 
+# Tickets an agent opens by hand for a caller: a decision to keep the request apart.
+_OPENED_BY_AGENTS = (Channel.AGENT, Channel.PHONE)
+
+
 def touched_by_others(ticket: Ticket) -> bool:
     """Whether anyone but the requester changed or wrote on the ticket. Triage, routing
-    and rules act with no actor, so their changes do not count; nor does opening it: a
-    web form, chat widget or script opens tickets through the API as its own user, on
-    the requester's behalf, and that is the request, not work on it."""
-    by_others = (
-        TicketEvent.objects.filter(ticket=ticket, actor__isnull=False)
-        .exclude(actor_id=ticket.requester_id)
-        .exclude(kind="created")
+    and rules act with no actor, so their changes do not count; nor does opening it
+    through an integration: a web form, chat widget or script opens tickets through the
+    API as its own user, on the requester's behalf, and that is the request, not work
+    on it. An agent opening one in the console or logging a call does count."""
+    by_others = TicketEvent.objects.filter(ticket=ticket, actor__isnull=False).exclude(
+        actor_id=ticket.requester_id
     )
+    if ticket.channel not in _OPENED_BY_AGENTS:
+        by_others = by_others.exclude(kind="created")
     written_by_others = Message.objects.filter(ticket=ticket).exclude(author_id=ticket.requester_id)
     return by_others.exists() or written_by_others.exists()
 

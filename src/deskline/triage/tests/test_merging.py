@@ -149,6 +149,33 @@ def test_a_follow_up_an_integration_opened_for_the_requester_joins_the_first_tic
     assert TicketEvent.objects.filter(ticket=again, kind=MERGED_KIND).exists()
 
 
+@pytest.mark.parametrize("channel", ["agent", "phone"])
+def test_a_ticket_an_agent_opened_by_hand_for_the_caller_is_only_linked(
+    channel, it_desk, make_user, agent_on, django_capture_on_commit_callbacks
+):
+    """An agent who opens a ticket in the console or logs a call decided to keep the
+    request apart; triage links it to the caller's open one and leaves the choice."""
+    first_request, again_request, _ = REQUESTS["en"]
+    requester = make_user()
+    agent = agent_on(it_desk)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = open_ticket(
+            desk=it_desk, subject=first_request[0], body_text=first_request[1], requester=requester
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        logged = open_ticket(
+            desk=it_desk,
+            subject=again_request[0],
+            body_text=again_request[1],
+            requester=requester,
+            actor=agent,
+            channel=channel,
+        )
+    logged.refresh_from_db()
+    assert logged.merged_into is None and logged.status != Status.CLOSED
+    assert TicketLink.objects.filter(source=logged, target=first, kind=LinkKind.DUPLICATE).exists()
+
+
 def test_a_ticket_an_agent_split_out_is_not_merged_back(
     it_desk, make_user, agent_on, django_capture_on_commit_callbacks
 ):
