@@ -149,6 +149,13 @@ def test_a_follow_up_an_integration_opened_for_the_requester_joins_the_first_tic
     assert TicketEvent.objects.filter(ticket=again, kind=MERGED_KIND).exists()
 
 
+def _assert_only_linked(new, first) -> None:
+    """Triage took `new` for the same request as `first`, and only linked it."""
+    new.refresh_from_db()
+    assert new.merged_into is None and new.status != Status.CLOSED
+    assert TicketLink.objects.filter(source=new, target=first, kind=LinkKind.DUPLICATE).exists()
+
+
 @pytest.mark.parametrize("channel", ["agent", "phone"])
 def test_a_ticket_an_agent_opened_by_hand_for_the_caller_is_only_linked(
     channel, it_desk, make_user, agent_on, django_capture_on_commit_callbacks
@@ -171,9 +178,7 @@ def test_a_ticket_an_agent_opened_by_hand_for_the_caller_is_only_linked(
             actor=agent,
             channel=channel,
         )
-    logged.refresh_from_db()
-    assert logged.merged_into is None and logged.status != Status.CLOSED
-    assert TicketLink.objects.filter(source=logged, target=first, kind=LinkKind.DUPLICATE).exists()
+    _assert_only_linked(logged, first)
 
 
 def test_a_ticket_an_agent_split_out_is_not_merged_back(
@@ -192,10 +197,7 @@ def test_a_ticket_an_agent_split_out_is_not_merged_back(
         second = add_message(first, actor=requester, body_text=again_request[1])
     with django_capture_on_commit_callbacks(execute=True):
         new = split_message(first, second, actor=agent)
-    new.refresh_from_db()
-    assert new.merged_into is None and new.status != Status.CLOSED
-    # Triage did take it for the same request: it only linked it.
-    assert TicketLink.objects.filter(source=new, target=first, kind=LinkKind.DUPLICATE).exists()
+    _assert_only_linked(new, first)
 
 
 @pytest.mark.parametrize("touch", ["reply", "note", "assign", "status"])
