@@ -123,3 +123,37 @@ def test_a_requester_sees_where_their_merged_request_went(
     agent = agent_on(it_desk, Role.AGENT)
     update_ticket(first, actor=agent, changes={"assignee": agent.email})
     assert "changed Assignee" not in portal(first)
+
+
+@pytest.mark.parametrize(
+    "language, sentences",
+    [
+        ("en", ["escalated to L2, team second-line: needs an expert", "moved down to L1"]),
+        ("ar", ["صُعّدت إلى المستوى L2، الفريق second-line: needs an expert", "أُعيدت إلى"]),
+        ("zh-hans", ["已升级到 L2，团队 second-line：needs an expert", "已降级到 L1"]),
+    ],
+)
+def test_escalations_and_reassignments_read_as_sentences(
+    language, sentences, it_desk, agent_on, make_user, make_ticket
+):
+    """Escalating, de-escalating and taking a ticket from an absent agent showed their
+    codes on the ticket page in every language."""
+    from deskline.desks.models import Team
+    from deskline.routing.services.assignment import reassign
+    from deskline.routing.services.escalation import deescalate, escalate
+
+    Team.objects.create(desk=it_desk, name="First line", slug="first-line", tier=1)
+    Team.objects.create(desk=it_desk, name="Second line", slug="second-line", tier=2)
+    agent = agent_on(it_desk, Role.AGENT)
+    agent.language = language
+    agent.save(update_fields=["language"])
+    ticket = make_ticket(it_desk, make_user())
+    escalate(ticket, actor=agent, reason="needs an expert")
+    deescalate(ticket, actor=agent, reason="answered by the expert")
+    reassign(ticket.pk, reason="agent away longer than 30 minutes", actor=agent)
+    timeline = timeline_of(agent, ticket)
+    for sentence in sentences:
+        assert sentence in timeline
+    assert "agent away longer than 30 minutes" in timeline
+    for code in ("escalated ·", "deescalated", "reassigned"):
+        assert code not in timeline
