@@ -3,6 +3,9 @@ and whether the agent can still accept or reject it."""
 
 from typing import Any
 
+from django.utils.translation import get_language_info
+from django.utils.translation import gettext_lazy as _
+
 from deskline.desks.models import Team
 from deskline.tickets.models import Ticket
 from deskline.triage.models import Outcome, Prediction, Target
@@ -14,6 +17,21 @@ UNDECIDED = (Outcome.SUGGESTED, Outcome.OUT_OF_SCOPE)
 # Predicted values are the API's words ("high", a team's slug); the page shows the
 # names the rest of the ticket page shows, in the agent's language.
 _VOCABULARY = {Target.PRIORITY: LABELS["priority"], Target.TYPE: LABELS["type"]}
+
+
+# The detector says 'zh' for either script; Django names Chinese only by script.
+_UNSCRIPTED = {"zh": _("Chinese")}
+
+
+def _language_name(code: str) -> str:
+    """'ar' → 'Arabic' in the agent's language; the code itself for one Django does not
+    know."""
+    if code in _UNSCRIPTED:
+        return str(_UNSCRIPTED[code])
+    try:
+        return str(get_language_info(code)["name_translated"])
+    except KeyError:
+        return code
 
 
 def _namer(ticket: Ticket, predictions: list[Prediction]) -> Any:
@@ -29,6 +47,8 @@ def _namer(ticket: Ticket, predictions: list[Prediction]) -> Any:
             return value
         if field == Target.TEAM:
             return teams.get(value, value)
+        if field == LANGUAGE:
+            return _language_name(value)
         return _VOCABULARY.get(field, {}).get(value, value)
 
     return name

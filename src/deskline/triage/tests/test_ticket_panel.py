@@ -1,6 +1,7 @@
 """The agent's ticket page shows what triage predicted, with its confidence, and lets
 the agent accept or reject a suggestion there."""
 
+import pytest
 from django.test import Client
 
 from deskline.desks.models import Role
@@ -102,6 +103,26 @@ def test_the_panel_speaks_the_agents_language(
     assert "<strong>عالية</strong>" in panel and "<strong>high</strong>" not in panel
     assert "<strong>حادث</strong>" in panel and "<strong>incident</strong>" not in panel
     assert "<strong>Réseau et VPN</strong>" in panel
+    # The language triage detected, by its name: this ticket is English.
+    assert "<strong>الإنجليزيّة</strong>" in panel and "<strong>en</strong>" not in panel
+
+
+@pytest.mark.parametrize(
+    "code, language, shown",
+    [
+        ("zh", "ar", "الصينية"),
+        ("zh", "zh-hans", "中文"),
+        ("ar", "zh-hans", "阿拉伯语"),
+        ("xx", "en", "xx"),
+    ],
+)
+def test_the_detected_language_reads_by_its_name(code, language, shown):
+    from django.utils import translation
+
+    from deskline.triage.services.panel import _language_name
+
+    with translation.override(language):
+        assert _language_name(code) == shown
 
 
 def test_a_correction_points_the_way_arabic_reads(
