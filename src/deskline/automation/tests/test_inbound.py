@@ -68,6 +68,7 @@ def test_only_managers_create_inbound_hooks(api_for, desk_setup):
     assert response.status_code == 403
 
 
+@pytest.mark.usefixtures("within_one_rate_window")
 def test_alerts_beyond_the_per_minute_budget_get_429(api_for, desk_setup, hook_url, settings):
     import secrets
 
@@ -95,6 +96,7 @@ def test_alerts_beyond_the_per_minute_budget_get_429(api_for, desk_setup, hook_u
     assert post(flood).status_code == 200  # 0 turns the limit off
 
 
+@pytest.mark.usefixtures("within_one_rate_window")
 def test_behind_a_trusted_proxy_each_sender_has_its_own_budget(api_for, settings):
     """Token guessing is counted per client address, the one a trusted proxy forwards
     (core.clients.client_address), as for every other rate limit."""

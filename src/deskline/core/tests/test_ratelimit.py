@@ -9,6 +9,8 @@ import pytest
 
 from deskline.core.ratelimit import WINDOW, seconds_to_wait
 
+pytestmark = pytest.mark.usefixtures("within_one_rate_window")
+
 
 def test_counts_per_bucket_and_answers_the_wait_when_over():
     # Buckets of our own: with REDIS_URL the counters are shared with other runs.

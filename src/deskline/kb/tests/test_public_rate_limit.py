@@ -9,7 +9,7 @@ from django.test import Client
 
 from deskline.kb import services
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("within_one_rate_window")]
 
 
 def _address() -> str:
