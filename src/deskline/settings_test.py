@@ -4,10 +4,17 @@ Tests run against real SQLite by default and real PostgreSQL/Redis when
 DATABASE_URL/REDIS_URL are set, exactly like a deployment.
 """
 
+import atexit
 import os
+import shutil
 import tempfile
 
-os.environ.setdefault("DESKLINE_DATA_DIR", tempfile.mkdtemp(prefix="deskline-test-"))
+if "DESKLINE_DATA_DIR" not in os.environ:
+    # Made once, by the first process (xdist workers and the test's subprocesses inherit
+    # it), and removed when that process ends: every run used to leave dozens behind.
+    _data_dir = tempfile.mkdtemp(prefix="deskline-test-")
+    os.environ["DESKLINE_DATA_DIR"] = _data_dir
+    atexit.register(shutil.rmtree, _data_dir, ignore_errors=True)
 os.environ.setdefault("DESKLINE_SECRET_KEY", "test-secret-key-not-for-production")
 
 
