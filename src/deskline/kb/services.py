@@ -36,30 +36,32 @@ MAX_BODY = 200_000
 
 def _clean(values: dict[str, Any]) -> dict[str, Any]:
     """Check article fields given from outside; errors name the field."""
-    errors: dict[str, str] = {}
+    errors: dict[str, Any] = {}
     out = dict(values)
     if "title" in out:
         out["title"] = str(out["title"] or "").strip()
         if not out["title"]:
-            errors["title"] = "a title is required"
+            errors["title"] = _("a title is required")
         elif len(out["title"]) > MAX_TITLE:
-            errors["title"] = f"at most {MAX_TITLE} characters"
+            errors["title"] = lazy_message(_("at most %(max)s characters"), max=MAX_TITLE)
     if "body" in out:
         out["body"] = str(out["body"] or "")
         if len(out["body"]) > MAX_BODY:
-            errors["body"] = f"at most {MAX_BODY} characters"
+            errors["body"] = lazy_message(_("at most %(max)s characters"), max=MAX_BODY)
     if "kind" in out and out["kind"] not in Kind.values:
-        errors["kind"] = f"one of {Kind.values}"
+        errors["kind"] = lazy_message(_("one of %(choices)s"), choices=Kind.values)
     if "visibility" in out and out["visibility"] not in ArticleVisibility.values:
-        errors["visibility"] = f"one of {ArticleVisibility.values}"
+        errors["visibility"] = lazy_message(
+            _("one of %(choices)s"), choices=ArticleVisibility.values
+        )
     if "language" in out:
         out["language"] = str(out["language"] or "").strip().lower()
         if not LANGUAGE.match(out["language"]):
-            errors["language"] = "a language code such as en, ar or zh-hans"
+            errors["language"] = _("a language code such as en, ar or zh-hans")
     if "category" in out:
         out["category"] = str(out["category"] or "").strip()
         if len(out["category"]) > 200:
-            errors["category"] = "at most 200 characters"
+            errors["category"] = lazy_message(_("at most %(max)s characters"), max=200)
     if errors:
         raise ValidationError(errors)
     return out
