@@ -10,6 +10,9 @@ refused, naming the field.
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from deskline.core.errors import lazy_message
 
 # One label of a host name in ASCII: letters, digits, hyphens inside, 1-63 characters.
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
@@ -82,13 +85,23 @@ def clean_domains(domains: list[str], *, field: str = "domains") -> list[str]:
         name = to_ascii(text)
         if name is None or "." not in name or name.rsplit(".", 1)[1].isdigit():
             raise ValidationError(
-                {field: f"{given!r} is not a mail domain (a host name such as example.com)"}
+                {
+                    field: lazy_message(
+                        _("%(given)r is not a mail domain (a host name such as example.com)"),
+                        given=given,
+                    )
+                }
             )
         if name in FREE_MAIL_DOMAINS:
             raise ValidationError(
                 {
-                    field: f"{given!r} is a free mail provider's domain: its users are no one "
-                    "organization; add them to it one by one"
+                    field: lazy_message(
+                        _(
+                            "%(given)r is a free mail provider's domain: its users are no one "
+                            "organization; add them to it one by one"
+                        ),
+                        given=given,
+                    )
                 }
             )
         cleaned.add(name)

@@ -7,22 +7,28 @@ from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from deskline.core import emails
 from deskline.core.email_fields import EmailAddressField
+from deskline.core.errors import lazy_message
 
 
 def validate_time_zone(value: str) -> None:
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValidationError(f"{value!r} is not a known time zone (e.g. Europe/Paris)") from None
+        raise ValidationError(
+            lazy_message(_("%(value)r is not a known time zone (e.g. Europe/Paris)"), value=value)
+        ) from None
 
 
 def validate_language(value: str) -> None:
     codes = [code for code, _ in settings.LANGUAGES]
     if value not in codes:
-        raise ValidationError(f"{value!r} is not one of {codes}")
+        raise ValidationError(
+            lazy_message(_("%(value)r is not one of %(choices)s"), value=value, choices=codes)
+        )
 
 
 class Organization(models.Model):
@@ -45,7 +51,7 @@ class Organization(models.Model):
         from deskline.accounts.domains import clean_domains
 
         if not isinstance(self.domains, list) or not all(isinstance(d, str) for d in self.domains):
-            raise ValidationError({"domains": "a list of mail domains (texts)"})
+            raise ValidationError({"domains": _("a list of mail domains (texts)")})
         self.domains = clean_domains(self.domains)
 
 

@@ -7,11 +7,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from deskline.accounts.domains import to_ascii
 from deskline.accounts.models import ApiToken, AuditEntry, Organization, User, normalize_email
 from deskline.core import rows
 from deskline.core.emails import check_email
+from deskline.core.errors import lazy_message
 
 TOKEN_PREFIX = "dl_"
 
@@ -39,7 +41,9 @@ def clean_email(email: str, *, field: str = "email") -> str:
     try:
         check_email(email)
     except ValidationError:
-        raise ValidationError({field: f"{email!r} is not a valid email address"}) from None
+        raise ValidationError(
+            {field: lazy_message(_("%(email)r is not a valid email address"), email=email)}
+        ) from None
     return email
 
 

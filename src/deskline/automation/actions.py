@@ -5,10 +5,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from deskline.accounts.models import User
 from deskline.automation.placeholders import check_placeholders
 from deskline.core.emails import check_email, normalize_email
+from deskline.core.errors import lazy_message
 from deskline.desks.models import Desk, DeskMembership, Role
 from deskline.tickets.choices import Channel, Tier
 from deskline.tickets.models import Ticket
@@ -91,7 +93,7 @@ def _clean_set_value(desk: Desk, name: str, value: Any, where: str) -> Any:
 def _text(action: dict, key: str, where: str, *, required: bool = True) -> str:
     value = action.get(key, "")
     if not isinstance(value, str) or (required and not value.strip()):
-        raise ValidationError({f"{where}.{key}": "a non-empty text is needed"})
+        raise ValidationError({f"{where}.{key}": _("a non-empty text is needed")})
     check_placeholders(value, f"{where}.{key}")
     return value
 
@@ -100,13 +102,25 @@ def _clean_variants(variants: Any, where: str) -> dict[str, dict[str, str]]:
     """{language: {"subject", "body"}}: the same mail in other languages."""
     languages = [code for code, _ in settings.LANGUAGES]
     if not isinstance(variants, dict):
-        raise ValidationError({where: f"an object of languages ({languages}) to subject/body"})
+        raise ValidationError(
+            {
+                where: lazy_message(
+                    _("an object of languages (%(languages)s) to subject/body"), languages=languages
+                )
+            }
+        )
     cleaned = {}
     for code, variant in variants.items():
         if code not in languages:
-            raise ValidationError({f"{where}.{code}": f"not one of {languages}"})
+            raise ValidationError(
+                {
+                    f"{where}.{code}": lazy_message(
+                        _("not one of %(languages)s"), languages=languages
+                    )
+                }
+            )
         if not isinstance(variant, dict) or set(variant) - {"subject", "body"}:
-            raise ValidationError({f"{where}.{code}": "an object with subject and body"})
+            raise ValidationError({f"{where}.{code}": _("an object with subject and body")})
         cleaned[code] = {key: _text(variant, key, f"{where}.{code}") for key in ("subject", "body")}
     return cleaned
 
@@ -114,7 +128,7 @@ def _clean_variants(variants: Any, where: str) -> dict[str, dict[str, str]]:
 def mail_text(action: dict, ticket: Ticket) -> tuple[str, str]:
     """(subject, body) of a send_mail action in the reader's language: the requester's
     when mailing them (an auto-response), else the desk's; the base text otherwise."""
-    subject, body, _ = mail_text_and_language(action, ticket)
+    subject, body, _language = mail_text_and_language(action, ticket)
     return subject, body
 
 
@@ -131,51 +145,71 @@ def mail_text_and_language(action: dict, ticket: Ticket) -> tuple[str, str, str]
 
 def clean_action(action: Any, desk: Desk, where: str, allowed: tuple[str, ...]) -> dict:
     if not isinstance(action, dict):
-        raise ValidationError({where: "an action is an object with a type"})
+        raise ValidationError({where: _("an action is an object with a type")})
     kind = action.get("type")
     if kind not in allowed:
-        raise ValidationError({f"{where}.type": f"{kind!r} is not one of {list(allowed)}"})
+        raise ValidationError(
+            {
+                f"{where}.type": lazy_message(
+                    _("%(value)r is not one of %(choices)s"), value=kind, choices=list(allowed)
+                )
+            }
+        )
     unknown = sorted(set(action) - KEYS[kind] - {"type"})
     if unknown:
-        raise ValidationError({f"{where}.{unknown[0]}": f"unknown key for {kind}"})
+        raise ValidationError(
+            {f"{where}.{unknown[0]}": lazy_message(_("unknown key for %(kind)s"), kind=kind)}
+        )
     cleaned: dict[str, Any] = {"type": kind}
     if kind == "set":
         name = action.get("field")
         if name not in SETTABLE and not str(name).startswith("custom_fields."):
             raise ValidationError(
-                {f"{where}.field": f"{name!r} is not one of {[*SETTABLE, 'custom_fields.<key>']}"}
+                {
+                    f"{where}.field": lazy_message(
+                        _("%(value)r is not one of %(choices)s"),
+                        value=name,
+                        choices=[*SETTABLE, "custom_fields.<key>"],
+                    )
+                }
             )
         cleaned["field"] = name
         cleaned["value"] = _clean_set_value(desk, name, action.get("value"), f"{where}.value")
     elif kind == "assign":
         if "team" not in action and "assignee" not in action:
-            raise ValidationError({where: "assign needs a team, an assignee or both"})
+            raise ValidationError({where: _("assign needs a team, an assignee or both")})
         for key in ("team", "assignee"):
             if key in action:
                 cleaned[key] = _clean_set_value(desk, key, action[key], f"{where}.{key}")
     elif kind in ("add_tags", "remove_tags"):
         tags = action.get("tags")
         if not isinstance(tags, list):
-            raise ValidationError({f"{where}.tags": "a list of tags"})
+            raise ValidationError({f"{where}.tags": _("a list of tags")})
         try:
             cleaned["tags"] = ticket_fields.clean_tags(tags)
         except ValidationError as exc:
             raise ValidationError({f"{where}.tags": " ".join(exc.messages)}) from None
         if not cleaned["tags"]:
-            raise ValidationError({f"{where}.tags": "at least one tag"})
+            raise ValidationError({f"{where}.tags": _("at least one tag")})
     elif kind == "add_note":
         cleaned["body"] = _text(action, "body", where)
     elif kind == "send_mail":
         to = action.get("to")
         if to not in MAIL_TO:
-            raise ValidationError({f"{where}.to": f"{to!r} is not one of {list(MAIL_TO)}"})
+            raise ValidationError(
+                {
+                    f"{where}.to": lazy_message(
+                        _("%(value)r is not one of %(choices)s"), value=to, choices=list(MAIL_TO)
+                    )
+                }
+            )
         cleaned["to"] = to
         if to == "address":
             address = normalize_email(str(action.get("address") or ""))
             try:
                 check_email(address)
             except ValidationError:
-                raise ValidationError({f"{where}.address": "a mail address is needed"}) from None
+                raise ValidationError({f"{where}.address": _("a mail address is needed")}) from None
             cleaned["address"] = address
         cleaned["subject"] = _text(action, "subject", where)
         cleaned["body"] = _text(action, "body", where)
@@ -184,14 +218,22 @@ def clean_action(action: Any, desk: Desk, where: str, allowed: tuple[str, ...]) 
     elif kind == "notify":
         to = action.get("to")
         if to not in NOTIFY_TO:
-            raise ValidationError({f"{where}.to": f"{to!r} is not one of {list(NOTIFY_TO)}"})
+            raise ValidationError(
+                {
+                    f"{where}.to": lazy_message(
+                        _("%(value)r is not one of %(choices)s"),
+                        value=to,
+                        choices=list(NOTIFY_TO),
+                    )
+                }
+            )
         cleaned["to"] = to
         if to == "user":
             cleaned["user"] = _clean_set_value(
                 desk, "assignee", action.get("user"), f"{where}.user"
             )
             if cleaned["user"] is None:
-                raise ValidationError({f"{where}.user": "an agent of the desk is needed"})
+                raise ValidationError({f"{where}.user": _("an agent of the desk is needed")})
         cleaned["text"] = _text(action, "text", where)
     elif kind == "webhook":
         from deskline.automation.models import Webhook
@@ -199,7 +241,13 @@ def clean_action(action: Any, desk: Desk, where: str, allowed: tuple[str, ...]) 
         hook_id = action.get("webhook")
         if not isinstance(hook_id, int) or not Webhook.objects.filter(pk=hook_id, desk=desk):
             raise ValidationError(
-                {f"{where}.webhook": f"desk {desk.slug} has no webhook {hook_id}"}
+                {
+                    f"{where}.webhook": lazy_message(
+                        _("desk %(desk)s has no webhook %(hook_id)s"),
+                        desk=desk.slug,
+                        hook_id=hook_id,
+                    )
+                }
             )
         cleaned["webhook"] = hook_id
     elif kind == "escalate" and action.get("tier") is not None:
@@ -213,9 +261,9 @@ def clean_actions(
     if actions is None:
         return []
     if not isinstance(actions, list):
-        raise ValidationError({where: "a list of actions"})
+        raise ValidationError({where: _("a list of actions")})
     if len(actions) > 50:
-        raise ValidationError({where: "at most 50 actions"})
+        raise ValidationError({where: _("at most 50 actions")})
     return [clean_action(a, desk, f"{where}.{i}", allowed) for i, a in enumerate(actions)]
 
 

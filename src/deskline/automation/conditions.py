@@ -14,8 +14,10 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from deskline.accounts.models import Organization
+from deskline.core.errors import lazy_message
 from deskline.desks.models import CustomField, Desk
 from deskline.tickets.choices import Channel, Level, Priority, TicketType
 from deskline.tickets.models import Message, Ticket
@@ -98,30 +100,40 @@ def _clean_one_value(name: str, kind: str, value: Any, desk: Desk, where: str) -
             try:
                 ticket_fields.resolve_status(desk, text)
             except ValidationError:
-                raise ValidationError({where: f"unknown status {value!r}"}) from None
+                raise ValidationError(
+                    {where: lazy_message(_("unknown status %(value)r"), value=value)}
+                ) from None
             return text
         if name == "tier":
             try:
                 return ticket_fields.clean_tier(value)
             except ValidationError:
-                raise ValidationError({where: f"{value!r} is not a tier (0–4)"}) from None
+                raise ValidationError(
+                    {where: lazy_message(_("%(value)r is not a tier (0–4)"), value=value)}
+                ) from None
         allowed = _choices(name, desk)
         text = str(value).strip().lower()
         if text not in allowed:
-            raise ValidationError({where: f"{value!r} is not one of {allowed}"})
+            raise ValidationError(
+                {
+                    where: lazy_message(
+                        _("%(value)r is not one of %(choices)s"), value=value, choices=allowed
+                    )
+                }
+            )
         return text
     if kind == "ref":
         return _clean_ref(name, value, desk, where)
     if kind == "text":
         if not isinstance(value, str) or not value.strip():
-            raise ValidationError({where: "a non-empty text is needed"})
+            raise ValidationError({where: _("a non-empty text is needed")})
         return value.strip()
     if kind == "tags":
         tags = ticket_fields.clean_tags([value]) if isinstance(value, str) else None
         if not tags:
-            raise ValidationError({where: "a tag is needed"})
+            raise ValidationError({where: _("a tag is needed")})
         return tags[0]
-    raise ValidationError({where: "invalid value"})
+    raise ValidationError({where: _("invalid value")})
 
 
 def _clean_ref(name: str, value: Any, desk: Desk, where: str) -> str:
@@ -134,26 +146,41 @@ def _clean_ref(name: str, value: Any, desk: Desk, where: str) -> str:
         if name == "category":
             return ticket_fields.resolve_category(desk, text).path  # type: ignore[union-attr]
     except (ValidationError, AttributeError):
-        raise ValidationError({where: f"desk {desk.slug} has no {name} {value!r}"}) from None
+        raise ValidationError(
+            {
+                where: lazy_message(
+                    _("desk %(desk)s has no %(name)s %(value)r"),
+                    desk=desk.slug,
+                    name=name,
+                    value=value,
+                )
+            }
+        ) from None
     found = Organization.objects.filter(name__iexact=text).first() if text else None
     if found is None:
-        raise ValidationError({where: f"no organization {value!r}"})
+        raise ValidationError({where: lazy_message(_("no organization %(value)r"), value=value)})
     return found.name
 
 
 def _clean_custom(key: str, op: str, value: Any, desk: Desk, where: str) -> Any:
     definition = CustomField.objects.filter(desk=desk, key=key).first()
     if definition is None:
-        raise ValidationError({f"{where}.field": f"desk {desk.slug} has no custom field {key!r}"})
+        raise ValidationError(
+            {
+                f"{where}.field": lazy_message(
+                    _("desk %(desk)s has no custom field %(key)r"), desk=desk.slug, key=key
+                )
+            }
+        )
     if op in PRESENCE or op == "changed":
         return None
     if op in TEXT:
         if not isinstance(value, str) or not value:
-            raise ValidationError({f"{where}.value": "a non-empty text is needed"})
+            raise ValidationError({f"{where}.value": _("a non-empty text is needed")})
         return value
     values = value if op in ("in", "not_in") else [value]
     if not isinstance(values, list) or not values:
-        raise ValidationError({f"{where}.value": "a non-empty list is needed"})
+        raise ValidationError({f"{where}.value": _("a non-empty list is needed")})
     cleaned = []
     for item in values:
         try:
@@ -170,11 +197,17 @@ def _clean_business_hours(condition: dict, where: str) -> dict:
     extra: dict[str, Any] = {}
     if "calendar" in condition:
         if not apps.is_installed("deskline.sla"):
-            raise ValidationError({f"{where}.calendar": "calendars need the SLA app"})
+            raise ValidationError({f"{where}.calendar": _("calendars need the SLA app")})
         from deskline.sla.models import Calendar
 
         if not Calendar.objects.filter(name=condition["calendar"]).exists():
-            raise ValidationError({f"{where}.calendar": f"no calendar {condition['calendar']!r}"})
+            raise ValidationError(
+                {
+                    f"{where}.calendar": lazy_message(
+                        _("no calendar %(calendar)r"), calendar=condition["calendar"]
+                    )
+                }
+            )
         extra["calendar"] = condition["calendar"]
     else:
         try:
@@ -189,7 +222,7 @@ def _clean_business_hours(condition: dict, where: str) -> dict:
 
 def clean_condition(condition: Any, desk: Desk, where: str) -> dict[str, Any]:
     if not isinstance(condition, dict):
-        raise ValidationError({where: "a condition is an object with field, op and value"})
+        raise ValidationError({where: _("a condition is an object with field, op and value")})
     name = condition.get("field")
     op = condition.get("op")
     allowed_keys = {"field", "op", "value"}
@@ -197,25 +230,48 @@ def clean_condition(condition: Any, desk: Desk, where: str) -> dict[str, Any]:
         allowed_keys |= {"calendar", "hours", "time_zone"}
     unknown = sorted(set(condition) - allowed_keys)
     if unknown:
-        raise ValidationError({f"{where}.{unknown[0]}": "unknown key"})
+        raise ValidationError({f"{where}.{unknown[0]}": _("unknown key")})
     if not isinstance(name, str):
-        raise ValidationError({f"{where}.field": "field is required"})
+        raise ValidationError({f"{where}.field": _("field is required")})
     value = condition.get("value")
     if name.startswith("custom_fields."):
         if op not in CUSTOM_OPS:
-            raise ValidationError({f"{where}.op": f"{op!r} is not one of {list(CUSTOM_OPS)}"})
+            raise ValidationError(
+                {
+                    f"{where}.op": lazy_message(
+                        _("%(value)r is not one of %(choices)s"),
+                        value=op,
+                        choices=list(CUSTOM_OPS),
+                    )
+                }
+            )
         key = name.removeprefix("custom_fields.")
         return {"field": name, "op": op, "value": _clean_custom(key, op, value, desk, where)}
     if name not in FIELDS:
         known = [*FIELDS, "custom_fields.<key>"]
-        raise ValidationError({f"{where}.field": f"unknown field {name!r}; one of {known}"})
+        raise ValidationError(
+            {
+                f"{where}.field": lazy_message(
+                    _("unknown field %(name)r; one of %(known)s"), name=name, known=known
+                )
+            }
+        )
     kind, ops = FIELDS[name]
     if op not in ops:
-        raise ValidationError({f"{where}.op": f"{op!r} is not one of {list(ops)} for {name}"})
+        raise ValidationError(
+            {
+                f"{where}.op": lazy_message(
+                    _("%(value)r is not one of %(choices)s for %(field)s"),
+                    value=op,
+                    choices=list(ops),
+                    field=name,
+                )
+            }
+        )
     cleaned: dict[str, Any] = {"field": name, "op": op}
     if kind == "bool":
         if not isinstance(value, bool):
-            raise ValidationError({f"{where}.value": "true or false"})
+            raise ValidationError({f"{where}.value": _("true or false")})
         cleaned["value"] = value
         if name == "business_hours":
             cleaned.update(_clean_business_hours(condition, where))
@@ -225,13 +281,13 @@ def clean_condition(condition: Any, desk: Desk, where: str) -> dict[str, Any]:
         return cleaned
     if op in ("in", "not_in"):
         if not isinstance(value, list) or not value:
-            raise ValidationError({f"{where}.value": "a non-empty list is needed"})
+            raise ValidationError({f"{where}.value": _("a non-empty list is needed")})
         cleaned["value"] = [
             _clean_one_value(name, kind, v, desk, f"{where}.value.{i}") for i, v in enumerate(value)
         ]
         return cleaned
     if op in ORDER and name not in RANKS:
-        raise ValidationError({f"{where}.op": f"{name} has no order"})
+        raise ValidationError({f"{where}.op": lazy_message(_("%(name)s has no order"), name=name)})
     cleaned["value"] = _clean_one_value(name, kind, value, desk, f"{where}.value")
     return cleaned
 
@@ -241,17 +297,17 @@ def clean_conditions(conditions: Any, desk: Desk, where: str = "conditions") -> 
     if conditions in (None, {}):
         return {"all": [], "any": []}
     if not isinstance(conditions, dict):
-        raise ValidationError({where: 'an object {"all": [...], "any": [...]}'})
+        raise ValidationError({where: _('an object {"all": [...], "any": [...]}')})
     unknown = sorted(set(conditions) - {"all", "any"})
     if unknown:
-        raise ValidationError({f"{where}.{unknown[0]}": "use 'all' and 'any'"})
+        raise ValidationError({f"{where}.{unknown[0]}": _("use 'all' and 'any'")})
     cleaned: dict[str, list] = {}
     for group in ("all", "any"):
         items = conditions.get(group) or []
         if not isinstance(items, list):
-            raise ValidationError({f"{where}.{group}": "a list of conditions"})
+            raise ValidationError({f"{where}.{group}": _("a list of conditions")})
         if len(items) > 50:
-            raise ValidationError({f"{where}.{group}": "at most 50 conditions"})
+            raise ValidationError({f"{where}.{group}": _("at most 50 conditions")})
         cleaned[group] = [
             clean_condition(c, desk, f"{where}.{group}.{i}") for i, c in enumerate(items)
         ]

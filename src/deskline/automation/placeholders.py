@@ -9,6 +9,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from deskline.core.errors import lazy_message
 
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_.]+)\s*\}\}")
 KNOWN = (
@@ -29,7 +32,13 @@ KNOWN = (
 def check_placeholders(text: str, field: str) -> None:
     for name in PLACEHOLDER.findall(text or ""):
         if name not in KNOWN:
-            raise ValidationError({field: f"unknown placeholder {{{{{name}}}}}; use {KNOWN}"})
+            raise ValidationError(
+                {
+                    field: lazy_message(
+                        _("unknown placeholder {{%(name)s}}; use %(known)s"), name=name, known=KNOWN
+                    )
+                }
+            )
 
 
 def values_for(ticket: Any, agent: Any = None) -> dict[str, str]:

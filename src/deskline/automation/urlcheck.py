@@ -15,8 +15,10 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from deskline.conf import env_bool, env_list
+from deskline.core.errors import lazy_message
 
 
 class RefusedURL(Exception):
@@ -82,23 +84,31 @@ def resolve(url: str) -> tuple[str, int, str, str]:
     """(scheme, port, host, checked address) of a URL a webhook may call."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise RefusedURL("only http and https URLs with a host")
+        raise RefusedURL(_("only http and https URLs with a host"))
     if parts.username or parts.password:
-        raise RefusedURL("no user or password in the URL; use the signing secret")
+        raise RefusedURL(_("no user or password in the URL; use the signing secret"))
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
         infos = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError) as exc:
-        raise RefusedURL(f"cannot resolve {parts.hostname}: {exc}") from None
+        raise RefusedURL(
+            lazy_message(_("cannot resolve %(host)s: %(error)s"), host=parts.hostname, error=exc)
+        ) from None
     addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
     if not addresses:
-        raise RefusedURL(f"{parts.hostname} has no address")
+        raise RefusedURL(lazy_message(_("%(host)s has no address"), host=parts.hostname))
     if not allow_private():
         for address in addresses:
             if not _is_public(address) and not _allowed_by_list(parts.hostname, address):
                 raise RefusedURL(
-                    f"{parts.hostname} resolves to {address}, a private or local address; "
-                    "allow it with DESKLINE_WEBHOOK_ALLOWED_HOSTS"
+                    lazy_message(
+                        _(
+                            "%(host)s resolves to %(address)s, a private or local address; "
+                            "allow it with DESKLINE_WEBHOOK_ALLOWED_HOSTS"
+                        ),
+                        host=parts.hostname,
+                        address=address,
+                    )
                 )
     return parts.scheme, port, parts.hostname, str(addresses[0])
 

@@ -15,7 +15,7 @@ from deskline.automation.builder import builder_metadata
 from deskline.automation.forms import DryRunForm, MacroForm, RuleForm, TriggerForm
 from deskline.automation.models import Macro, ScheduledRule, Trigger
 from deskline.automation.services import definitions, rules, triggers
-from deskline.core.errors import Forbidden, NotFound
+from deskline.core.errors import Forbidden, NotFound, lazy_message
 from deskline.desks.models import Desk
 from deskline.tickets.access import get_ticket_for_user
 from deskline.web.permissions import managed_desk_ids
@@ -140,7 +140,13 @@ def dry_run(request: HttpRequest, kind: str, object_id: int) -> HttpResponse:
         try:
             ticket = get_ticket_for_user(request.user, form.cleaned_data["ticket"])
             if ticket.desk_id != obj.desk_id:
-                raise NotFound(f"{ticket.number} is not on desk {obj.desk.slug}")
+                raise NotFound(
+                    lazy_message(
+                        _("%(ticket)s is not on desk %(desk)s"),
+                        ticket=ticket.number,
+                        desk=obj.desk.slug,
+                    )
+                )
             if kind == "triggers":
                 result = triggers.dry_run(obj, ticket)
             else:

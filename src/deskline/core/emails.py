@@ -11,6 +11,7 @@ import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext_lazy as _
 
 # Full stops that IDNA treats as label separators (RFC 3490, 3.1).
 _DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
@@ -81,7 +82,7 @@ def check_email(email: str) -> None:
         # RFC 6531 lets any non-ASCII character stand in a local part as it is; not
         # spaces, controls or lone surrogates (bytes that were no UTF-8).
         if any(unicodedata.category(c)[0] in "ZC" for c in email if not c.isascii()):
-            raise ValidationError("Enter a valid email address.", code="invalid")
+            raise ValidationError(_("Enter a valid email address."), code="invalid")
         local, at, domain = email.rpartition("@")
         email = "".join(c if c.isascii() else "a" for c in local) + at + ascii_domain(domain)
     validate_email(email)

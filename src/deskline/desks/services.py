@@ -4,10 +4,11 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
 
 from deskline.accounts.models import User
 from deskline.accounts.services import record_audit
-from deskline.core.errors import Forbidden
+from deskline.core.errors import Forbidden, lazy_message
 from deskline.desks.models import (
     Category,
     CustomField,
@@ -73,7 +74,9 @@ def update_desk(desk: Desk, changes: dict[str, Any], *, actor: User | None) -> D
         if actor is not None:
             refused = [f for f in changed if not may_change_desk_field(actor, locked, f)]
             if refused:
-                raise Forbidden(f"only admins may change a desk's {refused[0]}")
+                raise Forbidden(
+                    lazy_message(_("only admins may change a desk's %(field)s"), field=refused[0])
+                )
         before = {name: getattr(locked, name) for name in changed}
         for name in changed:
             setattr(locked, name, changes[name])
@@ -93,7 +96,9 @@ def update_desk(desk: Desk, changes: dict[str, Any], *, actor: User | None) -> D
 def _refuse_unknown(changes: dict[str, Any], allowed: frozenset[str]) -> None:
     unknown = sorted(set(changes) - allowed)
     if unknown:
-        raise ValidationError({unknown[0]: f"{unknown[0]!r} cannot be changed"})
+        raise ValidationError(
+            {unknown[0]: lazy_message(_("%(field)r cannot be changed"), field=unknown[0])}
+        )
 
 
 def _locked_and_changed(row: M, changes: dict[str, Any]) -> tuple[M, list[str]]:
@@ -113,13 +118,21 @@ def set_desk_role(desk: Desk, user: User, role: str | None, *, actor: User | Non
     Supervisors manage their desk's agents; making, demoting or removing a supervisor
     is an admin's decision (actor=None: the system, as for `deskline demo`)."""
     if role is not None and role not in Role.values:
-        raise ValidationError({"role": f"unknown role {role!r}; use one of {Role.values}"})
+        raise ValidationError(
+            {
+                "role": lazy_message(
+                    _("unknown role %(role)r; use one of %(choices)s"),
+                    role=role,
+                    choices=Role.values,
+                )
+            }
+        )
     if actor is not None and not actor.is_superuser:
         if role == Role.SUPERVISOR:
-            raise Forbidden("only admins may make supervisors")
+            raise Forbidden(_("only admins may make supervisors"))
         current = DeskMembership.objects.filter(desk=desk, user=user).values_list("role", flat=True)
         if Role.SUPERVISOR in current:
-            raise Forbidden("only admins may change a supervisor's role")
+            raise Forbidden(_("only admins may change a supervisor's role"))
     with transaction.atomic():
         if role is None:
             DeskMembership.objects.filter(desk=desk, user=user).delete()
@@ -146,7 +159,15 @@ def create_category(
     category.path = f"{parent.path}/{slug}" if parent else slug
     if Category.objects.filter(desk=desk, path=category.path).exists():
         # full_clean() says so too, but under "__all__", which names no field.
-        raise ValidationError({"slug": f"desk {desk.slug} has a category {category.path!r}"})
+        raise ValidationError(
+            {
+                "slug": lazy_message(
+                    _("desk %(desk)s has a category %(category)r"),
+                    desk=desk.slug,
+                    category=category.path,
+                )
+            }
+        )
     category.full_clean()
     category.save()
     return category
@@ -168,10 +189,22 @@ def may_show_fields_to_requesters(actor: User | None) -> bool:
 
 def _check_choices(kind: str, options: Any) -> None:
     if kind not in FieldType.values:
-        raise ValidationError({"field_type": f"{kind!r} is not one of {FieldType.values}"})
+        raise ValidationError(
+            {
+                "field_type": lazy_message(
+                    _("%(value)r is not one of %(choices)s"), value=kind, choices=FieldType.values
+                )
+            }
+        )
     if kind in (FieldType.CHOICE, FieldType.MULTICHOICE):
         if not options or not all(isinstance(o, str) and o.strip() for o in options):
-            raise ValidationError({"choices": f"a {kind} field needs a list of texts to offer"})
+            raise ValidationError(
+                {
+                    "choices": lazy_message(
+                        _("a %(kind)s field needs a list of texts to offer"), kind=kind
+                    )
+                }
+            )
 
 
 def create_custom_field(desk: Desk, *, actor: User | None = None, **values: Any) -> CustomField:
@@ -184,10 +217,18 @@ def create_custom_field(desk: Desk, *, actor: User | None = None, **values: Any)
     if shown is None:
         values[REQUESTER_VISIBILITY] = may_show_fields_to_requesters(actor)
     elif shown and not may_show_fields_to_requesters(actor):
-        raise Forbidden("only admins may show a custom field to requesters")
+        raise Forbidden(_("only admins may show a custom field to requesters"))
     _check_choices(values.get("field_type", FieldType.TEXT), values.get("choices"))
     if CustomField.objects.filter(desk=desk, key=values.get("key")).exists():
-        raise ValidationError({"key": f"desk {desk.slug} has a custom field {values['key']!r}"})
+        raise ValidationError(
+            {
+                "key": lazy_message(
+                    _("desk %(desk)s has a custom field %(key)r"),
+                    desk=desk.slug,
+                    key=values["key"],
+                )
+            }
+        )
     field = CustomField(desk=desk, **values)
     field.full_clean()
     with transaction.atomic():
@@ -205,7 +246,7 @@ def update_custom_field(
         locked, changed = _locked_and_changed(field, changes)
         showing = REQUESTER_VISIBILITY in changed and changes[REQUESTER_VISIBILITY]
         if showing and not may_show_fields_to_requesters(actor):
-            raise Forbidden("only admins may show a custom field to requesters")
+            raise Forbidden(_("only admins may show a custom field to requesters"))
         for name in changed:
             setattr(locked, name, changes[name])
         _check_choices(locked.field_type, locked.choices)

@@ -7,9 +7,10 @@ only for employees, as tickets.access.can_see_desk).
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from deskline.accounts.models import User
-from deskline.core.errors import Forbidden, NotFound
+from deskline.core.errors import Forbidden, NotFound, lazy_message
 from deskline.core.ids import parse_id
 from deskline.desks.models import Desk, Role
 from deskline.kb.models import Article, ArticleVisibility, State
@@ -50,10 +51,14 @@ def get_article_for_user(
     )
     if article is None:
         if field is not None:
-            raise ValidationError({field: f"no article {article_id}"})
-        raise NotFound(f"article {article_id} not found")
+            raise ValidationError({field: lazy_message(_("no article %(id)s"), id=article_id)})
+        raise NotFound(lazy_message(_("article %(id)s not found"), id=article_id))
     if write and not can_edit_articles(user, article.desk):
-        raise Forbidden(f"only agents of {article.desk.slug} may change its articles")
+        raise Forbidden(
+            lazy_message(
+                _("only agents of %(desk)s may change its articles"), desk=article.desk.slug
+            )
+        )
     return article
 
 

@@ -9,9 +9,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from deskline.accounts.models import User
-from deskline.core.errors import Conflict
+from deskline.core.errors import Conflict, lazy_message
 from deskline.desks.models import Desk
 from deskline.kb.indexing import index_article
 from deskline.kb.markdown import render_markdown
@@ -35,30 +36,32 @@ MAX_BODY = 200_000
 
 def _clean(values: dict[str, Any]) -> dict[str, Any]:
     """Check article fields given from outside; errors name the field."""
-    errors: dict[str, str] = {}
+    errors: dict[str, Any] = {}
     out = dict(values)
     if "title" in out:
         out["title"] = str(out["title"] or "").strip()
         if not out["title"]:
-            errors["title"] = "a title is required"
+            errors["title"] = _("a title is required")
         elif len(out["title"]) > MAX_TITLE:
-            errors["title"] = f"at most {MAX_TITLE} characters"
+            errors["title"] = lazy_message(_("at most %(max)s characters"), max=MAX_TITLE)
     if "body" in out:
         out["body"] = str(out["body"] or "")
         if len(out["body"]) > MAX_BODY:
-            errors["body"] = f"at most {MAX_BODY} characters"
+            errors["body"] = lazy_message(_("at most %(max)s characters"), max=MAX_BODY)
     if "kind" in out and out["kind"] not in Kind.values:
-        errors["kind"] = f"one of {Kind.values}"
+        errors["kind"] = lazy_message(_("one of %(choices)s"), choices=Kind.values)
     if "visibility" in out and out["visibility"] not in ArticleVisibility.values:
-        errors["visibility"] = f"one of {ArticleVisibility.values}"
+        errors["visibility"] = lazy_message(
+            _("one of %(choices)s"), choices=ArticleVisibility.values
+        )
     if "language" in out:
         out["language"] = str(out["language"] or "").strip().lower()
         if not LANGUAGE.match(out["language"]):
-            errors["language"] = "a language code such as en, ar or zh-hans"
+            errors["language"] = _("a language code such as en, ar or zh-hans")
     if "category" in out:
         out["category"] = str(out["category"] or "").strip()
         if len(out["category"]) > 200:
-            errors["category"] = "at most 200 characters"
+            errors["category"] = lazy_message(_("at most %(max)s characters"), max=200)
     if errors:
         raise ValidationError(errors)
     return out
@@ -89,15 +92,25 @@ def create_article(
         }
     )
     if state not in State.values:
-        raise ValidationError({"state": f"one of {State.values}"})
+        raise ValidationError(
+            {"state": lazy_message(_("one of %(choices)s"), choices=State.values)}
+        )
     if translation_of is not None:
         if translation_of.desk_id != desk.pk:
-            raise ValidationError({"translation_of": "a translation stays on its article's desk"})
+            raise ValidationError(
+                {"translation_of": _("a translation stays on its article's desk")}
+            )
         taken = Article.objects.filter(
             translation_group=translation_of.translation_group, language=values["language"]
         )
         if taken.exists():
-            raise ValidationError({"language": f"a {values['language']} version already exists"})
+            raise ValidationError(
+                {
+                    "language": lazy_message(
+                        _("a %(language)s version already exists"), language=values["language"]
+                    )
+                }
+            )
     now = timezone.now()
     with transaction.atomic():
         article = Article.objects.create(
@@ -123,7 +136,9 @@ def update_article(article: Article, *, actor: User | None, changes: dict[str, A
     """Change fields; a new title or body is a new version."""
     unknown = sorted(set(changes) - set(EDITABLE))
     if unknown:
-        raise ValidationError({unknown[0]: f"{unknown[0]!r} cannot be changed"})
+        raise ValidationError(
+            {unknown[0]: lazy_message(_("%(field)r cannot be changed"), field=unknown[0])}
+        )
     values = _clean(changes)
     with transaction.atomic():
         locked = Article.objects.select_for_update().get(pk=article.pk)
@@ -132,7 +147,7 @@ def update_article(article: Article, *, actor: User | None, changes: dict[str, A
                 translation_group=locked.translation_group, language=values["language"]
             ).exclude(pk=locked.pk)
             if clash.exists():
-                raise ValidationError({"language": "another translation has this language"})
+                raise ValidationError({"language": _("another translation has this language")})
         new_text = any(
             name in values and values[name] != getattr(locked, name) for name in ("title", "body")
         )
@@ -163,13 +178,21 @@ _NEXT_STATES = {
 
 def set_article_state(article: Article, state: str, *, actor: User | None) -> Article:
     if state not in State.values:
-        raise ValidationError({"state": f"one of {State.values}"})
+        raise ValidationError(
+            {"state": lazy_message(_("one of %(choices)s"), choices=State.values)}
+        )
     with transaction.atomic():
         locked = Article.objects.select_for_update().get(pk=article.pk)
         if state == locked.state:
             return locked
         if state not in _NEXT_STATES[State(locked.state)]:
-            raise Conflict(f"an article cannot go from {locked.state} to {state}")
+            raise Conflict(
+                lazy_message(
+                    _("an article cannot go from %(current)s to %(state)s"),
+                    current=locked.state,
+                    state=state,
+                )
+            )
         locked.state = state
         if state == State.PUBLISHED:
             locked.published_at = timezone.now()
@@ -187,7 +210,7 @@ def add_feedback(
     article: Article, *, user: User | None, helpful: bool, comment: str = ""
 ) -> ArticleFeedback:
     if len(comment) > 5000:
-        raise ValidationError({"comment": "at most 5000 characters"})
+        raise ValidationError({"comment": _("at most 5000 characters")})
     counter = "helpful_count" if helpful else "not_helpful_count"
     with transaction.atomic():
         feedback = ArticleFeedback.objects.create(
@@ -203,8 +226,8 @@ def add_feedback(
 def link_resolving_article(ticket: Ticket, article: Article, *, actor: User | None) -> bool:
     """Record that this article answered the ticket; False when it already was."""
     if article.desk_id != ticket.desk_id:
-        raise ValidationError({"article": "the article belongs to another desk"})
-    _, created = TicketArticle.objects.get_or_create(
+        raise ValidationError({"article": _("the article belongs to another desk")})
+    _link, created = TicketArticle.objects.get_or_create(
         ticket=ticket, article=article, defaults={"linked_by": actor}
     )
     return created
@@ -222,7 +245,7 @@ def reply_text(article: Article, *, link: str = "") -> str:
 def draft_from_ticket(ticket: Ticket, *, actor: User | None, title: str = "") -> Article:
     """A draft article from a solved ticket: its question and the agents' public answer."""
     if ticket.status not in (Status.SOLVED, Status.CLOSED):
-        raise Conflict(f"{ticket.number} is not solved yet")
+        raise Conflict(lazy_message(_("%(ticket)s is not solved yet"), ticket=ticket.number))
     public = Message.objects.filter(ticket=ticket, internal=False).order_by("created_at", "id")
     question = public.first()
     answer = (
@@ -231,7 +254,12 @@ def draft_from_ticket(ticket: Ticket, *, actor: User | None, title: str = "") ->
         else None
     )
     if answer is None:
-        raise Conflict(f"{ticket.number} has no public answer from an agent to turn into a draft")
+        raise Conflict(
+            lazy_message(
+                _("%(ticket)s has no public answer from an agent to turn into a draft"),
+                ticket=ticket.number,
+            )
+        )
     body = (
         f"## Question\n\n{question.body_text.strip()}\n\n## Answer\n\n{answer.body_text.strip()}\n"
     )

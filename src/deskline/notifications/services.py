@@ -12,8 +12,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from deskline.accounts.models import User
+from deskline.core.errors import lazy_message
 from deskline.notifications.kinds import KINDS
 from deskline.notifications.models import MailMode, Notification, NotificationPreference
 from deskline.tickets.access import about_visible_tickets
@@ -34,12 +36,28 @@ def set_preference(
     preference = preference_for(user)
     if mail is not None:
         if mail not in MailMode.values:
-            raise ValidationError({"mail": f"{mail!r} is not one of {MailMode.values}"})
+            raise ValidationError(
+                {
+                    "mail": lazy_message(
+                        _("%(value)r is not one of %(choices)s"),
+                        value=mail,
+                        choices=MailMode.values,
+                    )
+                }
+            )
         preference.mail = mail
     if muted_kinds is not None:
         unknown = sorted(set(muted_kinds) - set(KINDS))
         if unknown:
-            raise ValidationError({"muted_kinds": f"unknown kind {unknown[0]!r}; one of {KINDS}"})
+            raise ValidationError(
+                {
+                    "muted_kinds": lazy_message(
+                        _("unknown kind %(kind)r; one of %(choices)s"),
+                        kind=unknown[0],
+                        choices=KINDS,
+                    )
+                }
+            )
         preference.muted_kinds = sorted(set(muted_kinds))
     preference.save()
     return preference

@@ -12,9 +12,11 @@ from datetime import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from deskline.accounts.models import User
 from deskline.conf import env_int
+from deskline.core.errors import lazy_message
 from deskline.search import access, embeddings, semantic
 from deskline.search.backends import Backend, get_backend
 from deskline.search.backends.base import ALL, ANY, FEW_KINDS
@@ -62,7 +64,15 @@ def _filter_condition(filters: Filters) -> Q:
     if filters.kinds:
         unknown = set(filters.kinds) - set(Kind.values)
         if unknown:
-            raise ValidationError({"type": f"unknown type {sorted(unknown)}; one of {Kind.values}"})
+            raise ValidationError(
+                {
+                    "type": lazy_message(
+                        _("unknown type %(value)s; one of %(choices)s"),
+                        value=sorted(unknown),
+                        choices=Kind.values,
+                    )
+                }
+            )
         condition &= Q(kind__in=filters.kinds)
     if filters.desk_ids:
         condition &= Q(desk_id__in=filters.desk_ids)

@@ -11,11 +11,12 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from deskline.accounts.models import User
 from deskline.accounts.sessions import live_session_user
 from deskline.core import rows
-from deskline.core.errors import Forbidden, NotFound
+from deskline.core.errors import Forbidden, NotFound, lazy_message
 from deskline.core.ids import looks_numeric, parse_id, pk_or
 from deskline.desks.models import CustomField, Desk, DeskMembership, Role, Visibility
 from deskline.tickets.choices import Status
@@ -199,7 +200,7 @@ def get_ticket_for_user(
     except NotFound:
         if field is None:
             raise
-        raise ValidationError({field: f"no ticket {ticket_id}"}) from None
+        raise ValidationError({field: lazy_message(_("no ticket %(id)s"), id=ticket_id)}) from None
 
 
 def _ticket_for_user(user: User, ticket_id: int | str, *, write: bool) -> Ticket:
@@ -211,12 +212,14 @@ def _ticket_for_user(user: User, ticket_id: int | str, *, write: bool) -> Ticket
         .first()
     )
     if ticket is None:
-        raise NotFound(f"ticket {ticket_id} not found")
+        raise NotFound(lazy_message(_("ticket %(id)s not found"), id=ticket_id))
     role = ticket_role(user, ticket)
     if role is None:
-        raise NotFound(f"ticket {ticket_id} not found")
+        raise NotFound(lazy_message(_("ticket %(id)s not found"), id=ticket_id))
     if write and role not in EDITING_ROLES:
-        raise Forbidden(f"you may not change ticket {ticket.number}")
+        raise Forbidden(
+            lazy_message(_("you may not change ticket %(ticket)s"), ticket=ticket.number)
+        )
     ticket.viewer_role = role  # type: ignore[attr-defined]
     return ticket
 
@@ -240,12 +243,12 @@ def check_can_update_ticket(user: User, ticket: Ticket, changes: dict) -> None:
     """
     role = ticket_role(user, ticket)
     if role is None:
-        raise NotFound(f"ticket {ticket.pk} not found")
+        raise NotFound(lazy_message(_("ticket %(id)s not found"), id=ticket.pk))
     if role in EDITING_ROLES:
         return
     if role == REQUESTER and is_own_request(user, ticket) and _only_solving(changes):
         return
-    raise Forbidden(f"you may not change ticket {ticket.number}")
+    raise Forbidden(lazy_message(_("you may not change ticket %(ticket)s"), ticket=ticket.number))
 
 
 def _only_solving(changes: dict) -> bool:
@@ -255,11 +258,11 @@ def _only_solving(changes: dict) -> bool:
 def check_can_add_message(user: User, ticket: Ticket, *, internal: bool) -> None:
     role = ticket_role(user, ticket)
     if role is None:
-        raise NotFound(f"ticket {ticket.pk} not found")
+        raise NotFound(lazy_message(_("ticket %(id)s not found"), id=ticket.pk))
     if internal and role not in AGENT_ROLES:
-        raise Forbidden("only agents may add internal notes")
+        raise Forbidden(_("only agents may add internal notes"))
     if not internal and role == Role.LIGHT_AGENT:
-        raise Forbidden("light agents may add internal notes only")
+        raise Forbidden(_("light agents may add internal notes only"))
 
 
 def hidden_fields_by_desk(user: User, desk_ids: set[int]) -> dict[int, set[str]]:
@@ -278,7 +281,7 @@ def check_can_upload(user: User, ticket: Ticket) -> None:
     """Whoever may add some message to the ticket may upload a file for it; which
     message it can be sent with (public or internal) is checked when it is sent."""
     if ticket_role(user, ticket) is None:
-        raise NotFound(f"ticket {ticket.pk} not found")
+        raise NotFound(lazy_message(_("ticket %(id)s not found"), id=ticket.pk))
 
 
 def sees_internal(user: User, ticket: Ticket) -> bool:
@@ -394,10 +397,10 @@ def get_attachment_for_user(user: User, attachment_id: int) -> Attachment:
         .first()
     )
     if attachment is None:
-        raise NotFound(f"attachment {attachment_id} not found")
+        raise NotFound(lazy_message(_("attachment %(id)s not found"), id=attachment_id))
     role = ticket_role(user, attachment.ticket)
     if role is None:
-        raise NotFound(f"attachment {attachment_id} not found")
+        raise NotFound(lazy_message(_("attachment %(id)s not found"), id=attachment_id))
     if role in AGENT_ROLES:
         return attachment
     # Requesters: files of public messages, and their own uploads not yet sent.
@@ -405,4 +408,4 @@ def get_attachment_for_user(user: User, attachment_id: int) -> Attachment:
         return attachment
     if attachment.message is not None and not attachment.message.internal:
         return attachment
-    raise NotFound(f"attachment {attachment_id} not found")
+    raise NotFound(lazy_message(_("attachment %(id)s not found"), id=attachment_id))

@@ -10,9 +10,11 @@ from typing import BinaryIO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from deskline.accounts.models import User
 from deskline.core import rows
+from deskline.core.errors import lazy_message
 from deskline.tickets.models import Attachment, Ticket
 
 # Leading bytes of formats we recognise, so a declared type cannot disguise a file.
@@ -53,9 +55,15 @@ def detect_content_type(filename: str, head: bytes) -> str:
 def check_file_allowed(filename: str, head: bytes) -> None:
     extension = filename.rpartition(".")[2].lower() if "." in filename else ""
     if extension in {e.lower() for e in settings.ATTACHMENT_BLOCKED_EXTENSIONS}:
-        raise ValidationError({"file": f"files of type .{extension} are not accepted"})
+        raise ValidationError(
+            {
+                "file": lazy_message(
+                    _("files of type .%(extension)s are not accepted"), extension=extension
+                )
+            }
+        )
     if head.startswith(EXECUTABLE_SIGNATURES):
-        raise ValidationError({"file": "executable programs are not accepted"})
+        raise ValidationError({"file": _("executable programs are not accepted")})
 
 
 def attachment_path(attachment: Attachment) -> Path:
@@ -91,7 +99,13 @@ def write_file(filename: str, stream: BinaryIO) -> StoredFile:
                 size += len(chunk)
                 if size > settings.ATTACHMENT_MAX_BYTES:
                     limit = settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)
-                    raise ValidationError({"file": f"file is larger than the {limit} MB limit"})
+                    raise ValidationError(
+                        {
+                            "file": lazy_message(
+                                _("file is larger than the %(limit)s MB limit"), limit=limit
+                            )
+                        }
+                    )
                 digest.update(chunk)
                 out.write(chunk)
         if not head:

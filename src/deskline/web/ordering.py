@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from deskline.api.pagination import encode_cursor, page_by
 from deskline.tickets.choices import Priority
@@ -66,9 +67,9 @@ def by_priority(
     """Most urgent first; within a priority, the most recently updated first."""
     start, inner = 0, None
     if cursor:
-        rank, _, inner = cursor.partition(".")
+        rank, _dot, inner = cursor.partition(".")
         if not rank.isdecimal() or int(rank) >= len(PRIORITY_ORDER) or not inner:
-            raise ValidationError({"cursor": "not a cursor of this list"})
+            raise ValidationError({"cursor": _("not a cursor of this list")})
         start = int(rank)
     rows: list[tuple[int, Ticket]] = []
     for rank in range(start, len(PRIORITY_ORDER)):

@@ -11,10 +11,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from pydantic import ValidationError as SchemaError
 
 from deskline.accounts.models import User
 from deskline.api.routers.tickets import TicketFilters, _apply_filters
+from deskline.core.errors import lazy_message
 from deskline.desks.models import Desk, TeamMembership
 from deskline.tickets.access import agent_desk_ids, agent_desk_tickets, visible_tickets_for_user
 from deskline.tickets.choices import Status
@@ -68,7 +70,7 @@ def queue_condition(user: User, queue: str) -> Q:
         return ACTIVE_LITERAL & Q(sla_attention_at__lte=timezone.now())
     if queue == "recent":
         return Q(updated_at__gte=timezone.now() - RECENT)
-    raise ValidationError({"queue": f"no queue {queue!r}"})
+    raise ValidationError({"queue": lazy_message(_("no queue %(queue)r"), queue=queue)})
 
 
 def queue_tickets(user: User, queue: str) -> QuerySet[Ticket]:
@@ -100,7 +102,7 @@ def filtered_tickets(user: User, params: QueryDict) -> QuerySet[Ticket]:
         filters = TicketFilters(**given)
     except SchemaError as exc:
         field = str(exc.errors()[0]["loc"][0]) if exc.errors() else "filters"
-        raise ValidationError({field: "not a valid value"}) from None
+        raise ValidationError({field: _("not a valid value")}) from None
     return _apply_filters(tickets, user, filters)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from deskline.accounts.models import User
 from deskline.accounts.services import record_audit
@@ -19,7 +20,7 @@ from deskline.automation.services.rules import clean_rule
 from deskline.automation.services.triggers import clean_trigger
 from deskline.automation.services.webhooks import new_secret
 from deskline.automation.urlcheck import check_url
-from deskline.core.errors import Forbidden
+from deskline.core.errors import Forbidden, lazy_message
 from deskline.desks.models import Desk, Team
 
 PLAIN = ("name", "description", "position", "is_active", "reply_internal")
@@ -96,7 +97,7 @@ def may_change_webhooks(actor: User | None) -> bool:
 
 def check_may_change_webhooks(actor: User | None) -> None:
     if not may_change_webhooks(actor):
-        raise Forbidden("only admins may create, change or delete outbound webhooks")
+        raise Forbidden(_("only admins may create, change or delete outbound webhooks"))
 
 
 def delete_definition(
@@ -116,19 +117,33 @@ def delete_definition(
 
 def resolve_team(desk: Desk, slug: str | None) -> Team | None:
     if not slug:
-        raise ValidationError({"team": "a team macro needs a team"})
+        raise ValidationError({"team": _("a team macro needs a team")})
     team = Team.objects.filter(desk=desk, slug=slug).first()
     if team is None:
-        raise ValidationError({"team": f"desk {desk.slug} has no team {slug!r}"})
+        raise ValidationError(
+            {
+                "team": lazy_message(
+                    _("desk %(desk)s has no team %(slug)r"), desk=desk.slug, slug=slug
+                )
+            }
+        )
     return team
 
 
 def clean_events(events: Any) -> list[str]:
     if not isinstance(events, list) or not events:
-        raise ValidationError({"events": f"at least one of {Event.values}"})
+        raise ValidationError(
+            {"events": lazy_message(_("at least one of %(choices)s"), choices=Event.values)}
+        )
     for i, kind in enumerate(events):
         if kind not in Event.values:
-            raise ValidationError({f"events.{i}": f"{kind!r} is not one of {Event.values}"})
+            raise ValidationError(
+                {
+                    f"events.{i}": lazy_message(
+                        _("%(value)r is not one of %(choices)s"), value=kind, choices=Event.values
+                    )
+                }
+            )
     return sorted(set(events), key=Event.values.index)
 
 
@@ -160,7 +175,7 @@ def create_inbound_hook(desk: Desk, values: dict[str, Any], actor: User) -> tupl
     try:
         check_email(email)
     except ValidationError:
-        raise ValidationError({"sender_email": "a mail address is needed"}) from None
+        raise ValidationError({"sender_email": _("a mail address is needed")}) from None
     token = inbound_service.new_token()
     hook = InboundHook(
         desk=desk,

@@ -5,12 +5,13 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from deskline.accounts.models import User
 from deskline.automation import actions as action_specs
 from deskline.automation.models import Macro
 from deskline.automation.placeholders import check_placeholders, render, values_for
-from deskline.core.errors import Forbidden, NotFound
+from deskline.core.errors import Forbidden, NotFound, lazy_message
 from deskline.desks.models import Desk, Role, Team
 from deskline.tickets import services as ticket_services
 from deskline.tickets.access import (
@@ -32,14 +33,20 @@ def clean_replies(replies: Any, where: str = "replies") -> dict[str, str]:
     if replies in (None, {}):
         return {}
     if not isinstance(replies, dict):
-        raise ValidationError({where: 'an object {"en": "text", ...}'})
+        raise ValidationError({where: _('an object {"en": "text", ...}')})
     languages = [code for code, _ in settings.LANGUAGES]
     cleaned: dict[str, str] = {}
     for language, text in replies.items():
         if language not in languages:
-            raise ValidationError({f"{where}.{language}": f"language is one of {languages}"})
+            raise ValidationError(
+                {
+                    f"{where}.{language}": lazy_message(
+                        _("language is one of %(languages)s"), languages=languages
+                    )
+                }
+            )
         if not isinstance(text, str) or not text.strip():
-            raise ValidationError({f"{where}.{language}": "a non-empty text is needed"})
+            raise ValidationError({f"{where}.{language}": _("a non-empty text is needed")})
         check_placeholders(text, f"{where}.{language}")
         cleaned[language] = text
     return cleaned
@@ -51,7 +58,7 @@ def clean_macro(desk: Desk, *, actions_json: Any, replies: Any) -> dict[str, Any
         "replies": clean_replies(replies),
     }
     if not cleaned["actions"] and not cleaned["replies"]:
-        raise ValidationError({"actions": "a macro needs actions, a reply or both"})
+        raise ValidationError({"actions": _("a macro needs actions, a reply or both")})
     return cleaned
 
 
@@ -59,13 +66,21 @@ def check_scope(user: User, desk: Desk, *, team: Team | None, personal: bool) ->
     """Personal macros are anyone's (agents of the desk); shared ones are managers'."""
     role = role_on_desk(user, desk.pk)
     if role not in EDITING_ROLES:
-        raise Forbidden(f"only agents of {desk.slug} may have macros there")
+        raise Forbidden(
+            lazy_message(_("only agents of %(desk)s may have macros there"), desk=desk.slug)
+        )
     if personal:
         return
     if team is not None and team.desk_id != desk.pk:
-        raise ValidationError({"team": f"team {team.slug} is not of desk {desk.slug}"})
+        raise ValidationError(
+            {
+                "team": lazy_message(
+                    _("team %(team)s is not of desk %(desk)s"), team=team.slug, desk=desk.slug
+                )
+            }
+        )
     if role not in MANAGER_ROLES:
-        raise Forbidden("only admins and supervisors may share macros with a desk or team")
+        raise Forbidden(_("only admins and supervisors may share macros with a desk or team"))
 
 
 def usable_macros(user: User, desk_ids: list[int]) -> QuerySet[Macro]:
@@ -102,9 +117,9 @@ def apply_macro(
     The caller checked the agent may change the ticket; everything or nothing happens.
     """
     if macro.desk_id != ticket.desk_id:
-        raise NotFound(f"macro {macro.pk} not found")
+        raise NotFound(lazy_message(_("macro %(id)s not found"), id=macro.pk))
     if not usable_macros(agent, [ticket.desk_id]).filter(pk=macro.pk).exists():
-        raise NotFound(f"macro {macro.pk} not found")
+        raise NotFound(lazy_message(_("macro %(id)s not found"), id=macro.pk))
     message = None
     events: list[TicketEvent] = []
     with transaction.atomic():

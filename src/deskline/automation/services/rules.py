@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import DateTimeField, Exists, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from deskline.automation import actions as action_specs
 from deskline.automation import conditions
@@ -26,7 +27,7 @@ from deskline.automation.models import ScheduledRule, ScheduledRuleRun
 from deskline.automation.models.triggers import RunOutcome
 from deskline.automation.services.actions import apply_actions
 from deskline.automation.services.triggers import TICKET_RELATIONS
-from deskline.core.errors import Conflict
+from deskline.core.errors import Conflict, english, lazy_message
 from deskline.desks.models import Desk
 from deskline.tickets.choices import Status
 from deskline.tickets.models import Ticket, TicketEvent
@@ -42,12 +43,20 @@ def clean_rule(
     desk: Desk, *, status: Any, hours: Any, conditions_json: Any, actions_json: Any
 ) -> dict:
     if status not in Status.values:
-        raise ValidationError({"status": f"{status!r} is not one of {Status.values}"})
+        raise ValidationError(
+            {
+                "status": lazy_message(
+                    _("%(value)r is not one of %(choices)s"), value=status, choices=Status.values
+                )
+            }
+        )
     if isinstance(hours, bool) or not isinstance(hours, int) or not 1 <= hours <= MAX_HOURS:
-        raise ValidationError({"hours": f"a whole number of hours from 1 to {MAX_HOURS}"})
+        raise ValidationError(
+            {"hours": lazy_message(_("a whole number of hours from 1 to %(max)s"), max=MAX_HOURS)}
+        )
     cleaned_actions = action_specs.clean_actions(actions_json, desk)
     if not cleaned_actions:
-        raise ValidationError({"actions": "at least one action"})
+        raise ValidationError({"actions": _("at least one action")})
     return {
         "status": status,
         "hours": hours,
@@ -111,7 +120,7 @@ def _act(rule: ScheduledRule, ticket: Ticket, since: datetime, now: datetime) ->
             run.save(update_fields=["actions"])
             _record(ticket, rule, run)
     except (ValidationError, Conflict) as exc:
-        _failed(run, ticket, rule, str(exc))
+        _failed(run, ticket, rule, english(exc))
     except Exception as exc:
         log.exception("scheduled rule %s failed on ticket %s", rule.pk, ticket.pk)
         _failed(run, ticket, rule, f"{type(exc).__name__}: {exc}")

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from deskline.automation import actions as action_specs
 from deskline.automation import conditions
@@ -15,7 +16,7 @@ from deskline.automation.events import Event
 from deskline.automation.models import Trigger, TriggerRun
 from deskline.automation.models.triggers import RunOutcome
 from deskline.automation.services.actions import apply_actions
-from deskline.core.errors import Conflict
+from deskline.core.errors import Conflict, english, lazy_message
 from deskline.desks.models import Desk
 from deskline.tickets.models import Message, Ticket
 from deskline.tickets.services.events import event as ticket_event
@@ -31,10 +32,18 @@ TICKET_RELATIONS = ("desk", "requester", "assignee", "team", "category", "organi
 def clean_trigger(desk: Desk, *, events: Any, conditions_json: Any, actions_json: Any) -> dict:
     """Checked, normalized definition parts; ValidationError names the bad field."""
     if not isinstance(events, list) or not events:
-        raise ValidationError({"events": f"at least one of {Event.values}"})
+        raise ValidationError(
+            {"events": lazy_message(_("at least one of %(choices)s"), choices=Event.values)}
+        )
     for i, kind in enumerate(events):
         if kind not in Event.values:
-            raise ValidationError({f"events.{i}": f"{kind!r} is not one of {Event.values}"})
+            raise ValidationError(
+                {
+                    f"events.{i}": lazy_message(
+                        _("%(value)r is not one of %(choices)s"), value=kind, choices=Event.values
+                    )
+                }
+            )
     return {
         "events": sorted(set(events), key=Event.values.index),
         "conditions": conditions.clean_conditions(conditions_json, desk),
@@ -44,7 +53,7 @@ def clean_trigger(desk: Desk, *, events: Any, conditions_json: Any, actions_json
 
 def _non_empty(actions: list[dict]) -> list[dict]:
     if not actions:
-        raise ValidationError({"actions": "at least one action"})
+        raise ValidationError({"actions": _("at least one action")})
     return actions
 
 
@@ -125,7 +134,7 @@ def _fire(trigger: Trigger, ticket: Ticket, event: str, chain: Chain) -> Trigger
             _record_on_ticket(ticket, trigger, run)
     except (ValidationError, Conflict) as exc:
         # The desk changed since the trigger was saved (team deleted, ticket closed...).
-        _failed(run, ticket, trigger, str(exc))
+        _failed(run, ticket, trigger, english(exc))
     except Exception as exc:
         log.exception("trigger %s failed on ticket %s", trigger.pk, ticket.pk)
         _failed(run, ticket, trigger, f"{type(exc).__name__}: {exc}")

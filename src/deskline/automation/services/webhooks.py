@@ -20,6 +20,7 @@ from deskline.automation.models import DeliveryStatus, Webhook, WebhookAttempt, 
 from deskline.automation.signing import HEADER, sign
 from deskline.automation.transport import post
 from deskline.automation.urlcheck import RefusedURL
+from deskline.core.errors import english
 from deskline.tickets.models import Message, Ticket
 from deskline.tickets.services.tags import ticket_tag_names
 
@@ -171,7 +172,7 @@ def attempt(delivery_id: int, now: datetime | None = None) -> WebhookDelivery | 
         if not 200 <= status_code < 300:
             error = f"HTTP {status_code}"
     except (RefusedURL, OSError, HTTPException) as exc:
-        error = f"{type(exc).__name__}: {exc}"
+        error = f"{type(exc).__name__}: {english(exc)}"
     duration = int((time.monotonic() - started) * 1000)
     delivery.attempts += 1
     WebhookAttempt.objects.create(

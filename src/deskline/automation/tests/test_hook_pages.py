@@ -124,3 +124,22 @@ def test_other_desks_hooks_are_out_of_reach(desk_setup, agent_on, make_user):
     plain_agent = Client()
     plain_agent.force_login(agent_on(hr, Role.AGENT, email="hr.agent@example.com"))
     assert plain_agent.get("/automation/webhooks/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "language, said",
+    [
+        ("ar", "لا تُقبل إلا عناوين http وhttps التي تتضمن اسم مضيف"),
+        ("zh-hans", "只接受带主机名的 http 和 https 地址"),
+    ],
+)
+def test_a_refused_webhook_address_is_explained_in_the_admins_language(
+    language, said, admin_client, desk_setup
+):
+    admin = desk_setup["admin"]
+    admin.language = language
+    admin.save(update_fields=["language"])
+    form = {"desk": "it", "name": "ops", "url": "ftp://example.com/x", "events": ["sla_breach"]}
+    page = admin_client.post("/automation/webhooks/new/", form)
+    assert page.status_code == 200 and not Webhook.objects.exists()
+    assert page.context["form"].errors["url"] == [said]

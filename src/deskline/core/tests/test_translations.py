@@ -90,3 +90,56 @@ def test_every_ui_string_is_translated(tmp_path: Path, monkeypatch: pytest.Monke
         "-l zh_Hans` in src/deskline, translate them, then `deskline compilemessages`:\n"
         + "\n".join(report)
     )
+
+
+# Messages no page shows: the JSON API's own (English by contract, api/middleware.py) and
+# those of machine-facing paths (mail intake, inbound alert hooks, import files and the
+# help center's deflection events, which its own script sends).
+UNSHOWN = ("api/", "management/", "mail/services/intake.py", "automation/services/inbound.py")
+UNSHOWN += ("kb/transfer.py", "kb/deflection.py")
+REFUSALS = {"Conflict", "Forbidden", "ValidationError", "_error"}
+
+
+def unmarked_messages(source: str) -> list[int]:
+    """Lines raising a refusal whose message is a plain or f-string literal: shown on a page
+    it would read in English whatever the reader's language."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        name = getattr(node.func, "id", getattr(node.func, "attr", None))
+        if name not in REFUSALS:
+            continue
+        given = node.args[1] if name == "_error" and len(node.args) > 1 else node.args[0]
+        messages = given.values if isinstance(given, ast.Dict) else [given]
+        for message in messages:
+            literal = isinstance(message, ast.Constant) and isinstance(message.value, str)
+            if literal or isinstance(message, ast.JoinedStr):
+                lines.append(message.lineno)
+    return lines
+
+
+def test_unmarked_messages_are_found() -> None:
+    source = (
+        'raise Conflict(f"{n} is closed")\n'
+        'raise ValidationError({"a": "plain", "b": _("marked")})\n'
+        'raise _error("tier", lazy_message(_("no %(t)s"), t=1))\n'
+        "raise Forbidden(_('marked'))\n"
+    )
+    assert unmarked_messages(source) == [1, 2]
+
+
+def test_every_message_a_page_can_show_is_marked_for_translation() -> None:
+    """With test_every_ui_string_is_translated: every refusal a page shows is translated."""
+    root = Path(deskline.__file__).parent
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        relative = path.relative_to(root).as_posix()
+        skipped = ("tests/", "migrations/", *UNSHOWN)
+        if any(part in relative for part in skipped):
+            continue
+        found += [f"{relative}:{line}" for line in unmarked_messages(path.read_text())]
+    assert not found, (
+        "mark these messages with gettext_lazy (and lazy_message for values, "
+        "core/errors.py), then translate them:\n" + "\n".join(found)
+    )

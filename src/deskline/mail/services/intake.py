@@ -20,7 +20,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from deskline.core.emails import normalize_email
-from deskline.core.errors import Conflict
+from deskline.core.errors import Conflict, english
 from deskline.desks.models import Desk
 from deskline.mail.models import RawMail
 from deskline.mail.models.raw import RawState
@@ -320,7 +320,7 @@ def finish(prepared: Prepared) -> RawMail:
             raw_mail.state = RawState.FAILED
             raw_mail.reason = type(exc).__name__[:64]
             # No NUL: PostgreSQL text refuses it, and this row must be saved.
-            raw_mail.error = f"{type(exc).__name__}: {exc}".replace("\x00", "")[:10_000]
+            raw_mail.error = f"{type(exc).__name__}: {english(exc)}".replace("\x00", "")[:10_000]
             raw_mail.ticket = None
             raw_mail.ticket_message = None
         raw_mail.processed_at = timezone.now()

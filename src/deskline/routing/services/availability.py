@@ -4,8 +4,10 @@ reads them for assignment."""
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from deskline.accounts.models import User
+from deskline.core.errors import lazy_message
 from deskline.routing.models import AgentProfile, Availability
 from deskline.sla.calendar import parse_hours
 from deskline.tickets.choices import Priority
@@ -23,7 +25,15 @@ def set_availability(
 ) -> AgentProfile:
     """Change an agent's profile; only given values change ("" capacity: unchanged)."""
     if status is not None and status not in Availability.values:
-        raise ValidationError({"status": f"{status!r} is not one of {Availability.values}"})
+        raise ValidationError(
+            {
+                "status": lazy_message(
+                    _("%(value)r is not one of %(choices)s"),
+                    value=status,
+                    choices=Availability.values,
+                )
+            }
+        )
     if working_hours is not None:
         try:
             parse_hours(working_hours)
@@ -32,11 +42,11 @@ def set_availability(
     if skills is not None and (
         not isinstance(skills, list) or not all(isinstance(s, str) and s.strip() for s in skills)
     ):
-        raise ValidationError({"skills": "must be a list of non-empty strings"})
+        raise ValidationError({"skills": _("must be a list of non-empty strings")})
     if capacity not in ("", None) and (not isinstance(capacity, int) or capacity < 1):
-        raise ValidationError({"capacity": "must be a positive whole number or null"})
+        raise ValidationError({"capacity": _("must be a positive whole number or null")})
     with transaction.atomic():
-        profile, _ = AgentProfile.objects.select_for_update().get_or_create(user=user)
+        profile, _created = AgentProfile.objects.select_for_update().get_or_create(user=user)
         if status is not None and status != profile.status:
             profile.status = status
             profile.status_since = timezone.now()

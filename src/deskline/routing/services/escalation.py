@@ -7,10 +7,11 @@ the assignee so that team's rule picks one, and writes the reason in the timelin
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from deskline.accounts.models import User
 from deskline.accounts.services import get_or_create_requester
-from deskline.core.errors import Conflict
+from deskline.core.errors import Conflict, lazy_message
 from deskline.desks.models import Desk, Team
 from deskline.routing.models import Vendor, VendorCase
 from deskline.tickets.choices import Status, Tier
@@ -32,9 +33,11 @@ def tier_path(desk: Desk) -> dict[int, Team]:
 def _clean_reason(reason: str | None) -> str:
     text = (reason or "").strip()
     if not text:
-        raise ValidationError({"reason": "a reason is required"})
+        raise ValidationError({"reason": _("a reason is required")})
     if len(text) > MAX_REASON:
-        raise ValidationError({"reason": f"at most {MAX_REASON} characters"})
+        raise ValidationError(
+            {"reason": lazy_message(_("at most %(max)s characters"), max=MAX_REASON)}
+        )
     return text
 
 
@@ -55,14 +58,22 @@ def _move(
             Ticket.objects.select_for_update(of=("self",)).select_related("desk").get(pk=ticket.pk)
         )
         if locked.status == Status.CLOSED:
-            raise Conflict(f"{locked.number} is closed")
+            raise Conflict(lazy_message(_("%(ticket)s is closed"), ticket=locked.number))
         before = {"tier": locked.tier, "team": locked.team.slug if locked.team_id else None}
         changes: dict = {"tier": tier}
         team = None
         if tier < Tier.L4:
             team = tier_path(locked.desk).get(tier)
             if team is None:
-                raise ValidationError({"tier": f"desk {locked.desk.slug} has no L{tier} team"})
+                raise ValidationError(
+                    {
+                        "tier": lazy_message(
+                            _("desk %(desk)s has no L%(tier)s team"),
+                            desk=locked.desk.slug,
+                            tier=tier,
+                        )
+                    }
+                )
             changes.update({"team": team.pk, "assignee": None})
         update_ticket(locked, actor=actor, changes=changes)
         after = {"tier": tier, "team": team.slug if team else before["team"], "reason": reason}
@@ -96,11 +107,13 @@ def escalate(
     reason = _clean_reason(reason)
     target = tier if tier is not None else ticket.tier + 1
     if not ticket.tier < target <= Tier.L4:
-        raise ValidationError({"tier": f"escalating goes above L{ticket.tier}, up to L4"})
+        raise ValidationError(
+            {"tier": lazy_message(_("escalating goes above L%(tier)s, up to L4"), tier=ticket.tier)}
+        )
     if target == Tier.L4 and vendor is None:
-        raise ValidationError({"vendor": "escalating to L4 needs a vendor"})
+        raise ValidationError({"vendor": _("escalating to L4 needs a vendor")})
     if vendor is not None and (target != Tier.L4 or vendor.desk_id != ticket.desk_id):
-        raise ValidationError({"vendor": "a vendor of this desk takes tickets at L4 only"})
+        raise ValidationError({"vendor": _("a vendor of this desk takes tickets at L4 only")})
     return _move(
         ticket,
         actor=actor,
@@ -120,20 +133,28 @@ def deescalate(
     if tier is None:
         lower = [t for t in tier_path(ticket.desk) if t < ticket.tier]
         if not lower:
-            raise ValidationError({"tier": f"there is no tier below L{ticket.tier}"})
+            raise ValidationError(
+                {"tier": lazy_message(_("there is no tier below L%(tier)s"), tier=ticket.tier)}
+            )
         tier = max(lower)
     if not Tier.L1 <= tier < ticket.tier:
-        raise ValidationError({"tier": f"de-escalating goes below L{ticket.tier}, down to L1"})
+        raise ValidationError(
+            {
+                "tier": lazy_message(
+                    _("de-escalating goes below L%(tier)s, down to L1"), tier=ticket.tier
+                )
+            }
+        )
     return _move(ticket, actor=actor, reason=reason, tier=tier, kind="deescalated")
 
 
 def set_vendor_reference(ticket: Ticket, *, actor: User | None, reference: str) -> VendorCase:
     case = VendorCase.objects.filter(ticket=ticket, closed_at__isnull=True).first()
     if case is None:
-        raise Conflict(f"{ticket.number} is not with a vendor")
+        raise Conflict(lazy_message(_("%(ticket)s is not with a vendor"), ticket=ticket.number))
     reference = reference.strip()
     if not reference or len(reference) > 100:
-        raise ValidationError({"reference": "1 to 100 characters"})
+        raise ValidationError({"reference": _("1 to 100 characters")})
     with transaction.atomic():
         before = case.reference
         case.reference = reference

@@ -2,9 +2,11 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from deskline.accounts.models import User
 from deskline.accounts.services import clean_email, record_audit
+from deskline.core.errors import lazy_message
 from deskline.desks.models import Desk
 from deskline.routing.models import Vendor
 
@@ -20,7 +22,13 @@ def create_vendor(
     """A new vendor of `desk`; its contact address is checked and stored as every
     other address is (so the contact opened for it on escalation is the same user)."""
     if Vendor.objects.filter(desk=desk, name=name).exists():
-        raise ValidationError({"name": f"desk {desk.slug} has a vendor {name!r}"})
+        raise ValidationError(
+            {
+                "name": lazy_message(
+                    _("desk %(desk)s has a vendor %(name)r"), desk=desk.slug, name=name
+                )
+            }
+        )
     vendor = Vendor(
         desk=desk,
         name=name,

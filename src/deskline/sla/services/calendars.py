@@ -5,7 +5,9 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from deskline.core.errors import lazy_message
 from deskline.sla.calendar import ALWAYS_OPEN, BusinessCalendar, parse_hours
 from deskline.sla.ical import parse_ical_holidays
 from deskline.sla.models import Calendar, CalendarHoliday
@@ -56,12 +58,14 @@ def save_calendar(
         raise ValidationError({"country": str(exc)}) from None
     name = name.strip()
     if not name:
-        raise ValidationError({"name": "a calendar needs a name"})
+        raise ValidationError({"name": _("a calendar needs a name")})
     taken = Calendar.objects.filter(name=name)
     if calendar is not None and calendar.pk is not None:
         taken = taken.exclude(pk=calendar.pk)
     if taken.exists():
-        raise ValidationError({"name": f"a calendar {name!r} exists already"})
+        raise ValidationError(
+            {"name": lazy_message(_("a calendar %(name)r exists already"), name=name)}
+        )
     existed = calendar is not None and calendar.pk is not None
     calendar = calendar or Calendar()
     calendar.name = name
@@ -123,7 +127,7 @@ def import_ical(calendar: Calendar, data: str | bytes) -> int:
 def remove_holiday(calendar: Calendar, day: date) -> bool:
     """Open a closing day again (manual or imported); False when it was not one."""
     with transaction.atomic():
-        removed, _ = calendar.holiday_dates.filter(date=day).delete()
+        removed, _by_kind = calendar.holiday_dates.filter(date=day).delete()
         if removed:
             Calendar.objects.filter(pk=calendar.pk).update(updated_at=timezone.now())
             _reschedule_later(calendar.pk)

@@ -6,8 +6,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from deskline.core import rows
+from deskline.core.errors import lazy_message
 from deskline.sla.models import SlaTimer, TimerState
 
 FILTERS = ("ok", "warning", "at_risk", "breached", "paused", "met")
@@ -57,7 +59,15 @@ def filter_tickets(queryset: QuerySet, value: str) -> QuerySet:
     wanted = [v.strip().lower() for v in value.split(",") if v.strip()]
     for item in wanted:
         if item not in FILTERS:
-            raise ValidationError({"sla": f"{item!r} is not one of {list(FILTERS)}"})
+            raise ValidationError(
+                {
+                    "sla": lazy_message(
+                        _("%(value)r is not one of %(choices)s"),
+                        value=item,
+                        choices=list(FILTERS),
+                    )
+                }
+            )
     now = timezone.now()
     condition = Q(pk__in=[])
     # The states other than "ok" are one EXISTS: the database then probes a ticket's few

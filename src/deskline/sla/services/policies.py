@@ -3,7 +3,9 @@ all match (an empty condition matches anything)."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
+from deskline.core.errors import lazy_message
 from deskline.sla.models import BreachAction, Calendar, CustomerTier, SlaPolicy
 from deskline.sla.tasks import resync_desk_timers
 from deskline.tickets.choices import Priority, TicketType
@@ -50,10 +52,16 @@ def select_policy(ticket: Ticket) -> SlaPolicy | None:
 
 def _choices(field: str, values: list, allowed: list) -> list:
     if not isinstance(values, list):
-        raise ValidationError({field: "must be a list"})
+        raise ValidationError({field: _("must be a list")})
     for value in values:
         if value not in allowed:
-            raise ValidationError({field: f"{value!r} is not one of {allowed}"})
+            raise ValidationError(
+                {
+                    field: lazy_message(
+                        _("%(value)r is not one of %(choices)s"), value=value, choices=allowed
+                    )
+                }
+            )
     return values
 
 
@@ -66,17 +74,17 @@ def clean_policy(policy: SlaPolicy) -> SlaPolicy:
         if not isinstance(getattr(policy, field), list) or not all(
             isinstance(v, str) for v in getattr(policy, field)
         ):
-            raise ValidationError({field: "must be a list of strings"})
+            raise ValidationError({field: _("must be a list of strings")})
     if not isinstance(policy.organizations, list) or not all(
         isinstance(v, int) for v in policy.organizations
     ):
-        raise ValidationError({"organizations": "must be a list of organization ids"})
+        raise ValidationError({"organizations": _("must be a list of organization ids")})
     if not 1 <= policy.warning_percent <= 99:
-        raise ValidationError({"warning_percent": "must be between 1 and 99"})
+        raise ValidationError({"warning_percent": _("must be between 1 and 99")})
     if not any(
         (policy.first_response_minutes, policy.next_response_minutes, policy.resolution_minutes)
     ):
-        raise ValidationError({"first_response_minutes": "a policy needs at least one target"})
+        raise ValidationError({"first_response_minutes": _("a policy needs at least one target")})
     policy.full_clean()
     return policy
 
@@ -104,14 +112,18 @@ def save_policy(policy: SlaPolicy, values: dict) -> SlaPolicy:
     """Apply the given values (calendar as an id or None), check everything, store."""
     unknown = sorted(set(values) - set(EDITABLE))
     if unknown:
-        raise ValidationError({unknown[0]: f"{unknown[0]!r} cannot be set on a policy"})
+        raise ValidationError(
+            {unknown[0]: lazy_message(_("%(field)r cannot be set on a policy"), field=unknown[0])}
+        )
     for name, value in values.items():
         if name == "calendar":
             calendar = None
             if value is not None:
                 calendar = Calendar.objects.filter(pk=value).first()
                 if calendar is None:
-                    raise ValidationError({"calendar": f"no calendar {value}"})
+                    raise ValidationError(
+                        {"calendar": lazy_message(_("no calendar %(value)s"), value=value)}
+                    )
             policy.calendar = calendar
         else:
             setattr(policy, name, value)

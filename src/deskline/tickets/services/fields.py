@@ -7,9 +7,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from deskline.accounts.models import User
 from deskline.core import rows
+from deskline.core.errors import lazy_message
 from deskline.core.ids import looks_numeric, parse_id, pk_or
 from deskline.desks.models import Category, CustomField, Desk, FieldType, Team
 from deskline.tickets.choices import Level, Priority, Status, TicketType, Tier
@@ -30,7 +32,7 @@ def resolve_desk(value: int | str) -> Desk:
     else:
         desk = rows.first(Desk, "slug", text.lower())
     if desk is None or not desk.is_active:
-        raise _error("desk", f"no desk {value!r}")
+        raise _error("desk", lazy_message(_("no desk %(value)r"), value=value))
     return desk
 
 
@@ -43,7 +45,10 @@ def resolve_category(
     query = pk_or(text.strip("/"), "path")
     category = Category.objects.filter(query, desk=desk).first()
     if category is None:
-        raise _error(field, f"desk {desk.slug} has no category {value!r}")
+        raise _error(
+            field,
+            lazy_message(_("desk %(desk)s has no category %(value)r"), desk=desk.slug, value=value),
+        )
     return category
 
 
@@ -54,7 +59,10 @@ def resolve_team(desk: Desk, value: int | str | None) -> Team | None:
     query = pk_or(text, "slug")
     team = Team.objects.filter(query, desk=desk).first()
     if team is None:
-        raise _error("team", f"desk {desk.slug} has no team {value!r}")
+        raise _error(
+            "team",
+            lazy_message(_("desk %(desk)s has no team %(value)r"), desk=desk.slug, value=value),
+        )
     return team
 
 
@@ -68,9 +76,14 @@ def resolve_agent(desk: Desk, value: int | str | None, *, field: str = "assignee
     query = pk_or(text, "email")
     user = User.objects.filter(query, is_active=True).first()
     if user is None:
-        raise _error(field, f"no user {value!r}")
+        raise _error(field, lazy_message(_("no user %(value)r"), value=value))
     if role_on_desk(user, desk.pk) not in EDITING_ROLES:
-        raise _error(field, f"{user.email} is not an agent of desk {desk.slug}")
+        raise _error(
+            field,
+            lazy_message(
+                _("%(user)s is not an agent of desk %(desk)s"), user=user.email, desk=desk.slug
+            ),
+        )
     return user
 
 
@@ -85,11 +98,30 @@ def check_belongs_to_desk(
     from deskline.tickets.access import EDITING_ROLES, role_on_desk
 
     if category is not None and category.desk_id != desk.pk:
-        raise _error("category", f"category {category.path} is not of desk {desk.slug}")
+        raise _error(
+            "category",
+            lazy_message(
+                _("category %(category)s is not of desk %(desk)s"),
+                category=category.path,
+                desk=desk.slug,
+            ),
+        )
     if team is not None and team.desk_id != desk.pk:
-        raise _error("team", f"team {team.slug} is not of desk {desk.slug}")
+        raise _error(
+            "team",
+            lazy_message(
+                _("team %(team)s is not of desk %(desk)s"), team=team.slug, desk=desk.slug
+            ),
+        )
     if assignee is not None and role_on_desk(assignee, desk.pk) not in EDITING_ROLES:
-        raise _error("assignee", f"{assignee.email} is not an agent of desk {desk.slug}")
+        raise _error(
+            "assignee",
+            lazy_message(
+                _("%(user)s is not an agent of desk %(desk)s"),
+                user=assignee.email,
+                desk=desk.slug,
+            ),
+        )
 
 
 def resolve_status(desk: Desk, value: str) -> tuple[str, StatusDefinition | None]:
@@ -104,13 +136,23 @@ def resolve_status(desk: Desk, value: str) -> tuple[str, StatusDefinition | None
         .first()
     )
     if definition is None:
-        raise _error("status", f"unknown status {value!r}; use one of {Status.values}")
+        raise _error(
+            "status",
+            lazy_message(
+                _("unknown status %(value)r; use one of %(choices)s"),
+                value=value,
+                choices=Status.values,
+            ),
+        )
     return definition.base_status, definition
 
 
 def check_choice(field: str, value: Any, choices: list[Any]) -> Any:
     if value not in choices:
-        raise _error(field, f"{value!r} is not one of {choices}")
+        raise _error(
+            field,
+            lazy_message(_("%(value)r is not one of %(choices)s"), value=value, choices=choices),
+        )
     return value
 
 
@@ -135,14 +177,16 @@ def clean_tier(value: int | str) -> int:
     try:
         tier = int(str(value).upper().removeprefix("L"))
     except ValueError:
-        raise _error("tier", f"{value!r} is not a tier (0–4 or L0–L4)") from None
+        raise _error(
+            "tier", lazy_message(_("%(value)r is not a tier (0–4 or L0–L4)"), value=value)
+        ) from None
     return check_choice("tier", tier, _TIERS)
 
 
 def clean_subject(value: str) -> str:
     subject = " ".join(str(value or "").split())
     if not subject:
-        raise _error("subject", "subject must not be empty")
+        raise _error("subject", _("subject must not be empty"))
     return subject[:500]
 
 
@@ -153,7 +197,12 @@ def clean_tags(values: list[str] | tuple[str, ...] | None) -> list[str]:
         if not tag:
             continue
         if len(tag) > 100 or "," in tag:
-            raise _error("tags", f"{raw!r} is not a valid tag (no commas, at most 100 characters)")
+            raise _error(
+                "tags",
+                lazy_message(
+                    _("%(tag)r is not a valid tag (no commas, at most 100 characters)"), tag=raw
+                ),
+            )
         if tag not in tags:
             tags.append(tag)
     return tags
@@ -196,9 +245,14 @@ def _coerce_custom(definition: CustomField, value: Any) -> Any:
             return value
     except (ValueError, TypeError, InvalidOperation):
         raise _error(
-            name, f"{value!r} is not a valid {definition.get_field_type_display()}"
+            name,
+            lazy_message(
+                _("%(value)r is not a valid %(kind)s"),
+                value=value,
+                kind=definition.get_field_type_display(),
+            ),
         ) from None
-    raise _error(name, f"unsupported field type {kind}")
+    raise _error(name, lazy_message(_("unsupported field type %(kind)s"), kind=kind))
 
 
 def clean_custom_fields(
@@ -219,7 +273,12 @@ def clean_custom_fields(
     for key, value in (values or {}).items():
         definition = definitions.get(key)
         if definition is None:
-            raise _error(f"custom_fields.{key}", f"desk {desk.slug} has no custom field {key!r}")
+            raise _error(
+                f"custom_fields.{key}",
+                lazy_message(
+                    _("desk %(desk)s has no custom field %(key)r"), desk=desk.slug, key=key
+                ),
+            )
         if value is None:
             result.pop(key, None)
         else:
@@ -227,5 +286,8 @@ def clean_custom_fields(
     if enforce_required:
         for key, definition in definitions.items():
             if definition.required and result.get(key) in (None, "", []):
-                raise _error(f"custom_fields.{key}", f"{definition.label} is required")
+                raise _error(
+                    f"custom_fields.{key}",
+                    lazy_message(_("%(field)s is required"), field=definition.label),
+                )
     return result

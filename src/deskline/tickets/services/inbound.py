@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import translation
 
 from deskline.accounts.models import User
 from deskline.accounts.services import clean_email, get_or_create_requester
@@ -81,7 +82,8 @@ def _store_files(inbound: InboundMessage, ticket: Ticket, uploader: User) -> lis
                 )
             )
         except ValidationError as exc:  # one refused file must not lose the message
-            reason = "; ".join(exc.messages)
+            with translation.override("en"):  # stored with the mail, whose record is English
+                reason = "; ".join(exc.messages)
             inbound.refused_attachments.append((item.filename, reason))
     return stored
 

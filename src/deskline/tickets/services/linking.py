@@ -1,9 +1,10 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from deskline.accounts.models import User
-from deskline.core.errors import Conflict
+from deskline.core.errors import Conflict, lazy_message
 from deskline.tickets.choices import LinkKind, Status
 from deskline.tickets.models import Attachment, Message, Ticket, TicketFollower, TicketLink
 from deskline.tickets.services import hooks
@@ -12,9 +13,15 @@ from deskline.tickets.services.events import event, save_events
 
 def link_tickets(source: Ticket, target: Ticket, kind: str, *, actor: User | None) -> TicketLink:
     if kind not in LinkKind.values:
-        raise ValidationError({"kind": f"{kind!r} is not one of {LinkKind.values}"})
+        raise ValidationError(
+            {
+                "kind": lazy_message(
+                    _("%(value)r is not one of %(choices)s"), value=kind, choices=LinkKind.values
+                )
+            }
+        )
     if source.pk == target.pk:
-        raise ValidationError({"target": "a ticket cannot be linked to itself"})
+        raise ValidationError({"target": _("a ticket cannot be linked to itself")})
     with transaction.atomic():
         link, created = TicketLink.objects.get_or_create(
             source=source, target=target, kind=kind, defaults={"created_by": actor}
@@ -31,7 +38,9 @@ def link_tickets(source: Ticket, target: Ticket, kind: str, *, actor: User | Non
 
 def unlink_tickets(source: Ticket, target: Ticket, kind: str, *, actor: User | None) -> None:
     with transaction.atomic():
-        deleted, _ = TicketLink.objects.filter(source=source, target=target, kind=kind).delete()
+        deleted, _by_kind = TicketLink.objects.filter(
+            source=source, target=target, kind=kind
+        ).delete()
         if deleted:
             save_events(
                 [
@@ -48,11 +57,11 @@ def merge_tickets(source: Ticket, target: Ticket, *, actor: User | None) -> Tick
     old links and mail replies still lead somewhere.
     """
     if source.pk == target.pk:
-        raise ValidationError({"target": "a ticket cannot be merged into itself"})
+        raise ValidationError({"target": _("a ticket cannot be merged into itself")})
     if source.desk_id != target.desk_id:
         # Desks differ in who may read them (internal vs external): moving messages
         # across would show one desk's conversation to the other's requesters.
-        raise ValidationError({"target": "tickets of different desks cannot be merged"})
+        raise ValidationError({"target": _("tickets of different desks cannot be merged")})
     with transaction.atomic():
         locked = {
             t.pk: t
@@ -60,9 +69,15 @@ def merge_tickets(source: Ticket, target: Ticket, *, actor: User | None) -> Tick
         }
         src, dst = locked[source.pk], locked[target.pk]
         if src.status == Status.CLOSED:
-            raise Conflict(f"{src.number} is closed and cannot be merged")
+            raise Conflict(
+                lazy_message(_("%(ticket)s is closed and cannot be merged"), ticket=src.number)
+            )
         if dst.status == Status.CLOSED:
-            raise Conflict(f"{dst.number} is closed; merge into an open ticket")
+            raise Conflict(
+                lazy_message(
+                    _("%(ticket)s is closed; merge into an open ticket"), ticket=dst.number
+                )
+            )
         moved = Message.objects.filter(ticket=src).update(ticket=dst)
         Attachment.objects.filter(ticket=src).update(ticket=dst)
         # The source's requester keeps seeing their conversation on the merged ticket.

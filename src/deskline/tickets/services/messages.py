@@ -4,10 +4,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from deskline.accounts.models import User
 from deskline.core import rows
-from deskline.core.errors import Conflict
+from deskline.core.errors import Conflict, lazy_message
 from deskline.core.html import html_to_text, sanitize_html, text_to_html
 from deskline.tickets.choices import Channel, Status
 from deskline.tickets.models import Attachment, Message, Ticket
@@ -33,7 +34,11 @@ def _claim_attachments(
         claimed = _claim(message, ids, uploader)
     if claimed != len(set(ids)):
         raise ValidationError(
-            {"attachment_ids": "every attachment must be an unsent upload of yours on this ticket"}
+            {
+                "attachment_ids": _(
+                    "every attachment must be an unsent upload of yours on this ticket"
+                )
+            }
         )
 
 
@@ -84,7 +89,7 @@ def prepare_message(
     if not text and clean_html:
         text = html_to_text(clean_html)
     if not text.strip() and not attachments:
-        raise ValidationError({"body_text": "a message needs a text or an attachment"})
+        raise ValidationError({"body_text": _("a message needs a text or an attachment")})
     if not clean_html and text:
         clean_html = text_to_html(text)
     return Message(
@@ -176,7 +181,11 @@ def add_message(
         # select_for_update().get() in plain SQL, for the same reason as rows.insert.
         locked = rows.get_for_update(Ticket, ticket.pk)
         if locked.status == Status.CLOSED:
-            raise Conflict(f"{locked.number} is closed; open a follow-up ticket instead")
+            raise Conflict(
+                lazy_message(
+                    _("%(ticket)s is closed; open a follow-up ticket instead"), ticket=locked.number
+                )
+            )
         role = ticket_role(author, locked) if author is not None else None
         from_agent = role in AGENT_ROLES
         now = timezone.now()

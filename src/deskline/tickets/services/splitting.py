@@ -1,8 +1,9 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from deskline.accounts.models import User
-from deskline.core.errors import Conflict
+from deskline.core.errors import Conflict, lazy_message
 from deskline.tickets.access import AGENT_ROLES, role_on_desk
 from deskline.tickets.choices import LinkKind, Status
 from deskline.tickets.models import Attachment, Message, Ticket
@@ -22,14 +23,22 @@ def split_message(
     new ticket's requester is whoever wrote the message, unless an agent did.
     """
     if message.ticket_id != ticket.pk:
-        raise ValidationError({"message": f"message {message.pk} is not on {ticket.number}"})
+        raise ValidationError(
+            {
+                "message": lazy_message(
+                    _("message %(id)s is not on %(ticket)s"),
+                    id=message.pk,
+                    ticket=ticket.number,
+                )
+            }
+        )
     if message.internal:
-        raise ValidationError({"message": "an internal note cannot become a requester's ticket"})
+        raise ValidationError({"message": _("an internal note cannot become a requester's ticket")})
     first = Message.objects.filter(ticket=ticket).order_by("created_at", "id").first()
     if first is not None and first.pk == message.pk:
-        raise ValidationError({"message": "the first message is the ticket itself"})
+        raise ValidationError({"message": _("the first message is the ticket itself")})
     if ticket.status == Status.CLOSED:
-        raise Conflict(f"{ticket.number} is closed")
+        raise Conflict(lazy_message(_("%(ticket)s is closed"), ticket=ticket.number))
     author = message.author
     requester = ticket.requester
     if author is not None and role_on_desk(author, ticket.desk_id) not in AGENT_ROLES:

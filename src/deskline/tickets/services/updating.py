@@ -3,9 +3,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from deskline.accounts.models import User
-from deskline.core.errors import Conflict
+from deskline.core.errors import Conflict, lazy_message
 from deskline.tickets.choices import Status, priority_for
 from deskline.tickets.models import Ticket, TicketEvent
 from deskline.tickets.services import fields, hooks
@@ -90,11 +91,17 @@ def update_ticket(
     """
     unknown = sorted(set(changes) - set(UPDATABLE))
     if unknown:
-        raise ValidationError({unknown[0]: f"{unknown[0]!r} cannot be changed"})
+        raise ValidationError(
+            {unknown[0]: lazy_message(_("%(field)r cannot be changed"), field=unknown[0])}
+        )
     with transaction.atomic():
         locked = Ticket.objects.select_for_update().select_related("desk").get(pk=ticket.pk)
         if locked.status == Status.CLOSED:
-            raise Conflict(f"{locked.number} is closed; closed tickets cannot change")
+            raise Conflict(
+                lazy_message(
+                    _("%(ticket)s is closed; closed tickets cannot change"), ticket=locked.number
+                )
+            )
         desk = locked.desk
         events: list[TicketEvent] = []
         changed: set[str] = set()
@@ -161,7 +168,7 @@ def update_ticket(
                 changed.add("tags")
         if "custom_fields" in changes:
             if not isinstance(changes["custom_fields"], dict):
-                raise ValidationError({"custom_fields": "must be an object"})
+                raise ValidationError({"custom_fields": _("must be an object")})
             merged = fields.clean_custom_fields(
                 desk, changes["custom_fields"], current=locked.custom_fields
             )

@@ -3,15 +3,31 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from deskline.accounts.models import User
-from deskline.core.errors import Conflict
+from deskline.core.errors import Conflict, lazy_message
 from deskline.tickets.models import Ticket
 from deskline.tickets.services import hooks, update_ticket
 from deskline.triage.models import Outcome, Prediction, Target
 from deskline.triage.services.fields import CHANGE_KEY, TICKET_FIELD, current_value
 
 OPEN_OUTCOMES = (Outcome.APPLIED, Outcome.SUGGESTED, Outcome.OUT_OF_SCOPE)
+# One whole sentence per outcome: a translation cannot agree with a word put into it.
+_ALREADY = {
+    Outcome.APPLIED: _("this prediction is already applied"),
+    Outcome.ACCEPTED: _("this prediction is already accepted"),
+    Outcome.REJECTED: _("this prediction is already rejected"),
+    Outcome.CORRECTED: _("this prediction is already corrected"),
+    Outcome.DETECTED: _("this prediction is already detected"),
+}
+
+
+def already_decided(outcome: str) -> str:
+    """Why a prediction in this outcome can no longer be accepted or rejected."""
+    return _ALREADY.get(outcome) or lazy_message(
+        _("this prediction is already %(outcome)s"), outcome=outcome
+    )
 
 
 def _decide(prediction: Prediction, outcome: str, actor: User, corrected_to: str = "") -> None:
@@ -25,13 +41,19 @@ def _decide(prediction: Prediction, outcome: str, actor: User, corrected_to: str
 def accept_prediction(prediction: Prediction, actor: User) -> Prediction:
     """Apply a suggestion as the agent's own change."""
     if prediction.field not in Target.values:
-        raise ValidationError({"prediction": f"a {prediction.field} prediction is not applied"})
+        raise ValidationError(
+            {
+                "prediction": lazy_message(
+                    _("a %(field)s prediction is not applied"), field=prediction.field
+                )
+            }
+        )
     if prediction.outcome not in (Outcome.SUGGESTED, Outcome.OUT_OF_SCOPE):
-        raise Conflict(f"this prediction is already {prediction.outcome}")
+        raise Conflict(already_decided(prediction.outcome))
     with transaction.atomic():
         locked = Prediction.objects.select_for_update().get(pk=prediction.pk)
         if locked.outcome not in (Outcome.SUGGESTED, Outcome.OUT_OF_SCOPE):
-            raise Conflict(f"this prediction is already {locked.outcome}")
+            raise Conflict(already_decided(locked.outcome))
         update_ticket(locked.ticket, actor=actor, changes={CHANGE_KEY[locked.field]: locked.label})
         _decide(locked, Outcome.ACCEPTED, actor)
     return locked
@@ -39,7 +61,7 @@ def accept_prediction(prediction: Prediction, actor: User) -> Prediction:
 
 def reject_prediction(prediction: Prediction, actor: User) -> Prediction:
     if prediction.outcome not in OPEN_OUTCOMES:
-        raise Conflict(f"this prediction is already {prediction.outcome}")
+        raise Conflict(already_decided(prediction.outcome))
     _decide(prediction, Outcome.REJECTED, actor)
     return prediction
 

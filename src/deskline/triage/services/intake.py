@@ -5,7 +5,7 @@ import logging
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from deskline.core.errors import Conflict
+from deskline.core.errors import Conflict, english
 from deskline.tickets.models import Ticket
 from deskline.tickets.services import update_ticket
 from deskline.triage.ml import ModelFileError, detect_language
@@ -83,6 +83,8 @@ def _apply(ticket: Ticket, target: str, label: str) -> str:
         with transaction.atomic():
             update_ticket(ticket, actor=None, changes={CHANGE_KEY[target]: label})
     except (ValidationError, Conflict) as exc:
-        log.info("triage could not apply %s=%s to %s: %s", target, label, ticket.number, exc)
+        log.info(
+            "triage could not apply %s=%s to %s: %s", target, label, ticket.number, english(exc)
+        )
         return Outcome.SUGGESTED
     return Outcome.APPLIED

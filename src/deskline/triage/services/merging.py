@@ -12,7 +12,7 @@ import logging
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from deskline.core.errors import Conflict
+from deskline.core.errors import Conflict, english
 from deskline.mail.services.authentication import opened_by_unverified_sender
 from deskline.tickets.choices import ACTIVE_STATUSES, Channel
 from deskline.tickets.models import Message, Ticket, TicketEvent
@@ -80,6 +80,6 @@ def merge_duplicate(new: Ticket, earlier: Ticket, score: float) -> bool:
                 ]
             )
     except (ValidationError, Conflict) as exc:  # e.g. the earlier ticket closed meanwhile
-        log.info("triage could not merge %s into %s: %s", new.number, earlier.number, exc)
+        log.info("triage could not merge %s into %s: %s", new.number, earlier.number, english(exc))
         return False
     return True

@@ -141,3 +141,25 @@ def test_a_correction_points_the_way_arabic_reads(
     history.agent.save(update_fields=["language"])
     page = _client(history.agent).get(f"/tickets/{ticket.number}/").content.decode()
     assert f"← <bdi>{other}</bdi>" in page and f"→ <bdi>{other}</bdi>" not in page
+
+
+@pytest.mark.parametrize(
+    "language, said",
+    [("ar", "هذا التوقع مقبول بالفعل"), ("zh-hans", "此预测已被接受"), ("en", "already accepted")],
+)
+def test_a_second_decision_is_refused_in_the_agents_language(
+    language, said, it_desk, agent_on, make_user, make_ticket
+):
+    """A double click on the panel: the second decision conflicts with the first."""
+    agent = agent_on(it_desk, Role.AGENT, language=language)
+    ticket = make_ticket(it_desk, make_user(is_employee=True))
+    decided = Prediction.objects.create(
+        ticket=ticket, field="priority", label="high", confidence=0.8, outcome=Outcome.ACCEPTED
+    )
+    action = f"/triage/tickets/{ticket.number}/predictions/{decided.pk}/"
+    page = _client(agent).post(action, {"decision": "reject"}, follow=True).content.decode()
+    assert said in page
+    if language != "en":
+        assert "already accepted" not in page
+    decided.refresh_from_db()
+    assert decided.outcome == Outcome.ACCEPTED

@@ -230,3 +230,22 @@ def test_queue_counts_stop_at_the_cap(agent, requester, it_desk, make_ticket, mo
     assert (counts["open"], counts["mine"]) == (3, 1)  # 5 open, counted up to cap + 1
     html = response.content.decode()
     assert 'data-queue="open">2+</span>' in html and 'data-queue="mine">1</span>' in html
+
+
+def test_a_bulk_change_names_each_refused_ticket_in_the_agents_language(
+    it_desk, agent_on, make_user, make_ticket
+):
+    from deskline.tickets.services import update_ticket
+
+    agent = agent_on(it_desk, Role.AGENT, language="zh-hans")
+    requester = make_user(is_employee=True)
+    closed = make_ticket(it_desk, requester, subject="Closed one")
+    update_ticket(closed, actor=agent, changes={"status": "closed"})
+    page = client_for(agent).post(
+        "/tickets/bulk/",
+        {"action": "priority", "value": "high", "ticket": [closed.number]},
+        follow=True,
+    )
+    shown = page.content.decode()
+    assert f"{closed.number}: 工单 {closed.number} 已关闭；已关闭的工单不能更改" in shown
+    assert "closed tickets cannot change" not in shown

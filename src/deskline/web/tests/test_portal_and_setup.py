@@ -5,6 +5,7 @@ from django.test import Client
 from deskline.accounts.models import Organization
 from deskline.desks.models import Role, Team
 from deskline.tickets.models import Ticket, TicketFollower
+from deskline.tickets.services import update_ticket
 
 
 def client_for(user) -> Client:
@@ -185,3 +186,27 @@ def test_an_admin_creates_the_first_desk_from_setup_on_a_fresh_install(admin_use
     )
     assert response.status_code == 302
     assert "/portal/it/" in admin.get("/setup/").content.decode()
+
+
+def test_a_reply_to_a_closed_request_is_refused_in_the_requesters_language(
+    it_desk, agent_on, make_user, make_ticket
+):
+    requester = make_user(is_employee=True, language="zh-hans")
+    ticket = make_ticket(it_desk, requester)
+    update_ticket(ticket, actor=agent_on(it_desk, Role.AGENT), changes={"status": "closed"})
+    response = client_for(requester).post(
+        f"/portal/requests/{ticket.number}/", {"body": "Still broken."}
+    )
+    assert response.status_code == 422
+    assert response.context["error"] == f"工单 {ticket.number} 已关闭；请改为新建一个后续工单"
+    assert ticket.messages.count() == 1
+
+
+def test_a_supervisor_learns_in_arabic_that_only_admins_make_supervisors(it_desk, agent_on):
+    boss = agent_on(it_desk, Role.SUPERVISOR, language="ar")
+    agent = agent_on(it_desk, Role.AGENT)
+    response = client_for(boss).post(
+        "/setup/desks/it/agents/", {"email": agent.email, "role": "supervisor"}
+    )
+    assert response.context["form"].errors["role"] == ["لا يحق إلا لمديري النظام تعيين مشرفين"]
+    assert "only admins may make supervisors" not in response.content.decode()
