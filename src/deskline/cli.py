@@ -112,3 +112,7 @@ def _run(args: list[str]) -> None:
             file=sys.stderr,
         )
         sys.exit(1)
+
+
+if __name__ == "__main__":  # `python -m deskline.cli`, as `python -m deskline`
+    main()

@@ -75,6 +75,9 @@ class Outcome(models.TextChoices):
     APPLIED = "applied", _("Applied automatically")
     SUGGESTED = "suggested", _("Suggested to the agent")
     OUT_OF_SCOPE = "out_of_scope", _("None of the known labels")
+    # The ticket already had the predicted value: nothing to accept, so no acceptance
+    # (nor correction) is counted for it.
+    MATCHED = "matched", _("Already the ticket's value")
     ACCEPTED = "accepted", _("Suggestion accepted")
     REJECTED = "rejected", _("Suggestion rejected")
     CORRECTED = "corrected", _("Changed by an agent")

@@ -41,6 +41,20 @@ def test_no_command_prints_usage_and_fails(tmp_path):
     assert "usage: deskline" in result.stdout
 
 
+def test_the_cli_module_runs_as_the_package_does(tmp_path):
+    """`python -m deskline.cli` is the same command as `python -m deskline`."""
+    for args in (["--help"], ["check", "--bogus"]):
+        package = deskline(tmp_path, *args)
+        module = subprocess.run(
+            [sys.executable, "-m", "deskline.cli", *args],
+            env=_env(tmp_path), capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert package.stdout or package.stderr
+        assert (module.returncode, module.stdout, module.stderr) == (
+            package.returncode, package.stdout, package.stderr,
+        )  # fmt: skip
+
+
 def test_unknown_option_is_rejected(tmp_path):
     result = deskline(tmp_path, "createadmin", "--email", "a@example.com")
     assert result.returncode != 0

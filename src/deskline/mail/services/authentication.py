@@ -18,7 +18,8 @@ of it: the envelope sender's) or DKIM passed with a signing domain that is the F
 domain or a subdomain of it. Not verified otherwise: a failure, none, no listed
 header at all. The intake then joins the mail to a ticket only by what a forger
 cannot know (our Message-IDs, the signed reply address), never by the From address
-alone (services.threads, services.handling; triage.services.merging).
+alone (services.threads, services.handling; triage.services.merging); and a ticket
+such a mail opened is joined by those proofs only, whoever writes.
 """
 
 from collections.abc import Iterator

@@ -193,10 +193,12 @@ def _plan_inbound(
     # create the account meanwhile, and a known sender's same-subject ticket may join).
     checked = (sender_email, None) if sender is None else None
     verdict = raw_mail.sender_auth
-    sender_verified = not isinstance(verdict, dict) or verdict.get("verified") is True
+    sender_checked = isinstance(verdict, dict)
+    sender_verified = not sender_checked or verdict.get("verified") is True
     ticket = threads.find_ticket(
-        parsed, recipients, desk, sender, reads.outbound, reads, sender_verified=sender_verified
-    )
+        parsed, recipients, desk, sender, reads.outbound, reads,
+        sender_verified=sender_verified, sender_checked=sender_checked,
+    )  # fmt: skip
     if ticket is not None and desk is not None and ticket.desk_id == desk.pk:
         ticket.desk = desk  # already loaded: spare the query for it
     if ticket is None and desk is None:

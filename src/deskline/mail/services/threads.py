@@ -12,6 +12,7 @@ from deskline.desks.models import Desk
 from deskline.mail.models import OutboundMail, RawMail
 from deskline.mail.models.raw import RawState
 from deskline.mail.parsing import ParsedMail
+from deskline.mail.services import authentication
 from deskline.mail.services.addresses import split_address, ticket_id_for_token
 from deskline.tickets.access import ticket_role
 from deskline.tickets.choices import ACTIVE_STATUSES, Status
@@ -57,8 +58,8 @@ class ThreadReads:
     received: dict[str, int | None] = field(default_factory=dict)
     # Every ticket read, by id: (status, merged_into_id, desk_id), None when absent.
     tickets: dict[int, tuple | None] = field(default_factory=dict)
-    # The same-subject match: (desk id, requester id, normalized subject, ticket id).
-    subject: tuple[int, int, str, int | None] | None = None
+    # The same-subject matches: (desk id, requester id, normalized subject, ticket ids).
+    subject: tuple[int, int, str, tuple[int, ...]] | None = None
 
 
 def _row(ticket: Ticket) -> tuple:
@@ -203,9 +204,9 @@ def thread_ticket(
     return _follow_merges(ticket, reads)
 
 
-def _subject_match_id(desk_id: int, requester_id: int, subject: str) -> int | None:
-    """The requester's most recently updated active ticket on the desk with this
-    (normalized) subject, among their 50 latest. Ids and subjects only, in plain SQL:
+def _subject_match_ids(desk_id: int, requester_id: int, subject: str) -> tuple[int, ...]:
+    """The requester's active tickets on the desk with this (normalized) subject, among
+    their 50 latest, most recently updated first. Ids and subjects only, in plain SQL:
     building 50 full tickets with the ORM to compare their subjects cost more than
     the rest of the lookup."""
     quote = connection.ops.quote_name
@@ -223,7 +224,7 @@ def _subject_match_id(desk_id: int, requester_id: int, subject: str) -> int | No
     with connection.cursor() as cursor:
         cursor.execute(sql, [desk_id, requester_id])
         rows = cursor.fetchall()
-    return next((pk for pk, text in rows if normalize_subject(text) == subject), None)
+    return tuple(pk for pk, text in rows if normalize_subject(text) == subject)
 
 
 def _ticket_rows(ids: list[int]) -> dict[int, tuple]:
@@ -253,10 +254,18 @@ def still_holds(reads: ThreadReads) -> bool:
         if any(rows.get(pk) != row for pk, row in reads.tickets.items()):
             return False
     if reads.subject is not None:
-        desk_id, requester_id, subject, match = reads.subject
-        if _subject_match_id(desk_id, requester_id, subject) != match:
+        desk_id, requester_id, subject, matches = reads.subject
+        if _subject_match_ids(desk_id, requester_id, subject) != matches:
             return False
     return True
+
+
+def _joinable(ticket: Ticket, sender_checked: bool) -> bool:
+    """Whether a mail may join the ticket by its From (a subject, a number): not one
+    that a mail from an unverified sender opened, when our server checks senders.
+    Else a forger's ticket in a customer's name would gain the customer's real
+    follow-ups, and with them the look of the customer's own request."""
+    return not sender_checked or not authentication.opened_by_unverified_sender(ticket)
 
 
 def find_ticket(
@@ -268,6 +277,7 @@ def find_ticket(
     reads: ThreadReads | None = None,
     *,
     sender_verified: bool = True,
+    sender_checked: bool = False,
 ) -> Ticket | None:
     """The open ticket this mail continues, or None for a new one.
 
@@ -275,6 +285,8 @@ def find_ticket(
     the ticket: anyone can type "[IT-12]", not everyone may write into IT-12. And only
     when the sender is who From says (`sender_verified`, services.authentication):
     else the mail continues a ticket only by a proof of the thread (thread_ticket).
+    When our server checked the sender (`sender_checked`), they never lead into a
+    ticket that an unverified sender's mail opened either (_joinable).
     `reads`, when given, records what was read (still_holds).
     """
     ticket = thread_ticket(parsed, recipients, outbound, reads)
@@ -288,15 +300,23 @@ def find_ticket(
             if found is not None and reads is not None:
                 reads.tickets[found.pk] = _row(found)
             candidate = _follow_merges(found, reads)
-            if candidate is not None and ticket_role(sender, candidate) is not None:
+            if (
+                candidate is not None
+                and ticket_role(sender, candidate) is not None
+                and _joinable(candidate, sender_checked)
+            ):
                 ticket = candidate
     if ticket is None and sender is not None and desk is not None:
         subject = normalize_subject(parsed.subject)
         if subject:
-            match_id = _subject_match_id(desk.pk, sender.pk, subject)
+            match_ids = _subject_match_ids(desk.pk, sender.pk, subject)
             if reads is not None:
-                reads.subject = (desk.pk, sender.pk, subject, match_id)
-            ticket = None if match_id is None else _ticket(match_id, reads)
+                reads.subject = (desk.pk, sender.pk, subject, match_ids)
+            for match_id in match_ids:
+                candidate = _ticket(match_id, reads)
+                if candidate is not None and _joinable(candidate, sender_checked):
+                    ticket = candidate
+                    break
     if ticket is not None and ticket.status == Status.CLOSED:
         return None  # a closed ticket stays closed: the answer opens a new one
     return ticket

@@ -10,6 +10,7 @@ from deskline.mail.services.authentication import KEY
 from deskline.mail.services.intake import ingest, reprocess
 from deskline.mail.tests.conftest import build_mail
 from deskline.tickets.models import Ticket
+from deskline.tickets.services import add_message
 
 pytestmark = pytest.mark.django_db
 
@@ -112,6 +113,33 @@ def test_dmarc_fail_opens_a_new_flagged_ticket_despite_subject_and_number(it_add
         }  # fmt: skip
         assert mail.ticket_message.source_headers[KEY]["verified"] is False
         assert mail.ticket.requester.email == "sam@example.com"  # still their request
+
+
+def test_a_verified_follow_up_joins_no_ticket_a_forged_mail_opened(
+    it_address, checked, agent_on, api_for
+):
+    """A forged mail opens a ticket in Sam's name; Sam's real mail with its subject or
+    its number opens another instead of lending the forgery Sam's voice."""
+    forged = ingest(received(FAIL), "pipe")
+    number = forged.ticket.number
+    by_subject = ingest(received(PASS, subject="Re: VPN drops every hour", body="1"), "pipe")
+    by_number = ingest(received(PASS, subject=f"[{number}] other words", body="2"), "pipe")
+    assert forged.ticket_id not in {by_subject.ticket_id, by_number.ticket_id}
+    assert by_subject.ticket_message.source_headers[KEY]["verified"] is True
+    # The forgery is answered from the console after the real ticket opened, so it is
+    # the latest with that subject: the next real mail passes over it to Sam's own.
+    agent = agent_on(it_address.desk)
+    add_message(forged.ticket, actor=agent, body_text="Looking into it.")
+    again = ingest(received(PASS, subject="Re: VPN drops every hour", body="3"), "pipe")
+    assert again.ticket_id == by_subject.ticket_id
+    # What a forger cannot know still joins it: the reply address we signed for it.
+    token_to = reply_to_for(forged.ticket, it_address)
+    by_token = ingest(received(PASS, subject="new words", to=token_to), "pipe")
+    assert by_token.ticket_id == forged.ticket_id
+    # The forgery stays flagged for agents, the real follow-ups are not.
+    items = api_for(agent).get(f"/tickets/{number}/messages").json()["items"]
+    assert items[0]["sender_verified"] is False
+    assert items[-1]["sender_verified"] is True  # the reply by the signed address
 
 
 def test_an_unverified_sender_still_continues_by_a_secret_of_the_thread(it_address, checked):

@@ -120,34 +120,20 @@ def fit_either(
     similarity: np.ndarray,
     rate: float,
     embedded: np.ndarray | None = None,
-    fast_similarity: np.ndarray | None = None,
-    fast: np.ndarray | None = None,
 ) -> RejectRule:
     """Both thresholds at the same quantile of the in-scope out-of-fold values, that
     quantile chosen so that together they refuse `rate` of the texts (similarity only
-    judged where `embedded`, as at prediction).
-
-    With the cascade's fast stage: `fast_similarity` holds every text's similarity by
-    the fast engine (out of fold) and `fast` the texts that stage answered; they are
-    judged by a third threshold at the same quantile of the fast similarities, the
-    others by the main engine's, and the quantile is chosen on the union of all three.
-    """
+    judged where `embedded`, as at prediction). The cascade's fast stage adds its own
+    similarity threshold afterwards (classifier.py: its guard)."""
     confidence = np.asarray(confidence, dtype=np.float64)
     similarity = np.asarray(similarity, dtype=np.float64)
     if len(confidence) == 0 or rate <= 0:
         return RejectRule("either", 0.0, float("-inf"))
     seen = np.ones(len(confidence), dtype=bool) if embedded is None else np.asarray(embedded)
-    staged = fast_similarity is not None and fast is not None
-    by_fast = np.asarray(fast, dtype=bool) if staged else np.zeros(len(confidence), dtype=bool)
-    fast_values = (
-        np.asarray(fast_similarity, dtype=np.float64) if staged else np.zeros(len(confidence))
-    )
 
-    def refused(level: float) -> tuple[float, float, float, float]:
+    def refused(level: float) -> tuple[float, float, float]:
         c, s = float(np.quantile(confidence, level)), float(np.quantile(similarity, level))
-        f = float(np.quantile(fast_values, level))
-        far = np.where(by_fast, fast_values < f, similarity < s)
-        return float(np.mean((confidence < c) | (seen & far))), c, s, f
+        return float(np.mean((confidence < c) | (seen & (similarity < s)))), c, s
 
     low, high = 0.0, rate  # the union refuses at least `level`, so level <= rate
     for _ in range(40):
@@ -156,8 +142,8 @@ def fit_either(
             low = middle
         else:
             high = middle
-    _, c, s, f = refused(low)
-    return RejectRule("either", c, s, fast_similarity=f if staged else None)
+    _, c, s = refused(low)
+    return RejectRule("either", c, s)
 
 
 def fit_logistic(

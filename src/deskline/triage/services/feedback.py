@@ -20,6 +20,7 @@ _ALREADY = {
     Outcome.REJECTED: _("this prediction is already rejected"),
     Outcome.CORRECTED: _("this prediction is already corrected"),
     Outcome.DETECTED: _("this prediction is already detected"),
+    Outcome.MATCHED: _("this prediction is already the ticket's value"),
 }
 
 
@@ -39,7 +40,9 @@ def _decide(prediction: Prediction, outcome: str, actor: User, corrected_to: str
 
 
 def accept_prediction(prediction: Prediction, actor: User) -> Prediction:
-    """Apply a suggestion as the agent's own change."""
+    """Apply a suggestion as the agent's own change. One the ticket already took
+    meanwhile (routing, a trigger) changes nothing, and is recorded as matched rather
+    than counted as accepted."""
     if prediction.field not in Target.values:
         raise ValidationError(
             {
@@ -54,6 +57,9 @@ def accept_prediction(prediction: Prediction, actor: User) -> Prediction:
         locked = Prediction.objects.select_for_update().get(pk=prediction.pk)
         if locked.outcome not in (Outcome.SUGGESTED, Outcome.OUT_OF_SCOPE):
             raise Conflict(already_decided(locked.outcome))
+        if current_value(locked.ticket, locked.field) == locked.label:
+            _decide(locked, Outcome.MATCHED, actor)
+            return locked
         update_ticket(locked.ticket, actor=actor, changes={CHANGE_KEY[locked.field]: locked.label})
         _decide(locked, Outcome.ACCEPTED, actor)
     return locked

@@ -10,7 +10,7 @@ from deskline.tickets.models import Ticket
 from deskline.tickets.services import update_ticket
 from deskline.triage.ml import ModelFileError, detect_language
 from deskline.triage.models import Outcome, Prediction, TriageModel
-from deskline.triage.services.fields import CHANGE_KEY, is_unset
+from deskline.triage.services.fields import CHANGE_KEY, current_value, is_unset
 from deskline.triage.services.language import LANGUAGE
 from deskline.triage.services.loading import classifier_for
 from deskline.triage.services.similarity import Scorer, flag_burst, link_similar
@@ -61,6 +61,8 @@ def _predict_field(ticket: Ticket, model: TriageModel, text: str) -> Prediction 
         outcome = Outcome.OUT_OF_SCOPE
     elif result.apply and is_unset(ticket, model.target):
         outcome = _apply(ticket, model.target, result.best_label)
+    elif current_value(ticket, model.target) == result.best_label:
+        outcome = Outcome.MATCHED  # set already (by the requester, routing): nothing to offer
     else:
         outcome = Outcome.SUGGESTED
     return Prediction.objects.create(

