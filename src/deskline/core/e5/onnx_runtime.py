@@ -131,7 +131,7 @@ class E5Onnx:
         hd = self.file.header
         self.dim = hd.hidden
         self.tokenizer = Tokenizer(self.file)
-        self.file.pieces = []  # the tokenizer keeps its own table of them
+        self.file.forget_pieces()
         self._words = self.file.blocks("emb.word", hd.vocab, hd.hidden)
         self._positions = self.file.vector("emb.pos").reshape(-1, hd.hidden)
         self._type = self.file.vector("emb.type")[: hd.hidden]

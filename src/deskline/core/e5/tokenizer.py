@@ -13,7 +13,7 @@ class Tokenizer:
         self.bos, self.eos, self.unk = model.bos, model.eos, model.unk
         self._ids: dict[str, int] = {}
         longest = 1
-        for index, piece in enumerate(model.pieces):
+        for index, piece in enumerate(model.pieces()):
             if not piece or index == self.unk:
                 continue
             text = piece.decode("utf-8", "surrogateescape")
