@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from deskline.automation.builder import builder_metadata
@@ -25,7 +26,12 @@ KINDS: dict[str, dict[str, Any]] = {
     "rules": {"model": ScheduledRule, "form": RuleForm, "save": definitions.save_rule},
     "macros": {"model": Macro, "form": MacroForm, "save": definitions.save_macro},
 }
-TITLES = {"triggers": "Trigger", "rules": "Scheduled rule", "macros": "Macro"}
+# Lazy: the page shows them in its reader's language.
+TITLES = {
+    "triggers": gettext_lazy("Trigger"),
+    "rules": gettext_lazy("Scheduled rule"),
+    "macros": gettext_lazy("Macro"),
+}
 
 
 def _desks(request: HttpRequest) -> Any:

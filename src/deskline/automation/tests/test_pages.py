@@ -112,3 +112,23 @@ def test_a_superuser_without_desk_roles_opens_the_pages(make_user, with_desk):
     assert b'href="/automation/"' in page.content
     assert (b"create a desk first" in page.content) is not with_desk
     assert client.get("/automation/triggers/new/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "language, titles",
+    [
+        ("ar", {"triggers": "مشغِّل", "rules": "قاعدة مجدولة", "macros": "ماكرو"}),
+        ("zh-hans", {"triggers": "触发器", "rules": "定时规则", "macros": "宏"}),
+        ("en", {"triggers": "Trigger", "rules": "Scheduled rule", "macros": "Macro"}),
+    ],
+)
+def test_the_form_pages_are_titled_in_the_admins_language(
+    language, titles, admin_client, desk_setup
+):
+    admin = desk_setup["admin"]
+    admin.language = language
+    admin.save(update_fields=["language"])
+    for kind, title in titles.items():
+        page = admin_client.get(f"/automation/{kind}/new/")
+        assert page.status_code == 200
+        assert f"<h1>{title}</h1>" in page.content.decode()
